@@ -1,0 +1,1 @@
+"""Metrics of records, results of runs, and (later) experiments over variants and replications."""

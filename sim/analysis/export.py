@@ -1,0 +1,39 @@
+"""A run's files: event log, change-point series, metrics and provenance."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from typing import Any
+
+from .result import RunResult
+
+
+def scenario_hash(result: RunResult) -> str:
+    """SHA-256 of the resolved scenario (includes, tables and variant applied) as JSON."""
+    return hashlib.sha256(result.scenario.model_dump_json().encode()).hexdigest()
+
+
+def run_files(result: RunResult, provenance: dict[str, Any]) -> dict[str, bytes]:
+    """The contents of events.csv, series.csv, metrics.json and run.json, by file name."""
+
+    def csv_bytes(frame: Any) -> bytes:
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False)
+        return buffer.getvalue().encode()
+
+    run = {
+        "scenario": result.scenario.name,
+        "scenario_sha256": scenario_hash(result),
+        "variant": result.variant,
+        "seed": result.seed,
+        "horizon_hours": result.records.horizon,
+        **provenance,
+    }
+    return {
+        "events.csv": csv_bytes(result.events()),
+        "series.csv": csv_bytes(result.series()),
+        "metrics.json": json.dumps(result.metrics, indent=2).encode(),
+        "run.json": json.dumps(run, indent=2, default=str).encode(),
+    }

@@ -1,0 +1,140 @@
+"""KPIs as named functions of a scenario and the records of one run (DESIGN.md §3, Records).
+
+Service-hours lost weigh each asset's lost service by its `weight` (customers or people
+served): an asset of weight 1,000 fully down for 3 hours loses 3,000 service-hours.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..engine.infrastructure import DOWN
+from ..engine.records import Records
+from ..schema.scenario import Scenario
+
+AFFECTED = 0.05
+"""An asset counts as affected once it has lost at least 5% of its service."""
+
+
+def _sorted_series(records: Records) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Change points ordered by asset then time, with each one's end (next change or horizon)."""
+    asset = np.asarray(records.series_asset, dtype=np.int64)
+    time = np.asarray(records.series_time, dtype=float)
+    q = np.asarray(records.series_q, dtype=float)
+    order = np.lexsort((np.arange(len(time)), asset))
+    asset, time, q = asset[order], time[order], q[order]
+    end = np.full(len(time), records.horizon)
+    same = asset[1:] == asset[:-1]
+    end[:-1][same] = time[1:][same]
+    return asset, time, q, end
+
+
+def asset_hours_lost(scenario: Scenario, records: Records) -> np.ndarray:
+    """Per asset (in scenario order), the integral of q over the run, in hours."""
+    asset, time, q, end = _sorted_series(records)
+    return np.bincount(asset, weights=q * (end - time), minlength=len(scenario.assets))
+
+
+def _weighted(scenario: Scenario, records: Records) -> np.ndarray:
+    weights = np.array([a.weight for a in scenario.assets], dtype=float)
+    return weights * asset_hours_lost(scenario, records)
+
+
+def _by(scenario: Scenario, records: Records, attribute: str) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for asset, lost in zip(scenario.assets, _weighted(scenario, records), strict=True):
+        key = getattr(asset, attribute)
+        totals[key] = totals.get(key, 0.0) + float(lost)
+    return dict(sorted(totals.items()))
+
+
+def service_hours_lost(scenario: Scenario, records: Records) -> float:
+    """Sum over assets of weight x q x hours."""
+    return float(_weighted(scenario, records).sum())
+
+
+def service_hours_lost_by_sector(scenario: Scenario, records: Records) -> dict[str, float]:
+    """Service-hours lost per sector."""
+    return _by(scenario, records, "sector")
+
+
+def service_hours_lost_by_country(scenario: Scenario, records: Records) -> dict[str, float]:
+    """Service-hours lost per country."""
+    return _by(scenario, records, "country")
+
+
+def peak_q(scenario: Scenario, records: Records) -> np.ndarray:
+    """Per asset, the largest inoperability it reached."""
+    peak = np.zeros(len(scenario.assets))
+    asset = np.asarray(records.series_asset, dtype=np.int64)
+    np.maximum.at(peak, asset, np.asarray(records.series_q, dtype=float))
+    return peak
+
+
+def peak_assets_down(scenario: Scenario, records: Records) -> int:
+    """The most assets down (q >= DOWN) at one time, counted after each instant settles."""
+    asset, time, q, _ = _sorted_series(records)
+    if not len(q):
+        return 0
+    previous = np.zeros(len(q))
+    same = asset[1:] == asset[:-1]
+    previous[1:][same] = q[:-1][same]
+    step = (q >= DOWN).astype(int) - (previous >= DOWN).astype(int)
+    order = np.argsort(time, kind="stable")
+    time, running = time[order], np.cumsum(step[order])
+    last_of_instant = np.append(time[1:] != time[:-1], True)
+    return int(max(0, running[last_of_instant].max()))
+
+
+def assets_affected(scenario: Scenario, records: Records) -> int:
+    """How many assets lost at least AFFECTED of their service at some time."""
+    return int((peak_q(scenario, records) >= AFFECTED).sum())
+
+
+def countries_affected(scenario: Scenario, records: Records) -> int:
+    """How many countries had at least one affected asset."""
+    peak = peak_q(scenario, records)
+    return len({a.country for a, p in zip(scenario.assets, peak, strict=True) if p >= AFFECTED})
+
+
+def cascade_depth(scenario: Scenario, records: Records) -> int:
+    """The most dependency hops from a directly damaged asset to an affected one, through
+    affected assets (0 when nothing spread beyond the damaged assets)."""
+    affected = {
+        scenario.assets[i].id for i in np.flatnonzero(peak_q(scenario, records) >= AFFECTED)
+    }
+    damaged = {e[3] for e in records.events if e[1] == "damage"} & affected
+    feeds: dict[str, list[str]] = {}
+    for dep in scenario.dependencies:
+        if dep.strength > 0 and dep.supplier in affected and dep.dependent in affected:
+            feeds.setdefault(dep.supplier, []).append(dep.dependent)
+    depth = dict.fromkeys(damaged, 0)
+    queue = deque(damaged)
+    while queue:
+        supplier = queue.popleft()
+        for dependent in feeds.get(supplier, ()):
+            if dependent not in depth:
+                depth[dependent] = depth[supplier] + 1
+                queue.append(dependent)
+    return max(depth.values(), default=0)
+
+
+METRICS: dict[str, Callable[[Scenario, Records], Any]] = {
+    "service_hours_lost": service_hours_lost,
+    "service_hours_lost_by_sector": service_hours_lost_by_sector,
+    "service_hours_lost_by_country": service_hours_lost_by_country,
+    "peak_assets_down": peak_assets_down,
+    "assets_affected": assets_affected,
+    "countries_affected": countries_affected,
+    "cascade_depth": cascade_depth,
+}
+"""Every KPI by name; each is a function of the scenario and the records."""
+
+
+def compute_metrics(scenario: Scenario, records: Records) -> dict[str, Any]:
+    """All METRICS of one run, as JSON-ready values."""
+    return {name: metric(scenario, records) for name, metric in METRICS.items()}

@@ -1,0 +1,60 @@
+"""The result of one run: scenario, records and metrics, with pandas views for notebooks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from ..engine.records import EVENT_COLUMNS, Records
+from ..engine.world import run_replication
+from ..schema.scenario import Scenario
+from ..schema.variants import apply_variant
+from .metrics import compute_metrics
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One replication of a scenario (with its variant applied) and what it recorded."""
+
+    scenario: Scenario
+    variant: str | None
+    seed: int
+    records: Records
+
+    @cached_property
+    def metrics(self) -> dict[str, Any]:
+        """Every KPI of `sim.analysis.metrics.METRICS`, by name."""
+        return compute_metrics(self.scenario, self.records)
+
+    def events(self) -> pd.DataFrame:
+        """The event log, one row per event, in time order."""
+        import pandas as pd
+
+        return pd.DataFrame.from_records(self.records.events, columns=list(EVENT_COLUMNS))
+
+    def series(self) -> pd.DataFrame:
+        """Inoperability change points: columns time, asset, q (q holds until the next row)."""
+        import pandas as pd
+
+        ids = self.records.asset_ids
+        return pd.DataFrame(
+            {
+                "time": list(self.records.series_time),
+                "asset": [ids[i] for i in self.records.series_asset],
+                "q": list(self.records.series_q),
+            }
+        )
+
+
+def run(scenario: Scenario, variant: str | None = None, seed: int | None = None) -> RunResult:
+    """Run one replication of `scenario` (seed defaults to the scenario's own).
+
+    Raises VariantError for an unknown variant.
+    """
+    chosen = apply_variant(scenario, variant)
+    used_seed = scenario.seed if seed is None else seed
+    return RunResult(chosen, variant, used_seed, run_replication(chosen, seed=used_seed))

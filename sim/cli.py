@@ -1,0 +1,209 @@
+"""The `cyberttx` command: parse arguments, call the Python API, print. Nothing else."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from . import __version__
+from .analysis.export import run_files
+from .analysis.metrics import AFFECTED, DOWN
+from .analysis.result import RunResult, run
+from .atomic import write_file, write_folder
+from .errors import ScenarioError
+from .library import DEFAULT_SCENARIO, list_scenarios, resolve_scenario
+from .schema.load import load_scenario
+from .schema.scenario import InfrastructureModel, ScenarioFile
+from .schema.variants import VariantError
+
+EXIT_INPUT = 2
+"""Exit status for input that cannot be used: a malformed scenario, an unknown variant."""
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(EXIT_INPUT)
+
+
+@contextmanager
+def _input_errors() -> Iterator[None]:
+    """Turn errors about the user's input into a short message and exit status 2."""
+    try:
+        yield
+    except ScenarioError as error:
+        _fail(error.report())
+    except (VariantError, KeyError) as error:
+        _fail(f"error: {error.args[0] if isinstance(error, KeyError) else error}")
+
+
+def _millions(value: float) -> str:
+    return f"{value / 1e6:,.2f} M" if abs(value) >= 1e5 else f"{value:,.0f}"
+
+
+def _ranked(totals: dict[str, float], top: int = 5) -> str:
+    ranked = sorted(((v, k) for k, v in totals.items() if v > 0), reverse=True)
+    shown = " · ".join(f"{k} {_millions(v)}" for v, k in ranked[:top])
+    return shown + (f" · (+{len(ranked) - top} more)" if len(ranked) > top else "") or "none"
+
+
+def _summary(result: RunResult) -> str:
+    s, m = result.scenario, result.metrics
+    start = s.start.isoformat(sep=" ", timespec="minutes")
+    return "\n".join(
+        [
+            f"{s.name} — variant: {result.variant or 'baseline'}, seed {result.seed}",
+            f"{s.duration_hours:g} h from {start} · {len(s.countries)} countries · "
+            f"{len(s.assets)} assets · {len(s.dependencies)} dependencies · "
+            f"{len(s.disruptions)} disruptions",
+            "",
+            f"Service-hours lost   {_millions(m['service_hours_lost'])}"
+            "  (weight × inoperability × hours)",
+            f"  by country         {_ranked(m['service_hours_lost_by_country'])}",
+            f"  by sector          {_ranked(m['service_hours_lost_by_sector'])}",
+            f"Peak assets down     {m['peak_assets_down']} of {len(s.assets)}  (q ≥ {DOWN:g})",
+            f"Assets affected      {m['assets_affected']} in {m['countries_affected']} "
+            f"countries  (q ≥ {AFFECTED:g})",
+            f"Cascade depth        {m['cascade_depth']} dependency hops",
+        ]
+    )
+
+
+def _default_out(scenario_path: Path) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path("results") / f"{scenario_path.stem}-{stamp}"
+    out, n = base, 1
+    while out.exists():
+        n += 1
+        out = base.with_name(f"{base.name}-{n}")
+    return out
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="cyberttx")
+def main() -> None:
+    """Tabletop cyber-exercise simulation: infrastructure cascades, campaigns and CSIRTs.
+
+    Start with `cyberttx run` (the bundled default scenario), `cyberttx list` for the library,
+    and `cyberttx validate FILE` while writing your own scenario.
+    """
+
+
+@main.command("run")
+@click.argument("scenario", required=False)
+@click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
+@click.option("--variant", help="Apply a named variant of the scenario (default: none).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default: results/<scenario>-<timestamp>/).",
+)
+def run_command(
+    scenario: str | None, seed: int | None, variant: str | None, out: Path | None
+) -> None:
+    """Run SCENARIO once and write its records.
+
+    SCENARIO is a YAML file or the name of a bundled scenario (default: the bundled
+    default scenario). Writes events.csv (event log), series.csv (inoperability change
+    points: q holds from `time` until the asset's next row), metrics.json and run.json
+    (provenance) into the output folder, all or nothing.
+    """
+    with _input_errors():
+        path = resolve_scenario(scenario)
+        loaded = load_scenario(path)
+        began = time.perf_counter()
+        result = run(loaded, variant=variant, seed=seed)
+        wall = time.perf_counter() - began
+    provenance: dict[str, Any] = {
+        "scenario_file": str(path),
+        "package_version": __version__,
+        "python": platform.python_version(),
+        "wall_seconds": round(wall, 4),
+        "finished_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
+    folder = out or _default_out(path)
+    write_folder(folder, run_files(result, provenance))
+    click.echo(_summary(result))
+    click.echo(f"\nWrote {folder}/ (events.csv, series.csv, metrics.json, run.json)")
+
+
+@main.command("validate")
+@click.argument("files", nargs=-1, required=True)
+def validate_command(files: tuple[str, ...]) -> None:
+    """Check scenario FILES; print OK or every problem with its file and field path.
+
+    Exit status 0 when every file is valid, 2 otherwise.
+    """
+    failed = False
+    for name in files:
+        try:
+            scenario = load_scenario(resolve_scenario(name))
+        except (ScenarioError, KeyError) as error:
+            failed = True
+            message = error.report() if isinstance(error, ScenarioError) else error.args[0]
+            click.echo(message, err=True)
+            continue
+        click.echo(
+            f"OK {name}: {len(scenario.countries)} countries, {len(scenario.assets)} assets, "
+            f"{len(scenario.dependencies)} dependencies, {len(scenario.variants)} variants"
+        )
+    if failed:
+        sys.exit(EXIT_INPUT)
+
+
+@main.command("schema")
+@click.option(
+    "--kind",
+    type=click.Choice(["scenario", "model"]),
+    default="scenario",
+    show_default=True,
+    help="Scenario files, or infrastructure model files (infrastructure_models/*.yaml).",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
+def schema_command(kind: str, out: Path | None) -> None:
+    """Print the JSON Schema of the scenario language, for editors' YAML support."""
+    model = ScenarioFile if kind == "scenario" else InfrastructureModel
+    text = json.dumps(model.model_json_schema(), indent=2) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        write_file(out, text.encode())
+        click.echo(f"Wrote {out}")
+
+
+@main.command("list")
+def list_command() -> None:
+    """List the bundled scenarios with their names and descriptions."""
+    for name, path in list_scenarios().items():
+        with _input_errors():
+            scenario = load_scenario(path)
+        marker = " (default)" if name == DEFAULT_SCENARIO else ""
+        first_line = scenario.description.strip().split(". ")[0].rstrip(".")
+        click.echo(f"{name}{marker}: {scenario.name}. {first_line}.")
+
+
+@main.command("generate")
+@click.option("--assets", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--countries", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder."
+)
+def generate_command(assets: int, countries: int, seed: int, out: Path) -> None:
+    """Write a synthetic infrastructure model and a scenario that runs on it.
+
+    The folder gets scenario.yaml (countries, a few disruptions, variants) naming
+    assets.csv and dependencies.csv. Run it with `cyberttx run OUT/scenario.yaml`.
+    """
+    from .synthetic import synthetic_files
+
+    write_folder(out, synthetic_files(assets=assets, countries=countries, seed=seed))
+    click.echo(f"Wrote {out}/ (scenario.yaml, assets.csv, dependencies.csv)")

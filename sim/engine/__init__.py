@@ -1,0 +1,1 @@
+"""The SimPy world: it receives a validated `Scenario` and returns `Records`; it reads no files."""

@@ -1,0 +1,48 @@
+"""What a run produces: an event log and inoperability change points (DESIGN.md §3, Records)."""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+
+EVENT_COLUMNS = ("time", "kind", "country", "asset", "campaign", "incident", "value", "detail")
+"""Columns of the event log; empty strings and NaN where a column does not apply."""
+
+
+@dataclass
+class Records:
+    """Tidy records of one replication.
+
+    `events` holds rows in EVENT_COLUMNS order. The series holds change points of each asset's
+    inoperability q: asset `series_asset[k]` (an index into `asset_ids`) has q = `series_q[k]`
+    from `series_time[k]` until its next change point or `horizon`. An asset with no change
+    point stayed at q = 0 throughout.
+    """
+
+    horizon: float
+    asset_ids: tuple[str, ...]
+    events: list[tuple[float, str, str, str, str, str, float, str]] = field(default_factory=list)
+    series_time: array = field(default_factory=lambda: array("d"))
+    series_asset: array = field(default_factory=lambda: array("l"))
+    series_q: array = field(default_factory=lambda: array("d"))
+
+    def log(
+        self,
+        time: float,
+        kind: str,
+        *,
+        country: str = "",
+        asset: str = "",
+        campaign: str = "",
+        incident: str = "",
+        value: float = float("nan"),
+        detail: str = "",
+    ) -> None:
+        """Append one row to the event log."""
+        self.events.append((time, kind, country, asset, campaign, incident, value, detail))
+
+    def change(self, time: float, asset: int, q: float) -> None:
+        """Record that asset index `asset` has inoperability `q` from `time` on."""
+        self.series_time.append(time)
+        self.series_asset.append(asset)
+        self.series_q.append(q)

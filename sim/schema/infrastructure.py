@@ -1,0 +1,85 @@
+"""Countries, assets and the dependencies between them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import Fraction, Hours, Id, Model
+from .distributions import Distribution
+
+Sector = Literal[
+    "energy",
+    "telecom",
+    "water",
+    "finance",
+    "transport",
+    "health",
+    "emergency_services",
+    "government",
+    "media_broadcast",
+    "event_venue",
+    "food",
+    "chemical",
+    "manufacturing",
+    "defence",
+    "other",
+]
+"""Critical-infrastructure sectors an asset can belong to."""
+
+DependencyKind = Literal["physical", "cyber", "geographic", "logical"]
+"""Rinaldi, Peerenboom & Kelly (2001): how the supplier's state reaches the dependent."""
+
+
+class Country(Model):
+    """A state taking part in the scenario."""
+
+    id: Id
+    name: str
+
+
+class Asset(Model):
+    """A piece of critical infrastructure whose service can be lost."""
+
+    id: Id
+    name: str
+    sector: Sector
+    country: Id = Field(description="Id of the country the asset is in.")
+    operator: Literal["public", "private"] = "public"
+    weight: float = Field(
+        default=1.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="Consequence weight: customers or people served.",
+    )
+    backup_hours: Hours = Field(
+        default=0.0,
+        description="Ride-through (generators, fuel, caches) before a supplier loss is felt.",
+    )
+    recovery: Distribution = Field(description="Hours to restore service after direct damage.")
+    prevention: Fraction = Field(default=0.5, description="Chance-reducing security posture, 0-1.")
+    monitoring: Fraction = Field(default=0.5, description="Detection capability, 0-1.")
+
+
+class Dependency(Model):
+    """The dependent loses `strength` x the supplier's inoperability, `delay_hours` later."""
+
+    supplier: Id
+    dependent: Id
+    kind: DependencyKind = "physical"
+    strength: Fraction
+    delay_hours: Hours = 0.0
+
+    @property
+    def key(self) -> str:
+        """The name variants use for this dependency: 'supplier->dependent'."""
+        return f"{self.supplier}->{self.dependent}"
+
+
+class Infrastructure(Model):
+    """Countries, assets and dependencies: the part shared by scenarios and models."""
+
+    countries: tuple[Country, ...] = ()
+    assets: tuple[Asset, ...] = ()
+    dependencies: tuple[Dependency, ...] = ()

@@ -1,0 +1,235 @@
+"""Reading scenario files: YAML, CSV tables and included models, into one checked `Scenario`.
+
+This is the only place that reads scenario input. Every problem found is reported with the
+file it came from and the field path (or CSV line) inside it.
+"""
+
+from __future__ import annotations
+
+import csv
+from bisect import bisect_right
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from ..errors import Problem, ScenarioError
+from .infrastructure import Asset, Dependency
+from .references import Loc, check_references, dotted
+from .scenario import InfrastructureModel, Scenario, ScenarioFile, Sources
+from .variants import VariantError, apply_variant
+
+try:
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # PyYAML built without libyaml
+    from yaml import SafeLoader  # type: ignore[assignment]
+
+ENTITY_FIELDS = ("countries", "assets", "dependencies")
+TABLES: dict[str, tuple[str, type[BaseModel]]] = {
+    "assets_csv": ("assets", Asset),
+    "dependencies_csv": ("dependencies", Dependency),
+}
+
+
+def _fail(file: Path | str, message: str, path: str = "") -> ScenarioError:
+    return ScenarioError([Problem(str(file), path, message)])
+
+
+def read_yaml_mapping(path: Path) -> dict[str, Any]:
+    """The top-level mapping of a YAML file, read with a safe loader.
+
+    Raises ScenarioError if the file is missing, not UTF-8 text, not YAML, empty or not a mapping.
+    """
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise _fail(path, "no such file") from None
+    except IsADirectoryError:
+        raise _fail(path, "is a directory, not a scenario file") from None
+    except UnicodeDecodeError:
+        raise _fail(path, "not a UTF-8 text file") from None
+    except OSError as error:
+        raise _fail(path, f"cannot be read ({error.strerror})") from None
+    if "\x00" in text:
+        raise _fail(path, "not a text file (it contains NUL bytes)")
+    try:
+        data = yaml.load(text, Loader=SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise _fail(path, f"not valid YAML: {error.problem}{where}") from None
+    except yaml.YAMLError as error:
+        raise _fail(path, f"not valid YAML: {error}") from None
+    if data is None:
+        raise _fail(path, "is empty; expected a mapping of scenario fields")
+    if not isinstance(data, dict):
+        raise _fail(
+            path, f"expected a mapping of fields at the top level, found {type(data).__name__}"
+        )
+    return data
+
+
+def _validation_problems(
+    error: ValidationError, file: str, path_of: Callable[[Loc], str] = dotted
+) -> list[Problem]:
+    return [Problem(file, path_of(e["loc"]), e["msg"]) for e in error.errors(include_url=False)]
+
+
+def _line_path(line: int, rest: Loc) -> str:
+    return f"line {line}: {dotted(rest)}" if rest else f"line {line}"
+
+
+def read_table(path: Path, item_type: type[BaseModel]) -> tuple[list[Any], list[int]]:
+    """The rows of a CSV table validated as `item_type`, and the line each came from.
+
+    Dotted headers nest (`recovery.dist`, `recovery.hours`); empty cells take the default.
+    Raises ScenarioError naming the line and column of every invalid cell.
+    """
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if not header:
+                raise _fail(path, "is empty; expected a header row naming the columns")
+            columns = [name.strip().split(".") for name in header]
+            rows: list[dict[str, Any]] = []
+            lines: list[int] = []
+            for cells in reader:
+                if not any(cells):
+                    continue
+                if len(cells) != len(columns):
+                    raise _fail(
+                        path,
+                        f"has {len(cells)} cells where the header has {len(columns)}",
+                        f"line {reader.line_num}",
+                    )
+                rows.append(_nest(columns, cells))
+                lines.append(reader.line_num)
+    except FileNotFoundError:
+        raise _fail(path, "no such file") from None
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise _fail(path, f"not a readable CSV table ({error})") from None
+    try:
+        items = TypeAdapter(list[item_type]).validate_python(rows)  # type: ignore[valid-type]
+    except ValidationError as error:
+        problems = _validation_problems(
+            error,
+            str(path),
+            lambda loc: _line_path(lines[loc[0]], loc[1:]),  # type: ignore[index]
+        )
+        raise ScenarioError(problems) from None
+    return items, lines
+
+
+def _nest(columns: list[list[str]], cells: list[str]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for parts, cell in zip(columns, cells, strict=True):
+        if cell == "":
+            continue
+        target = row
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = cell
+    return row
+
+
+class _Collector:
+    """Gathers entities from a scenario, its tables and its includes, remembering origins."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, list[Any]] = {field: [] for field in ENTITY_FIELDS}
+        self._starts: dict[str, list[int]] = {field: [] for field in ENTITY_FIELDS}
+        self._origins: dict[str, list[tuple[str, Callable[[int, Loc], str]]]] = {
+            field: [] for field in ENTITY_FIELDS
+        }
+        self.problems: list[Problem] = []
+
+    def add(self, field: str, items: Any, file: str, path_of: Callable[[int, Loc], str]) -> None:
+        if not items:
+            return
+        self._starts[field].append(len(self.items[field]))
+        self._origins[field].append((file, path_of))
+        self.items[field].extend(items)
+
+    def locate(self, loc: Loc) -> tuple[str, str]:
+        """The file, and the path inside it, of a field of a merged entity."""
+        field, index = str(loc[0]), int(loc[1])
+        chunk = bisect_right(self._starts[field], index) - 1
+        file, path_of = self._origins[field][chunk]
+        return file, path_of(index - self._starts[field][chunk], loc[2:])
+
+    def add_sources(self, model: Sources, path: Path, stack: tuple[Path, ...]) -> None:
+        file = str(path)
+        for field in ENTITY_FIELDS:
+            self.add(
+                field, getattr(model, field), file, lambda i, rest, f=field: dotted((f, i, *rest))
+            )
+        for table_field, (field, item_type) in TABLES.items():
+            name = getattr(model, table_field)
+            if name is None:
+                continue
+            table = path.parent / name
+            try:
+                rows, lines = read_table(table, item_type)
+            except ScenarioError as error:
+                self.problems.extend(error.problems)
+                continue
+            self.add(field, rows, str(table), lambda i, rest, ls=lines: _line_path(ls[i], rest))
+        for i, name in enumerate(model.include):
+            self._include(path.parent / name, stack, file, f"include[{i}]")
+
+    def _include(self, path: Path, stack: tuple[Path, ...], file: str, where: str) -> None:
+        resolved = path.resolve()
+        if resolved in stack:
+            self.problems.append(Problem(file, where, f"includes itself through '{path}'"))
+            return
+        try:
+            data = read_yaml_mapping(path)
+            model = InfrastructureModel.model_validate(data)
+        except ScenarioError as error:
+            self.problems.extend(Problem(file, where, str(p)) for p in error.problems)
+            return
+        except ValidationError as error:
+            self.problems.extend(_validation_problems(error, str(path)))
+            return
+        self.add_sources(model, path, (*stack, resolved))
+
+
+def load_scenario(source: str | Path | Mapping[str, Any], base_dir: str | Path = ".") -> Scenario:
+    """A checked scenario from a YAML file, or from a mapping (relative paths from `base_dir`).
+
+    Raises ScenarioError listing every problem, each naming its file and field path.
+    """
+    if isinstance(source, Mapping):
+        path, data = Path(base_dir) / "<scenario>", dict(source)
+    else:
+        path = Path(source)
+        data = read_yaml_mapping(path)
+    file = str(path)
+    try:
+        scenario_file = ScenarioFile.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError(_validation_problems(error, file)) from None
+    collector = _Collector()
+    collector.add_sources(scenario_file, path, (path.resolve(),))
+    if collector.problems:
+        raise ScenarioError(collector.problems)
+    fields = {name: getattr(scenario_file, name) for name in Scenario.model_fields}
+    scenario = Scenario.model_validate(
+        fields | {f: tuple(collector.items[f]) for f in ENTITY_FIELDS}
+    )
+    problems = []
+    for loc, message in check_references(scenario):
+        where, inner = collector.locate(loc) if loc[0] in ENTITY_FIELDS else (file, dotted(loc))
+        problems.append(Problem(where, inner, message))
+    if not problems:
+        for name in scenario.variants:
+            try:
+                apply_variant(scenario, name)
+            except VariantError as error:
+                problems.extend(Problem(file, dotted(loc), msg) for loc, msg in error.findings)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario

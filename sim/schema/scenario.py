@@ -1,0 +1,62 @@
+"""A scenario: infrastructure, what happens to it, and the variants to compare."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from .base import Fraction, Hours, Id, Model
+from .infrastructure import Infrastructure
+
+
+class Disruption(Model):
+    """Direct damage to one asset, independent of any adversary (an outage, a storm, a test).
+
+    Without `duration_hours` the damage lasts until the asset is restored, which takes a draw
+    from the asset's `recovery` distribution.
+    """
+
+    asset: Id
+    start_hours: Hours
+    damage: Fraction = 1.0
+    duration_hours: Hours | None = None
+
+
+Variant = dict[str, Any]
+"""Overrides of scenario values; entities are addressed by id ('supplier->dependent' for
+dependencies). An optional `description` key explains the variant."""
+
+
+class Scenario(Infrastructure):
+    """Everything one run needs, with every include and table already resolved."""
+
+    name: str
+    description: str = ""
+    start: datetime = Field(description="Calendar date-time of scenario hour 0.")
+    duration_hours: float = Field(gt=0, allow_inf_nan=False)
+    seed: int = Field(default=0, ge=0, description="Root seed of the run's random numbers.")
+    disruptions: tuple[Disruption, ...] = ()
+    variants: dict[Id, Variant] = Field(default_factory=dict)
+
+
+class Sources(Model):
+    """Where further infrastructure comes from; paths are relative to the file naming them."""
+
+    include: tuple[str, ...] = Field(default=(), description="Infrastructure model files.")
+    assets_csv: str | None = Field(default=None, description="CSV table of assets, one a row.")
+    dependencies_csv: str | None = Field(
+        default=None, description="CSV table of dependencies, one a row."
+    )
+
+
+class InfrastructureModel(Infrastructure, Sources):
+    """An infrastructure model file (`infrastructure_models/*.yaml`)."""
+
+    name: str = ""
+    description: str = ""
+
+
+class ScenarioFile(Scenario, Sources):
+    """A scenario file as written: a scenario that may include models and name CSV tables."""

@@ -1,0 +1,94 @@
+"""Named variants: overrides of scenario values, applied and validated like the scenario."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from .references import Finding, Loc, check_references, dotted
+from .scenario import Scenario
+
+FIXED_FIELDS = frozenset({"seed", "variants", "name"})
+"""Scenario fields a variant may not change: variants of one run share its random numbers."""
+
+
+class VariantError(ValueError):
+    """A variant that does not exist or does not apply; `findings` says where."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        super().__init__(
+            "; ".join(": ".join(filter(None, (dotted(loc), msg))) for loc, msg in findings)
+        )
+
+
+def _item_key(item: Any) -> str | None:
+    return getattr(item, "id", None) or getattr(item, "key", None)
+
+
+def _tag_fields(model: BaseModel) -> set[str]:
+    fields = type(model).model_fields
+    return {name for name, info in fields.items() if get_origin(info.annotation) is Literal}
+
+
+def _override(model: BaseModel, patch: Any, loc: Loc) -> BaseModel:
+    if not isinstance(patch, Mapping):
+        raise VariantError([(loc, "expected a mapping of field overrides")])
+    fields = type(model).model_fields
+    update: dict[str, Any] = {}
+    for key, value in patch.items():
+        if key not in fields:
+            raise VariantError([((*loc, key), "unknown field")])
+        current = getattr(model, key)
+        if isinstance(current, BaseModel) and isinstance(value, Mapping):
+            retagged = any(
+                k in value and value[k] != getattr(current, k) for k in _tag_fields(current)
+            )
+            update[key] = value if retagged else _override(current, value, (*loc, key))
+        elif isinstance(current, tuple) and current and _item_key(current[0]) is not None:
+            update[key] = _override_items(current, value, (*loc, key))
+        else:
+            update[key] = value
+    data = {name: getattr(model, name) for name in fields} | update
+    try:
+        return type(model).model_validate(data)
+    except ValidationError as error:
+        raise VariantError([((*loc, *e["loc"]), e["msg"]) for e in error.errors()]) from None
+
+
+def _override_items(items: tuple[Any, ...], patch: Any, loc: Loc) -> tuple[Any, ...]:
+    if not isinstance(patch, Mapping):
+        raise VariantError([(loc, "expected a mapping from id to field overrides")])
+    index = {_item_key(item): i for i, item in enumerate(items)}
+    result = list(items)
+    for key, value in patch.items():
+        if key not in index:
+            raise VariantError([((*loc, key), f"no entry with id '{key}'")])
+        result[index[key]] = _override(items[index[key]], value, (*loc, key))
+    return tuple(result)
+
+
+def apply_variant(scenario: Scenario, name: str | None) -> Scenario:
+    """The scenario with variant `name` applied (unchanged for None or 'baseline' if undeclared).
+
+    Raises VariantError for an unknown variant or overrides that do not validate.
+    """
+    if name is None or (name == "baseline" and name not in scenario.variants):
+        return scenario
+    if name not in scenario.variants:
+        known = ", ".join(sorted(scenario.variants)) or "none declared"
+        raise VariantError([((), f"unknown variant '{name}' (known: {known})")])
+    patch = dict(scenario.variants[name])
+    patch.pop("description", None)
+    loc: Loc = ("variants", name)
+    fixed = FIXED_FIELDS.intersection(patch)
+    if fixed:
+        raise VariantError([((*loc, f), "a variant cannot change this field") for f in fixed])
+    result = _override(scenario, patch, loc)
+    assert isinstance(result, Scenario)
+    findings = check_references(result)
+    if findings:
+        raise VariantError([((*loc, *f_loc), msg) for f_loc, msg in findings])
+    return result
