@@ -9,18 +9,23 @@ its suppliers while its backup rides through. After every change the zero-delay 
 system is settled to its least fixed point, so with no delays and no backups the state is the
 Leontief inoperability model's q = (I - A)^-1 c where the cap does not bind.
 
-Settling stops propagating a change once it is at most TOLERANCE, so cycles always terminate.
+Settling stops propagating a change once it is at most TOLERANCE, so cycles always terminate;
+a cycle that creeps towards its limit in many small steps is solved exactly instead.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Hashable, Iterable
 from functools import partial
+from heapq import heappop, heappush
 
+import numpy as np
 import simpy
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import connected_components
 
 from ..schema.scenario import Scenario
+from .fixpoint import kleene_limit
 from .records import Records
 
 TOLERANCE = 1e-6
@@ -28,6 +33,9 @@ TOLERANCE = 1e-6
 
 DOWN = 0.5
 """An asset is logged as down while it has lost at least half of its service."""
+
+SLOW_CYCLE = 64
+"""After this many updates of one asset in one settle, its cycle is solved by `kleene_limit`."""
 
 FULL, RIDING, EXHAUSTED = 0, 1, 2
 """Backup states: unused, riding through a supplier loss, used up until supply returns."""
@@ -48,7 +56,7 @@ class Infrastructure:
         self._instant_in: list[list[tuple[int, float]]] = [[] for _ in range(n)]
         self._instant_out: list[list[int]] = [[] for _ in range(n)]
         self._delayed_in: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-        self._delayed_out: list[list[tuple[int, int, float]]] = [[] for _ in range(n)]
+        self._delayed_out: list[dict[float, list[tuple[int, int]]]] = [{} for _ in range(n)]
         self._lagged: list[float] = []
         for dep in scenario.dependencies:
             if dep.strength == 0:
@@ -61,10 +69,13 @@ class Infrastructure:
                 edge = len(self._lagged)
                 self._lagged.append(0.0)
                 self._delayed_in[i].append((edge, dep.strength))
-                self._delayed_out[j].append((edge, i, dep.delay_hours))
+                self._delayed_out[j].setdefault(dep.delay_hours, []).append((edge, i))
+        self._rank, self._cycle = _cycle_order(n, self._instant_out)
         self._backup = [asset.backup_hours for asset in scenario.assets]
         self._backup_state = [FULL] * n
         self._backup_token = [0] * n
+        self._pending: dict[int, None] = {}
+        self._pending_falls = False
 
     def set_damage(self, asset: int, source: Hashable, level: float) -> None:
         """Set the direct damage `source` does to `asset` (0 removes it), then settle."""
@@ -73,8 +84,8 @@ class Infrastructure:
             damages[source] = level
         else:
             damages.pop(source, None)
-        self.c[asset] = max(damages.values(), default=0.0)
-        self._settle((asset,))
+        old, self.c[asset] = self.c[asset], max(damages.values(), default=0.0)
+        self._settle((asset,), falling=self.c[asset] < old)
 
     def supply(self, i: int) -> float:
         """The loss asset i receives from its suppliers (before any backup masks it)."""
@@ -86,53 +97,62 @@ class Infrastructure:
             total += strength * lagged[edge]
         return total
 
+    def _masked(self, i: int) -> bool:
+        """Whether asset i's backup hides its suppliers' losses."""
+        return self._backup[i] > 0 and self._backup_state[i] != EXHAUSTED
+
     def _target(self, i: int) -> float:
-        masked = self._backup[i] > 0 and self._backup_state[i] != EXHAUSTED
-        felt = 0.0 if masked else self.supply(i)
+        felt = 0.0 if self._masked(i) else self.supply(i)
         return min(1.0, self.c[i] + felt)
 
-    def _settle(self, seeds: Iterable[int]) -> None:
-        """Bring the zero-delay system to its least fixed point after a change at `seeds`."""
-        q, out = self.q, self._instant_out
-        seeds = tuple(seeds)
+    def _settle(self, seeds: Iterable[int], falling: bool = False) -> None:
+        """Bring the zero-delay system to its least fixed point after the inputs of `seeds`
+        changed; `falling` says that some input went down.
+
+        Assets are evaluated in topological order of the dependency cycles they belong to, so
+        an asset outside any cycle is evaluated once its suppliers have settled.
+        """
+        q, out, rank, cycle = self.q, self._instant_out, self._rank, self._cycle
         before: dict[int, float] = {}
-        work: deque[int] = deque()
+        heap: list[tuple[int, int]] = []
         queued: set[int] = set()
+        pops: dict[int, int] = {}
+        reset: set[int] = set()
 
         def push(i: int) -> None:
             if i not in queued:
                 queued.add(i)
-                work.append(i)
+                heappush(heap, (rank[i], i))
 
-        falling = [i for i in seeds if self._target(i) < q[i] - TOLERANCE]
-        if falling:
-            # A loss can only shrink to the least fixed point if everything it feeds instantly
-            # is recomputed from zero (a mutual dependency would otherwise hold itself up).
-            reset, stack = set(falling), list(falling)
-            while stack:
-                for k in out[stack.pop()]:
-                    if k not in reset and q[k] > TOLERANCE:
-                        reset.add(k)
-                        stack.append(k)
-            for i in reset:
-                before[i] = q[i]
-                q[i] = 0.0
-            for i in reset:
-                push(i)
-                for k in out[i]:
-                    push(k)
-        for i in seeds:
-            push(i)
-        while work:
-            i = work.popleft()
-            queued.discard(i)
-            new = self._target(i)
-            if abs(new - q[i]) <= TOLERANCE:
-                continue
+        def assign(i: int, value: float) -> None:
             before.setdefault(i, q[i])
-            q[i] = new
+            q[i] = value
             for k in out[i]:
                 push(k)
+
+        for i in seeds:
+            push(i)
+        while heap:
+            i = heappop(heap)[1]
+            queued.discard(i)
+            members = cycle.get(i)
+            if falling and members is not None and id(members) not in reset:
+                # A loss leaves a dependency cycle at its least fixed point only if the cycle
+                # is recomputed from zero (a mutual dependency would otherwise hold itself up).
+                reset.add(id(members))
+                for k in members:
+                    if q[k] > 0:
+                        assign(k, 0.0)
+                    push(k)
+            new = self._target(i)
+            if abs(new - q[i]) > TOLERANCE:
+                assign(i, new)
+                pops[i] = pops.get(i, 0) + 1
+                if pops[i] == SLOW_CYCLE:
+                    hot = [k for k, n in pops.items() if n * 4 >= SLOW_CYCLE]
+                    for k, value in self._cycle_limit(hot):
+                        assign(k, value)
+                    pops.clear()
         fed = set(seeds)
         for i, old in before.items():
             if abs(q[i] - old) <= TOLERANCE:
@@ -144,6 +164,24 @@ class Infrastructure:
             if self._backup[i] > 0:
                 self._update_backup(i)
 
+    def _cycle_limit(self, hot: list[int]) -> list[tuple[int, float]]:
+        """Where iteration of the `hot` assets converges with everything else held as is."""
+        q, lagged = self.q, self._lagged
+        at = {i: k for k, i in enumerate(hot)}
+        m = np.zeros((len(hot), len(hot)))
+        v = np.array([self.c[i] for i in hot])
+        for k, i in enumerate(hot):
+            if self._masked(i):
+                continue
+            v[k] += sum(strength * lagged[edge] for edge, strength in self._delayed_in[i])
+            for j, strength in self._instant_in[i]:
+                if j in at:
+                    m[k, at[j]] += strength
+                else:
+                    v[k] += strength * q[j]
+        limit = kleene_limit(m, v, np.array([q[i] for i in hot]))
+        return [(i, float(x)) for i, x in zip(hot, limit, strict=True) if x != q[i]]
+
     def _commit(self, i: int, old: float) -> None:
         """Record asset i's new value and send it along its delayed dependencies."""
         now, new = self.env.now, self.q[i]
@@ -152,12 +190,29 @@ class Infrastructure:
             asset = self.assets[i]
             kind = "asset_down" if new >= DOWN else "asset_up"
             self.records.log(now, kind, country=asset.country, asset=asset.id, value=new)
-        for edge, dependent, delay in self._delayed_out[i]:
-            self.env.timeout(delay).callbacks.append(partial(self._arrive, edge, dependent, new))
+        for delay, edges in self._delayed_out[i].items():
+            self.env.timeout(delay).callbacks.append(partial(self._arrive, edges, new))
 
-    def _arrive(self, edge: int, dependent: int, value: float, _event: simpy.Event) -> None:
-        self._lagged[edge] = value
-        self._settle((dependent,))
+    def _arrive(self, edges: list[tuple[int, int]], value: float, _event: simpy.Event) -> None:
+        """A supplier's value reaches its delayed dependents."""
+        lagged = self._lagged
+        for edge, dependent in edges:
+            self._later(dependent, falling=value < lagged[edge])
+            lagged[edge] = value
+
+    def _later(self, i: int, falling: bool) -> None:
+        """Settle asset i once every event of this instant that is already due has happened,
+        so that simultaneous arrivals cost one settle and each asset changes once."""
+        if not self._pending:
+            self.env.timeout(0).callbacks.append(self._flush)
+        self._pending[i] = None
+        self._pending_falls |= falling
+
+    def _flush(self, _event: simpy.Event) -> None:
+        seeds, falling = tuple(self._pending), self._pending_falls
+        self._pending.clear()
+        self._pending_falls = False
+        self._settle(seeds, falling)
 
     def _update_backup(self, i: int) -> None:
         """Start, reset or keep asset i's ride-through according to what its suppliers send."""
@@ -179,8 +234,32 @@ class Infrastructure:
             return
         self._backup_state[i] = EXHAUSTED
         self._log_backup(i, "backup_exhausted")
-        self._settle((i,))
+        self._later(i, falling=False)
 
     def _log_backup(self, i: int, kind: str) -> None:
         asset = self.assets[i]
         self.records.log(self.env.now, kind, country=asset.country, asset=asset.id)
+
+
+def _cycle_order(n: int, out: list[list[int]]) -> tuple[list[int], dict[int, list[int]]]:
+    """A rank per asset that grows along zero-delay dependencies (members of one cycle share
+    it), and each cycle's members by asset; assets in no cycle are left out of the latter."""
+    src = np.repeat(np.arange(n), [len(o) for o in out])
+    dst = np.fromiter((k for o in out for k in o), dtype=np.int64, count=len(src))
+    graph = csr_array((np.ones(len(src)), (src, dst)), shape=(n, n))
+    count, label = connected_components(graph, directed=True, connection="strong")
+    across = label[src] != label[dst]
+    up, down = label[src][across], label[dst][across]
+    depth = np.zeros(count, dtype=np.int64)
+    while True:
+        deeper = depth.copy()
+        np.maximum.at(deeper, down, depth[up] + 1)
+        if np.array_equal(deeper, depth):
+            break
+        depth = deeper
+    sizes = np.bincount(label, minlength=count)
+    groups: dict[int, list[int]] = {}
+    for i in np.flatnonzero(sizes[label] > 1).tolist():
+        groups.setdefault(int(label[i]), []).append(i)
+    cycle = {i: members for members in groups.values() for i in members}
+    return depth[label].tolist(), cycle

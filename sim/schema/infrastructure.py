@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Fraction, Hours, Id, Model
+from .base import Entity, Fraction, Hours, Id, Model
 from .distributions import Distribution
 
 Sector = Literal[
@@ -32,17 +32,15 @@ DependencyKind = Literal["physical", "cyber", "geographic", "logical"]
 """Rinaldi, Peerenboom & Kelly (2001): how the supplier's state reaches the dependent."""
 
 
-class Country(Model):
+class Country(Entity):
     """A state taking part in the scenario."""
 
-    id: Id
     name: str
 
 
-class Asset(Model):
+class Asset(Entity):
     """A piece of critical infrastructure whose service can be lost."""
 
-    id: Id
     name: str
     sector: Sector
     country: Id = Field(description="Id of the country the asset is in.")

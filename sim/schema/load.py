@@ -93,19 +93,19 @@ def read_table(path: Path, item_type: type[BaseModel]) -> tuple[list[Any], list[
             header = next(reader, None)
             if not header:
                 raise _fail(path, "is empty; expected a header row naming the columns")
-            columns = [name.strip().split(".") for name in header]
+            build = _row_builder(header)
             rows: list[dict[str, Any]] = []
             lines: list[int] = []
             for cells in reader:
                 if not any(cells):
                     continue
-                if len(cells) != len(columns):
+                if len(cells) != len(header):
                     raise _fail(
                         path,
-                        f"has {len(cells)} cells where the header has {len(columns)}",
+                        f"has {len(cells)} cells where the header has {len(header)}",
                         f"line {reader.line_num}",
                     )
-                rows.append(_nest(columns, cells))
+                rows.append(build(cells))
                 lines.append(reader.line_num)
     except FileNotFoundError:
         raise _fail(path, "no such file") from None
@@ -123,16 +123,24 @@ def read_table(path: Path, item_type: type[BaseModel]) -> tuple[list[Any], list[
     return items, lines
 
 
-def _nest(columns: list[list[str]], cells: list[str]) -> dict[str, Any]:
-    row: dict[str, Any] = {}
-    for parts, cell in zip(columns, cells, strict=True):
-        if cell == "":
-            continue
-        target = row
-        for part in parts[:-1]:
-            target = target.setdefault(part, {})
-        target[parts[-1]] = cell
-    return row
+def _row_builder(header: list[str]) -> Callable[[list[str]], dict[str, Any]]:
+    """A function turning a row's cells into a mapping; `a.b` columns nest, empty cells drop."""
+    names = [name.strip() for name in header]
+    if not any("." in name for name in names):
+        return lambda cells: {k: v for k, v in zip(names, cells, strict=True) if v}
+
+    def nested(cells: list[str]) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        for name, cell in zip(names, cells, strict=True):
+            if cell:
+                *parents, leaf = name.split(".")
+                target = row
+                for part in parents:
+                    target = target.setdefault(part, {})
+                target[leaf] = cell
+        return row
+
+    return nested
 
 
 class _Collector:

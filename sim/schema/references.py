@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from .scenario import Scenario
 
 Loc = tuple[str | int, ...]
@@ -19,7 +17,9 @@ def dotted(loc: Loc) -> str:
     return text
 
 
-def _duplicates(field: str, ids: Iterable[str], what: str) -> list[Finding]:
+def _duplicates(field: str, ids: list[str], what: str) -> list[Finding]:
+    if len(set(ids)) == len(ids):
+        return []
     first: dict[str, int] = {}
     findings: list[Finding] = []
     for i, key in enumerate(ids):
@@ -33,34 +33,38 @@ def _duplicates(field: str, ids: Iterable[str], what: str) -> list[Finding]:
 
 
 def check_references(scenario: Scenario) -> list[Finding]:
-    """Every id that is referred to exists, ids are unique, and no asset depends on itself."""
-    findings = _duplicates("countries", (c.id for c in scenario.countries), "country id")
-    findings += _duplicates("assets", (a.id for a in scenario.assets), "asset id")
-    countries = {c.id for c in scenario.countries}
-    assets = {a.id for a in scenario.assets}
-    for i, asset in enumerate(scenario.assets):
-        if asset.country not in countries:
-            findings.append((("assets", i, "country"), f"unknown country '{asset.country}'"))
-    pairs: dict[str, int] = {}
-    for i, dep in enumerate(scenario.dependencies):
-        for end in ("supplier", "dependent"):
-            if getattr(dep, end) not in assets:
-                findings.append((("dependencies", i, end), f"unknown asset '{getattr(dep, end)}'"))
-        if dep.supplier == dep.dependent:
+    """Every id that is referred to exists, ids are unique, and no asset depends on itself.
+
+    Fast on the common, valid case: whole columns are compared as sets first, and rows are
+    only visited to locate a problem that was found.
+    """
+    findings = _duplicates("countries", [c.id for c in scenario.countries], "country id")
+    asset_ids = [a.id for a in scenario.assets]
+    findings += _duplicates("assets", asset_ids, "asset id")
+    countries, assets = {c.id for c in scenario.countries}, set(asset_ids)
+    findings += _unknown("assets", "country", [a.country for a in scenario.assets], countries)
+    suppliers = [d.supplier for d in scenario.dependencies]
+    dependents = [d.dependent for d in scenario.dependencies]
+    findings += _unknown("dependencies", "supplier", suppliers, assets)
+    findings += _unknown("dependencies", "dependent", dependents, assets)
+    pairs = list(zip(suppliers, dependents, strict=True))
+    for i, (supplier, dependent) in enumerate(pairs):
+        if supplier == dependent:
             findings.append((("dependencies", i, "dependent"), "an asset cannot depend on itself"))
-        if dep.key in pairs:
-            findings.append(
-                (
-                    ("dependencies", i),
-                    f"duplicate dependency {dep.key} (also dependencies[{pairs[dep.key]}]); "
-                    "combine them into one with the total strength",
+    if len(set(pairs)) < len(pairs):
+        first: dict[tuple[str, str], int] = {}
+        for i, pair in enumerate(pairs):
+            if pair in first:
+                findings.append(
+                    (
+                        ("dependencies", i),
+                        f"duplicate dependency {pair[0]}->{pair[1]} (also dependencies"
+                        f"[{first[pair]}]); combine them into one with the total strength",
+                    )
                 )
-            )
-        else:
-            pairs[dep.key] = i
+            first.setdefault(pair, i)
+    findings += _unknown("disruptions", "asset", [d.asset for d in scenario.disruptions], assets)
     for i, disruption in enumerate(scenario.disruptions):
-        if disruption.asset not in assets:
-            findings.append((("disruptions", i, "asset"), f"unknown asset '{disruption.asset}'"))
         if disruption.start_hours >= scenario.duration_hours:
             findings.append(
                 (
@@ -69,3 +73,15 @@ def check_references(scenario: Scenario) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _unknown(field: str, attribute: str, refs: list[str], known: set[str]) -> list[Finding]:
+    """Findings for the references in column `refs` of `field` that are not in `known`."""
+    if set(refs) <= known:
+        return []
+    what = "asset" if attribute != "country" else "country"
+    return [
+        ((field, i, attribute), f"unknown {what} '{ref}'")
+        for i, ref in enumerate(refs)
+        if ref not in known
+    ]

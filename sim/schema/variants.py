@@ -24,8 +24,9 @@ class VariantError(ValueError):
         )
 
 
-def _item_key(item: Any) -> str | None:
-    return getattr(item, "id", None) or getattr(item, "key", None)
+def _keyed(items: tuple[Any, ...]) -> bool:
+    """Whether overrides address these items by key (entities with an id, dependencies)."""
+    return bool(items) and isinstance(items[0], BaseModel) and hasattr(type(items[0]), "key")
 
 
 def _tag_fields(model: BaseModel) -> set[str]:
@@ -47,7 +48,7 @@ def _override(model: BaseModel, patch: Any, loc: Loc) -> BaseModel:
                 k in value and value[k] != getattr(current, k) for k in _tag_fields(current)
             )
             update[key] = value if retagged else _override(current, value, (*loc, key))
-        elif isinstance(current, tuple) and current and _item_key(current[0]) is not None:
+        elif isinstance(current, tuple) and _keyed(current):
             update[key] = _override_items(current, value, (*loc, key))
         else:
             update[key] = value
@@ -61,7 +62,7 @@ def _override(model: BaseModel, patch: Any, loc: Loc) -> BaseModel:
 def _override_items(items: tuple[Any, ...], patch: Any, loc: Loc) -> tuple[Any, ...]:
     if not isinstance(patch, Mapping):
         raise VariantError([(loc, "expected a mapping from id to field overrides")])
-    index = {_item_key(item): i for i, item in enumerate(items)}
+    index = {item.key: i for i, item in enumerate(items)}
     result = list(items)
     for key, value in patch.items():
         if key not in index:
