@@ -1,0 +1,119 @@
+"""The `cyberttx` command as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sim import bundled_scenario
+from sim.cli import main
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_run_default_writes_the_four_files(tmp_path: Path) -> None:
+    code, out, _ = invoke("run", "--out", str(tmp_path / "r"))
+    assert code == 0, out
+    assert "Service-hours lost" in out and "Cascade depth" in out
+    files = sorted(p.name for p in (tmp_path / "r").iterdir())
+    assert files == ["events.csv", "metrics.json", "run.json", "series.csv"]
+    run = json.loads((tmp_path / "r" / "run.json").read_text())
+    assert {"scenario_sha256", "seed", "variant", "package_version", "wall_seconds"} <= set(run)
+    metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert metrics["service_hours_lost"] > 0
+    assert (tmp_path / "r" / "series.csv").read_text().startswith("time,asset,q\n")
+
+
+def test_run_is_deterministic_and_seed_and_variant_matter(tmp_path: Path) -> None:
+    def metrics(*args: str) -> dict:
+        out = tmp_path / str(len(list(tmp_path.iterdir())))
+        assert invoke("run", *args, "--out", str(out))[0] == 0
+        return json.loads((out / "metrics.json").read_text())
+
+    assert metrics("--seed", "3") == metrics("--seed", "3")
+    assert metrics("--seed", "3") != metrics("--seed", "4")
+    assert metrics("--seed", "3") != metrics("--seed", "3", "--variant", "islanded_borealis")
+
+
+def test_default_output_folder_is_under_results(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert invoke("run", "grid_cascade")[0] == 0
+    (folder,) = (tmp_path / "results").iterdir()
+    assert folder.name.startswith("grid_cascade-")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "no_such_scenario"], "no bundled scenario 'no_such_scenario'"),
+        (["run", "--variant", "nope"], "unknown variant 'nope'"),
+        (["run", "missing.yaml"], "missing.yaml: no such file"),
+    ],
+)
+def test_bad_input_exits_2_without_output(tmp_path: Path, args: list[str], message: str) -> None:
+    code, out, err = invoke(*args, "--out", str(tmp_path / "r"))
+    assert code == 2
+    assert message in err and "Traceback" not in err + out
+    assert not (tmp_path / "r").exists()
+
+
+def test_malformed_scenario_exits_2_naming_file_and_field(tmp_path: Path) -> None:
+    text = bundled_scenario().read_text().replace("asset: AUR-grid", "asset: XX-grid")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        text.replace(
+            "../infrastructure_models", str(bundled_scenario().parents[1] / "infrastructure_models")
+        )
+    )
+    code, _, err = invoke("run", str(bad), "--out", str(tmp_path / "r"))
+    assert code == 2
+    assert f"{bad}: disruptions[0].asset: unknown asset 'XX-grid'" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_validate(tmp_path: Path) -> None:
+    good = str(bundled_scenario())
+    code, out, _ = invoke("validate", good)
+    assert code == 0 and out.startswith(f"OK {good}")
+    (tmp_path / "binary.yaml").write_bytes(b"\x00\x01\x02\xff")
+    (tmp_path / "empty.yaml").write_text("")
+    code, out, err = invoke(
+        "validate", good, str(tmp_path / "binary.yaml"), str(tmp_path / "empty.yaml")
+    )
+    assert code == 2 and out.startswith("OK")
+    assert "binary.yaml: not a UTF-8 text file" in err and "empty.yaml: is empty" in err
+
+
+def test_schema_describes_the_language(tmp_path: Path) -> None:
+    code, out, _ = invoke("schema")
+    schema = json.loads(out)
+    assert code == 0
+    assert {"assets", "dependencies", "disruptions", "variants", "include"} <= set(
+        schema["properties"]
+    )
+    assert schema["additionalProperties"] is False
+    code, _, _ = invoke("schema", "--kind", "model", "--out", str(tmp_path / "m.json"))
+    model = json.loads((tmp_path / "m.json").read_text())
+    assert "disruptions" not in model["properties"] and "assets_csv" in model["properties"]
+
+
+def test_list_names_the_default() -> None:
+    code, out, _ = invoke("list")
+    assert code == 0 and "grid_cascade (default)" in out
+
+
+def test_interrupted_write_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
+    import sim.atomic
+
+    def explode(*_args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.atomic.os, "rename", explode)
+    invoke("run", "--out", str(tmp_path / "r"))
+    assert list(tmp_path.iterdir()) == []

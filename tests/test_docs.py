@@ -1,0 +1,52 @@
+"""The README's and docs' examples run as written."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from sim import load_scenario
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+
+
+def blocks(path: Path, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", path.read_text(), flags=re.S)
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_python_examples_run(doc: Path, tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    for code in blocks(doc, "python"):
+        exec(compile(code, str(doc), "exec"), {})
+    if blocks(doc, "python"):
+        assert capsys.readouterr().out
+
+
+def test_readme_commands_run(tmp_path: Path, monkeypatch) -> None:
+    for folder in ("scenarios", "infrastructure_models"):
+        (tmp_path / folder).symlink_to(ROOT / folder)
+    monkeypatch.chdir(tmp_path)
+    commands = [
+        line.split("#")[0].strip()
+        for block in blocks(ROOT / "README.md", "bash")
+        for line in block.splitlines()
+        if line.startswith("cyberttx ")
+    ]
+    assert len(commands) >= 6
+    for command in commands:
+        result = CliRunner().invoke(main, shlex.split(command)[1:])
+        assert result.exit_code == 0, (command, result.output)
+
+
+def test_scenario_language_example_is_valid() -> None:
+    example = blocks(ROOT / "docs" / "scenario-language.md", "yaml")[0]
+    scenario = load_scenario(yaml.safe_load(example))
+    assert scenario.variants["more_fuel"]["assets"]["AUR-hosp"]["backup_hours"] == 48
