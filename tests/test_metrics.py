@@ -73,6 +73,10 @@ def test_breakdowns_add_up_on_the_default_scenario() -> None:
     series = result.series()
     assert list(series.columns) == ["time", "asset", "q"]
     assert series["q"].between(0, 1).all() and series["time"].is_monotonic_increasing
+    table = result.metrics_table()
+    totals = table[table.key == ""].set_index("metric")["value"]
+    assert totals["service_hours_lost"] == pytest.approx(m["service_hours_lost"])
+    assert set(table[table.metric == "service_hours_lost_by_country"].key) == {"AUR", "BOR"}
     events = result.events()
     assert {"time", "kind", "country", "asset", "value"} <= set(events.columns)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -33,8 +34,18 @@ def test_wheel_runs_the_default_scenario_from_anywhere(tmp_path: Path) -> None:
     )
     (wheel,) = dist.glob("cyberttx-*.whl")
     env = tmp_path / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env)
+    venv.EnvBuilder(with_pip=True).create(env)
     python = env / "bin" / "python"
+    # The dependencies come from this interpreter (no network); its .pth files, and with them
+    # the editable install of the checkout, are not processed there.
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    paths = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    (Path(site) / "outer.pth").write_text("\n".join(sorted(paths)) + "\n")
     subprocess.run([python, "-m", "pip", "install", "--no-deps", "-q", str(wheel)], check=True)
     away = tmp_path / "elsewhere"
     away.mkdir()

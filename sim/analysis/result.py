@@ -30,6 +30,16 @@ class RunResult:
         """Every KPI of `sim.analysis.metrics.METRICS`, by name."""
         return compute_metrics(self.scenario, self.records)
 
+    def metrics_table(self) -> pd.DataFrame:
+        """The metrics as tidy rows: metric, key (sector or country; empty for totals), value."""
+        import pandas as pd
+
+        rows = []
+        for name, value in self.metrics.items():
+            pairs = value.items() if isinstance(value, dict) else [("", value)]
+            rows += [(name, key, float(v)) for key, v in pairs]
+        return pd.DataFrame(rows, columns=["metric", "key", "value"])
+
     def events(self) -> pd.DataFrame:
         """The event log, one row per event, in time order."""
         import pandas as pd
