@@ -63,7 +63,7 @@ def _summary(result: RunResult) -> str:
             f"{s.name} — variant: {result.variant or 'baseline'}, seed {result.seed}",
             f"{s.duration_hours:g} h from {start} · {len(s.countries)} countries · "
             f"{len(s.assets)} assets · {len(s.dependencies)} dependencies · "
-            f"{len(s.disruptions)} disruptions",
+            f"{len(s.disruptions)} disruptions · {len(s.campaigns)} campaigns",
             "",
             f"Service-hours lost   {_millions(m['service_hours_lost'])}"
             "  (weight × inoperability × hours)",
@@ -73,8 +73,19 @@ def _summary(result: RunResult) -> str:
             f"Assets affected      {m['assets_affected']} in {m['countries_affected']} "
             f"countries  (q ≥ {AFFECTED:g})",
             f"Cascade depth        {m['cascade_depth']} dependency hops",
+            *_campaign_lines(m["campaigns"]),
         ]
     )
+
+
+def _campaign_lines(outcomes: dict[str, dict[str, Any]]) -> list[str]:
+    lines = ["", "Campaigns            intrusions · detected · blocked · succeeded · assets hit"]
+    for cid, o in outcomes.items():
+        lines.append(
+            f"  {cid:<18} {o['attempted']:>10} · {o['detected']:>8} · {o['blocked']:>7} · "
+            f"{o['succeeded']:>9} · {o['assets_impacted']:>10}"
+        )
+    return lines if outcomes else []
 
 
 def _default_out(scenario_path: Path) -> Path:

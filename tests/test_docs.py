@@ -10,7 +10,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from sim import load_scenario
+from sim import bundled_scenario, load_scenario
 from sim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +46,15 @@ def test_readme_commands_run(tmp_path: Path, monkeypatch) -> None:
         assert result.exit_code == 0, (command, result.output)
 
 
-def test_scenario_language_example_is_valid() -> None:
-    example = blocks(ROOT / "docs" / "scenario-language.md", "yaml")[0]
+def test_scenario_language_examples_are_valid() -> None:
+    """The complete example loads; each fragment loads laid over the default scenario."""
+    example, *fragments = blocks(ROOT / "docs" / "scenario-language.md", "yaml")
     scenario = load_scenario(yaml.safe_load(example))
     assert scenario.variants["more_fuel"]["assets"]["AUR-hosp"]["backup_hours"] == 48
+    base = yaml.safe_load(bundled_scenario().read_text())
+    checked = 0
+    for fragment in map(yaml.safe_load, fragments):
+        if isinstance(fragment, dict) and not {"assets_csv", "include"} & set(fragment):
+            load_scenario(base | fragment, base_dir=bundled_scenario().parent)
+            checked += 1
+    assert checked >= 4

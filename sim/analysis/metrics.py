@@ -15,9 +15,13 @@ import numpy as np
 from ..engine.infrastructure import DOWN
 from ..engine.records import Records
 from ..schema.scenario import Scenario
+from .intrusions import campaign_outcomes
 
 AFFECTED = 0.05
 """An asset counts as affected once it has lost at least 5% of its service."""
+
+DIRECT_DAMAGE = frozenset({"damage", "impact"})
+"""Event kinds that damage an asset directly (a disruption, a campaign's impact)."""
 
 
 def _sorted_series(records: Records) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -107,7 +111,7 @@ def cascade_depth(scenario: Scenario, records: Records) -> int:
     affected = {
         scenario.assets[i].id for i in np.flatnonzero(peak_q(scenario, records) >= AFFECTED)
     }
-    damaged = {e[3] for e in records.events if e[1] == "damage"} & affected
+    damaged = {e[3] for e in records.events if e[1] in DIRECT_DAMAGE} & affected
     feeds: dict[str, list[str]] = {}
     for dep in scenario.dependencies:
         if dep.strength > 0 and dep.supplier in affected and dep.dependent in affected:
@@ -123,6 +127,15 @@ def cascade_depth(scenario: Scenario, records: Records) -> int:
     return max(depth.values(), default=0)
 
 
+def background_incidents_by_country(scenario: Scenario, records: Records) -> dict[str, int]:
+    """Routine incidents that arrived in each country with a background load."""
+    counts = dict.fromkeys((c.id for c in scenario.countries if c.background), 0)
+    for event in records.events:
+        if event[1] == "background_incident":
+            counts[event[2]] += 1
+    return counts
+
+
 METRICS: dict[str, Callable[[Scenario, Records], Any]] = {
     "service_hours_lost": service_hours_lost,
     "service_hours_lost_by_sector": service_hours_lost_by_sector,
@@ -131,6 +144,8 @@ METRICS: dict[str, Callable[[Scenario, Records], Any]] = {
     "assets_affected": assets_affected,
     "countries_affected": countries_affected,
     "cascade_depth": cascade_depth,
+    "campaigns": campaign_outcomes,
+    "background_incidents_by_country": background_incidents_by_country,
 }
 """Every KPI by name; each is a function of the scenario and the records."""
 

@@ -31,13 +31,11 @@ class RunResult:
         return compute_metrics(self.scenario, self.records)
 
     def metrics_table(self) -> pd.DataFrame:
-        """The metrics as tidy rows: metric, key (sector or country; empty for totals), value."""
+        """The metrics as tidy rows: metric, key (e.g. a sector, or `campaign.detected`; empty
+        for totals), value (NaN where undefined)."""
         import pandas as pd
 
-        rows = []
-        for name, value in self.metrics.items():
-            pairs = value.items() if isinstance(value, dict) else [("", value)]
-            rows += [(name, key, float(v)) for key, v in pairs]
+        rows = [(name, key, value) for name, v in self.metrics.items() for key, value in _flat(v)]
         return pd.DataFrame(rows, columns=["metric", "key", "value"])
 
     def events(self) -> pd.DataFrame:
@@ -58,6 +56,17 @@ class RunResult:
                 "q": list(self.records.series_q),
             }
         )
+
+
+def _flat(value: Any, prefix: str = "") -> list[tuple[str, float]]:
+    """(dotted key, number) pairs of a metric's value, however nested."""
+    if isinstance(value, dict):
+        return [
+            pair
+            for key, inner in value.items()
+            for pair in _flat(inner, f"{prefix}.{key}" if prefix else str(key))
+        ]
+    return [(prefix, float("nan") if value is None else float(value))]
 
 
 def run(scenario: Scenario, variant: str | None = None, seed: int | None = None) -> RunResult:

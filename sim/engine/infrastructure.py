@@ -77,6 +77,10 @@ class Infrastructure:
         self._pending: dict[int, None] = {}
         self._pending_falls = False
 
+    def weights(self) -> np.ndarray:
+        """Every asset's consequence weight, in scenario order."""
+        return np.array([asset.weight for asset in self.assets], dtype=float)
+
     def set_damage(self, asset: int, source: Hashable, level: float) -> None:
         """Set the direct damage `source` does to `asset` (0 removes it), then settle."""
         damages = self._damages.setdefault(asset, {})

@@ -8,6 +8,8 @@ import simpy
 
 from ..schema.scenario import Disruption, Scenario
 from ..schema.variants import apply_variant
+from .adversary import Adversary, Indicators
+from .background import background_incidents
 from .infrastructure import Infrastructure
 from .records import Records
 from .sampling import draw
@@ -52,5 +54,9 @@ def run_replication(
     infra = Infrastructure(env, scenario, records)
     for number, disruption in enumerate(scenario.disruptions):
         env.process(_disrupt(env, infra, number, disruption, streams))
+    Adversary(env, scenario, infra, streams, Indicators.initial(scenario)).start()
+    for country in scenario.countries:
+        rng = streams("background", country.id)
+        env.process(background_incidents(env, country, records, rng))
     env.run(until=scenario.duration_hours)
     return records

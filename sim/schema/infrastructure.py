@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from .base import Entity, Fraction, Hours, Id, Model
+from .defenders import Background
 from .distributions import Distribution
 
 Sector = Literal[
@@ -36,6 +37,9 @@ class Country(Entity):
     """A state taking part in the scenario."""
 
     name: str
+    background: Background | None = Field(
+        default=None, description="Routine incidents its CSIRT handles during the scenario."
+    )
 
 
 class Asset(Entity):
@@ -45,6 +49,9 @@ class Asset(Entity):
     sector: Sector
     country: Id = Field(description="Id of the country the asset is in.")
     operator: Literal["public", "private"] = "public"
+    owner: str = Field(
+        default="", description="The organisation that runs it; ransomware spreads within one."
+    )
     weight: float = Field(
         default=1.0,
         ge=0,

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..errors import Problem, ScenarioError
+from ..library import library_root
 from .infrastructure import Asset, Dependency
 from .references import Loc, check_references, dotted
 from .scenario import InfrastructureModel, Scenario, ScenarioFile, Sources
@@ -205,6 +206,48 @@ class _Collector:
         self.add_sources(model, path, (*stack, resolved))
 
 
+def campaign_templates() -> dict[str, dict[str, Any]]:
+    """The bundled campaign templates by name (`scenarios/templates/campaigns.yaml`)."""
+    return read_yaml_mapping(library_root() / "scenarios" / "templates" / "campaigns.yaml")
+
+
+def _merged(base: Any, override: Any) -> Any:
+    """`override` laid over `base`: mappings merge key by key, anything else replaces."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        return {**base, **{k: _merged(base.get(k), v) for k, v in override.items()}}
+    return override
+
+
+def _expand_templates(data: dict[str, Any], file: str) -> dict[str, Any]:
+    """`data` with every campaign that names a `template` laid over that template.
+
+    Raises ScenarioError for an unknown template name.
+    """
+    campaigns = data.get("campaigns")
+    if not isinstance(campaigns, list):
+        return data
+    wanted = [c for c in campaigns if isinstance(c, dict) and "template" in c]
+    if not wanted:
+        return data
+    templates = campaign_templates()
+    expanded, problems = [], []
+    for i, campaign in enumerate(campaigns):
+        if not (isinstance(campaign, dict) and "template" in campaign):
+            expanded.append(campaign)
+            continue
+        rest = {k: v for k, v in campaign.items() if k != "template"}
+        name = campaign["template"]
+        if name not in templates:
+            known = ", ".join(templates)
+            problems.append(
+                Problem(file, f"campaigns[{i}].template", f"unknown template '{name}' ({known})")
+            )
+        expanded.append(_merged(templates.get(name, {}), rest))
+    if problems:
+        raise ScenarioError(problems)
+    return {**data, "campaigns": expanded}
+
+
 def load_scenario(source: str | Path | Mapping[str, Any], base_dir: str | Path = ".") -> Scenario:
     """A checked scenario from a YAML file, or from a mapping (relative paths from `base_dir`).
 
@@ -217,7 +260,7 @@ def load_scenario(source: str | Path | Mapping[str, Any], base_dir: str | Path =
         data = read_yaml_mapping(path)
     file = str(path)
     try:
-        scenario_file = ScenarioFile.model_validate(data)
+        scenario_file = ScenarioFile.model_validate(_expand_templates(data, file))
     except ValidationError as error:
         raise ScenarioError(_validation_problems(error, file)) from None
     collector = _Collector()

@@ -63,6 +63,7 @@ def check_references(scenario: Scenario) -> list[Finding]:
                     )
                 )
             first.setdefault(pair, i)
+    findings += _campaign_findings(scenario, countries, assets)
     findings += _unknown("disruptions", "asset", [d.asset for d in scenario.disruptions], assets)
     for i, disruption in enumerate(scenario.disruptions):
         if disruption.start_hours >= scenario.duration_hours:
@@ -72,6 +73,39 @@ def check_references(scenario: Scenario) -> list[Finding]:
                     f"starts after the scenario ends at hour {scenario.duration_hours:g}",
                 )
             )
+    return findings
+
+
+def _campaign_findings(scenario: Scenario, countries: set[str], assets: set[str]) -> list[Finding]:
+    findings = _duplicates("campaigns", [c.id for c in scenario.campaigns], "campaign id")
+    for i, campaign in enumerate(scenario.campaigns):
+        aim = campaign.targeting
+        for field, refs, known in (
+            ("targeting.countries", aim.countries, countries),
+            ("targeting.assets", aim.assets, assets),
+            ("indicators_known_by", campaign.indicators_known_by, countries),
+        ):
+            what = "asset" if field == "targeting.assets" else "country"
+            findings += [
+                (("campaigns", i, *field.split("."), k), f"unknown {what} '{ref}'")
+                for k, ref in enumerate(refs)
+                if ref not in known
+            ]
+        if campaign.start_hours >= scenario.duration_hours:
+            findings.append(
+                (
+                    ("campaigns", i, "start_hours"),
+                    f"starts after the scenario ends at hour {scenario.duration_hours:g}",
+                )
+            )
+        matching = [
+            a
+            for a in scenario.assets
+            if (not aim.countries or a.country in aim.countries)
+            and (not aim.sectors or a.sector in aim.sectors)
+        ]
+        if not aim.assets and not matching:
+            findings.append((("campaigns", i, "targeting"), "no asset matches this targeting"))
     return findings
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from .base import Fraction, Hours, Id, Model
+from .campaigns import Campaign, Parameters
 from .infrastructure import Infrastructure
 
 
@@ -38,6 +39,8 @@ class Scenario(Infrastructure):
     duration_hours: float = Field(gt=0, allow_inf_nan=False)
     seed: int = Field(default=0, ge=0, description="Root seed of the run's random numbers.")
     disruptions: tuple[Disruption, ...] = ()
+    campaigns: tuple[Campaign, ...] = ()
+    parameters: Parameters = Field(default_factory=Parameters)
     variants: dict[Id, Variant] = Field(default_factory=dict)
 
 

@@ -1,0 +1,84 @@
+"""KPIs of campaigns, from the event log: how far intrusions got and what they cost."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from ..engine.records import Records
+from ..schema.scenario import Scenario
+
+
+def _mean(values: list[float]) -> float | None:
+    return float(np.mean(values)) if values else None
+
+
+def campaign_outcomes(scenario: Scenario, records: Records) -> dict[str, dict[str, Any]]:
+    """Per campaign: intrusions attempted, stopped on detection, blocked (by tactic), detected
+    and succeeded; mean dwell time (first stage done to detection) and mean hours from first
+    stage done to impact; assets impacted (spread included); direct service-hours lost
+    (weight x damage x hours at the assets it hit, without the cascade)."""
+    weight = {a.id: a.weight for a in scenario.assets}
+    outcomes: dict[str, dict[str, Any]] = {}
+    access: dict[str, float] = {}
+    for campaign in scenario.campaigns:
+        outcomes[campaign.id] = {
+            "attempted": 0,
+            "detected": 0,
+            "stopped": 0,
+            "blocked": 0,
+            "blocked_by_tactic": Counter(),
+            "succeeded": 0,
+            "assets_impacted": set(),
+            "dwell": [],
+            "to_impact": [],
+            "direct_service_hours_lost": 0.0,
+        }
+    level = {c.id: c.impact.level for c in scenario.campaigns}
+    started: dict[tuple[str, str], list[float]] = {}
+
+    def lost(campaign: str, asset: str, start: float, end: float) -> None:
+        cost = weight[asset] * level[campaign] * (end - start)
+        outcomes[campaign]["direct_service_hours_lost"] += cost
+
+    for time, kind, _, asset, campaign, incident, _value, detail in records.events:
+        if not campaign:
+            continue
+        out = outcomes[campaign]
+        if kind == "intrusion_start":
+            out["attempted"] += 1
+        elif kind == "stage_success" and incident not in access:
+            access[incident] = time
+        elif kind == "detected":
+            out["detected"] += 1
+            if incident in access:
+                out["dwell"].append(time - access[incident])
+        elif kind == "intrusion_stopped":
+            out["stopped"] += 1
+        elif kind == "stage_blocked":
+            out["blocked"] += 1
+            out["blocked_by_tactic"][detail.split(":")[1]] += 1
+        elif kind in {"impact", "exfiltration"}:
+            if incident == f"{campaign}/{asset}" and incident in access:
+                out["succeeded"] += 1
+                out["to_impact"].append(time - access[incident])
+            out["assets_impacted"].add(asset)
+            if kind == "impact":
+                started.setdefault((campaign, asset), []).append(time)
+        elif kind == "impact_end":
+            lost(campaign, asset, started[(campaign, asset)].pop(0), time)
+    for (campaign, asset), starts in started.items():
+        for start in starts:
+            lost(campaign, asset, start, records.horizon)
+    return {
+        cid: {
+            **{k: v for k, v in out.items() if k not in {"dwell", "to_impact"}},
+            "blocked_by_tactic": dict(out["blocked_by_tactic"]),
+            "assets_impacted": len(out["assets_impacted"]),
+            "mean_dwell_hours": _mean(out["dwell"]),
+            "mean_hours_to_impact": _mean(out["to_impact"]),
+        }
+        for cid, out in outcomes.items()
+    }

@@ -1,0 +1,232 @@
+"""Campaigns in the SimPy world: choosing targets, staged intrusions, impact and spread.
+
+Each intrusion (campaign x target) is a process with its own random stream, keyed by campaign
+and target, that draws the same numbers in the same order whatever the defence does: four
+uniforms and one duration per stage. So variants of one replication face the same attacker.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Generator
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+from scipy.sparse import csr_array
+
+from ..schema.campaigns import Campaign
+from ..schema.scenario import Scenario
+from .infrastructure import Infrastructure
+from .sampling import draw
+from .streams import Streams
+
+DDOS_HOURS = 6.0
+"""How long a DDoS lasts when its campaign gives no duration."""
+
+REACH_HOPS = 3
+"""Dependency hops counted when ranking targets by the loss they would cascade."""
+
+
+@dataclass
+class Indicators:
+    """Which countries hold which campaigns' indicators of compromise."""
+
+    held: set[tuple[str, str]] = field(default_factory=set)
+
+    @classmethod
+    def initial(cls, scenario: Scenario) -> Indicators:
+        """The indicators each campaign declares known from the start."""
+        return cls(
+            {(country, c.id) for c in scenario.campaigns for country in c.indicators_known_by}
+        )
+
+    def known(self, country: str, campaign: str) -> bool:
+        """Whether `country` holds `campaign`'s indicators."""
+        return (country, campaign) in self.held
+
+    def learn(self, country: str, campaign: str) -> None:
+        """`country` now holds `campaign`'s indicators."""
+        self.held.add((country, campaign))
+
+
+def reach(scenario: Scenario, index: dict[str, int]) -> np.ndarray:
+    """Per asset, the weighted loss its full failure would cascade over REACH_HOPS hops
+    (its own weight included; delays, backups and the cap ignored)."""
+    n = len(scenario.assets)
+    deps = scenario.dependencies
+    feeds = csr_array(
+        (
+            [d.strength for d in deps],
+            ([index[d.supplier] for d in deps], [index[d.dependent] for d in deps]),
+        ),
+        shape=(n, n),
+    )
+    total = step = np.array([a.weight for a in scenario.assets], dtype=float)
+    for _ in range(REACH_HOPS):
+        step = feeds @ step
+        total = total + step
+    return total
+
+
+def choose_targets(
+    campaign: Campaign, scenario: Scenario, infra: Infrastructure, rng: np.random.Generator
+) -> list[tuple[float, int]]:
+    """The campaign's targets as (hours after its start, asset index), in order of attack."""
+    aim = campaign.targeting
+    named = [infra.index[a] for a in aim.assets]
+    pool = [
+        i
+        for i, a in enumerate(scenario.assets)
+        if (not aim.countries or a.country in aim.countries)
+        and (not aim.sectors or a.sector in aim.sectors)
+        and i not in set(named)
+    ]
+    if aim.pick == "random":
+        ranked = [pool[k] for k in rng.permutation(len(pool))]
+    else:
+        score = reach(scenario, infra.index) if aim.pick == "reach" else infra.weights()
+        ranked = sorted(pool, key=lambda i: (-score[i], i))
+    candidates = named + ranked
+    if aim.order == "spreading" and candidates:
+        return _outwards(candidates, aim.count, scenario, infra, aim.interval_hours)
+    step = aim.interval_hours if aim.order == "sequential" else 0.0
+    return [(k * step, i) for k, i in enumerate(candidates[: aim.count])]
+
+
+def _outwards(
+    candidates: list[int],
+    count: int | None,
+    scenario: Scenario,
+    infra: Infrastructure,
+    interval: float,
+) -> list[tuple[float, int]]:
+    """The `count` candidates nearest the first in dependency hops (either direction), nearer
+    first and, at equal hops, in candidate order; `interval` hours a hop. Candidates the first
+    cannot reach come last, one interval apart."""
+    links: dict[int, list[int]] = {}
+    for d in scenario.dependencies:
+        s, t = infra.index[d.supplier], infra.index[d.dependent]
+        links.setdefault(s, []).append(t)
+        links.setdefault(t, []).append(s)
+    hops = {candidates[0]: 0}
+    queue = deque([candidates[0]])
+    while queue:
+        i = queue.popleft()
+        for k in links.get(i, ()):
+            if k not in hops:
+                hops[k] = hops[i] + 1
+                queue.append(k)
+    position = {i: p for p, i in enumerate(candidates)}
+    unreachable = len(hops) + len(candidates)
+    ordered = sorted(candidates, key=lambda i: (hops.get(i, unreachable), position[i]))[:count]
+    reached = [hops[i] for i in ordered if i in hops]
+    last = max(reached, default=0)
+    return [
+        (interval * (hops[i] if i in hops else last + k + 1 - len(reached)), i)
+        for k, i in enumerate(ordered)
+    ]
+
+
+class Adversary:
+    """Runs the scenario's campaigns against the infrastructure."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scenario: Scenario,
+        infra: Infrastructure,
+        streams: Streams,
+        indicators: Indicators,
+    ) -> None:
+        self.env, self.scenario, self.infra = env, scenario, infra
+        self.streams, self.indicators = streams, indicators
+        self.parameters = scenario.parameters
+
+    def start(self) -> None:
+        """Start one process per intrusion of every campaign."""
+        for campaign in self.scenario.campaigns:
+            rng = self.streams("targeting", campaign.id)
+            for offset, target in choose_targets(campaign, self.scenario, self.infra, rng):
+                self.env.process(self._intrude(campaign, target, campaign.start_hours + offset))
+
+    def _log(self, kind: str, campaign: Campaign, i: int, **fields: object) -> None:
+        asset = self.infra.assets[i]
+        self.infra.records.log(
+            self.env.now,
+            kind,
+            country=asset.country,
+            asset=asset.id,
+            campaign=campaign.id,
+            incident=f"{campaign.id}/{asset.id}",
+            **fields,  # type: ignore[arg-type]
+        )
+
+    def _intrude(
+        self, campaign: Campaign, i: int, start: float
+    ) -> Generator[simpy.Event, None, None]:
+        """One intrusion: the stages in turn, each of which may be detected or blocked."""
+        asset = self.infra.assets[i]
+        rng = self.streams("intrusion", f"{campaign.id}:{asset.id}")
+        p = self.parameters
+        yield self.env.timeout(start)
+        self._log("intrusion_start", campaign, i)
+        detected = False
+        for number, stage in enumerate(campaign.stages):
+            hours = draw(stage.duration, rng)
+            u_detect, u_when, u_stop, u_success = rng.random(4).tolist()
+            known = self.indicators.known(asset.country, campaign.id)
+            label = f"{number}:{stage.tactic}:{stage.technique}"
+            chance = asset.monitoring * stage.detectability
+            if known:
+                chance = 1 - (1 - chance) * (1 - p.indicator_detection)
+            if not detected and u_detect < chance:
+                yield self.env.timeout(u_when * hours)
+                detected = True
+                self._log("detected", campaign, i, value=number, detail=label)
+                if u_stop < p.stop_on_detection:
+                    self._log("intrusion_stopped", campaign, i, value=number, detail=label)
+                    return
+                hours -= u_when * hours
+            yield self.env.timeout(hours)
+            success = stage.success * (1 - asset.prevention)
+            if known:
+                success *= 1 - p.indicator_block
+            if u_success >= success:
+                self._log("stage_blocked", campaign, i, value=number, detail=label)
+                return
+            self._log("stage_success", campaign, i, value=number, detail=label)
+        self._land(campaign, i, rng)
+
+    def _land(self, campaign: Campaign, i: int, rng: np.random.Generator) -> None:
+        """The impact on asset i, and its spread to the other assets of the same owner."""
+        impact = campaign.impact
+        if impact.type == "exfiltrate":
+            self._log("exfiltration", campaign, i, detail=impact.type)
+            return
+        self.env.process(self._damage(campaign, i))
+        owner = self.infra.assets[i].owner
+        if impact.spread > 0 and owner:
+            for k, other in enumerate(self.infra.assets):
+                if other.owner == owner and k != i and rng.random() < impact.spread:
+                    self.env.process(self._damage(campaign, k, delay=impact.spread_hours))
+
+    def _damage(
+        self, campaign: Campaign, i: int, delay: float = 0.0
+    ) -> Generator[simpy.Event, None, None]:
+        """Damage asset i for the impact's duration, or until restored."""
+        impact = campaign.impact
+        asset = self.infra.assets[i]
+        yield self.env.timeout(delay)
+        source = object()  # this damage alone: another on the same asset ends on its own
+        self._log("impact", campaign, i, value=impact.level, detail=impact.type)
+        self.infra.set_damage(i, source, impact.level)
+        if impact.duration is not None:
+            hours = draw(impact.duration, self.streams("impact", f"{campaign.id}:{asset.id}"))
+        elif impact.type == "ddos":
+            hours = DDOS_HOURS
+        else:
+            hours = draw(asset.recovery, self.streams("recovery", asset.id))
+        yield self.env.timeout(hours)
+        self._log("impact_end", campaign, i, value=hours, detail=impact.type)
+        self.infra.set_damage(i, source, 0.0)
