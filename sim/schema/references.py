@@ -20,15 +20,14 @@ def dotted(loc: Loc) -> str:
 def _duplicates(field: str, ids: list[str], what: str) -> list[Finding]:
     if len(set(ids)) == len(ids):
         return []
-    first: dict[str, int] = {}
+    seen: set[str] = set()
     findings: list[Finding] = []
     for i, key in enumerate(ids):
-        if key in first:
+        if key in seen:
             findings.append(
-                ((field, i, "id"), f"duplicate {what} '{key}' (also {field}[{first[key]}])")
+                ((field, i, "id"), f"duplicate {what} '{key}': an earlier entry has it")
             )
-        else:
-            first[key] = i
+        seen.add(key)
     return findings
 
 
@@ -58,8 +57,8 @@ def check_references(scenario: Scenario) -> list[Finding]:
                 findings.append(
                     (
                         ("dependencies", i),
-                        f"duplicate dependency {pair[0]}->{pair[1]} (also dependencies"
-                        f"[{first[pair]}]); combine them into one with the total strength",
+                        f"duplicate dependency {pair[0]}->{pair[1]}: an earlier entry links the "
+                        "same pair; combine them into one with the total strength",
                     )
                 )
             first.setdefault(pair, i)
