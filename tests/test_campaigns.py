@@ -303,3 +303,31 @@ def test_campaign_problems_name_the_field(tmp_path: Path, change: dict, expected
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
     assert any(expected in str(p) for p in caught.value.problems), caught.value.problems
+
+
+def test_containment_interrupts_an_intrusion_before_impact() -> None:
+    import simpy
+
+    from sim.engine.adversary import Adversary, Indicators
+    from sim.engine.infrastructure import Infrastructure
+    from sim.engine.records import Records
+    from sim.engine.streams import Streams
+
+    scenario = world([campaign(targeting={"assets": ["b0"], "count": 1})])
+    env = simpy.Environment()
+    records = Records(scenario.duration_hours, tuple(a.id for a in scenario.assets))
+    infra = Infrastructure(env, scenario, records)
+    adversary = Adversary(env, scenario, infra, Streams(0), Indicators.initial(scenario))
+    adversary.start()
+
+    def responder():
+        yield env.timeout(7)  # during the second stage (5 + 3 = 8)
+        assert adversary.contain("c/b0")
+
+    env.process(responder())
+    env.run(until=scenario.duration_hours)
+    assert [e[1] for e in records.events if e[4] == "c"] == [
+        "intrusion_start",
+        "intrusion_contained",
+    ]
+    assert not adversary.contain("c/b0")

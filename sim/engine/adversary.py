@@ -142,13 +142,25 @@ class Adversary:
         self.env, self.scenario, self.infra = env, scenario, infra
         self.streams, self.indicators = streams, indicators
         self.parameters = scenario.parameters
+        self.intrusions: dict[str, simpy.Process] = {}
+        """Every intrusion's process by incident id (`campaign/asset`)."""
 
     def start(self) -> None:
         """Start one process per intrusion of every campaign."""
         for campaign in self.scenario.campaigns:
             rng = self.streams("targeting", campaign.id)
             for offset, target in choose_targets(campaign, self.scenario, self.infra, rng):
-                self.env.process(self._intrude(campaign, target, campaign.start_hours + offset))
+                incident = f"{campaign.id}/{self.infra.assets[target].id}"
+                process = self._intrude(campaign, target, campaign.start_hours + offset)
+                self.intrusions[incident] = self.env.process(process)
+
+    def contain(self, incident: str) -> bool:
+        """Stop intrusion `incident` where it stands; False if it had already ended."""
+        process = self.intrusions[incident]
+        if not process.is_alive:
+            return False
+        process.interrupt("contained")
+        return True
 
     def _log(self, kind: str, campaign: Campaign, i: int, **fields: object) -> None:
         asset = self.infra.assets[i]
@@ -165,7 +177,16 @@ class Adversary:
     def _intrude(
         self, campaign: Campaign, i: int, start: float
     ) -> Generator[simpy.Event, None, None]:
-        """One intrusion: the stages in turn, each of which may be detected or blocked."""
+        """One intrusion: the stages in turn, each of which may be detected or blocked; an
+        interrupt (containment) ends it at once."""
+        try:
+            yield from self._stages(campaign, i, start)
+        except simpy.Interrupt:
+            self._log("intrusion_contained", campaign, i)
+
+    def _stages(
+        self, campaign: Campaign, i: int, start: float
+    ) -> Generator[simpy.Event, None, None]:
         asset = self.infra.assets[i]
         rng = self.streams("intrusion", f"{campaign.id}:{asset.id}")
         p = self.parameters
