@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -29,23 +30,33 @@ def write_file(path: Path, data: bytes) -> None:
         raise
 
 
-def write_folder(folder: Path, files: Mapping[str, bytes]) -> None:
-    """Write every file of `files` into `folder`, all or nothing.
+class FolderExists(FileExistsError):
+    """The output folder already exists and is not empty."""
 
-    A new folder is staged beside its final name and renamed into place; into an existing
-    folder each file is staged first, then all are renamed.
+
+def write_folder(folder: Path, files: Mapping[str, bytes], replace: bool = False) -> None:
+    """Write `files` as the new folder `folder`, all or nothing: they are staged beside it and
+    the staging folder is renamed into place.
+
+    Raises FolderExists if `folder` exists and is not empty, unless `replace`, in which
+    case the old folder is removed once the new one is in place; OSError if it cannot write.
     """
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
+    aside = stage.with_suffix(".old")
     try:
         os.chmod(stage, 0o777 & ~_umask())
         for name, data in files.items():
             (stage / name).write_bytes(data)
-        if not folder.exists():
+        if replace and folder.is_dir():
+            os.rename(folder, aside)
+        try:
             os.rename(stage, folder)
-            return
-        for name in files:
-            os.replace(stage / name, folder / name)
+        except OSError as error:
+            if folder.exists() and error.errno in {errno.EEXIST, errno.ENOTEMPTY}:
+                raise FolderExists(errno.EEXIST, "exists and is not empty", str(folder)) from None
+            raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        shutil.rmtree(aside, ignore_errors=True)

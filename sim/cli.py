@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
 import platform
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +20,7 @@ from . import __version__
 from .analysis.export import run_files
 from .analysis.metrics import AFFECTED, DOWN
 from .analysis.result import RunResult, run
-from .atomic import write_file, write_folder
+from .atomic import FolderExists, write_file, write_folder
 from .errors import ScenarioError
 from .library import DEFAULT_SCENARIO, list_scenarios, resolve_scenario
 from .schema.load import load_scenario
@@ -35,18 +37,23 @@ def _fail(message: str) -> NoReturn:
 
 
 @contextmanager
-def _input_errors() -> Iterator[None]:
-    """Turn errors about the user's input into a short message and exit status 2."""
+def _input_errors(file: object = "error") -> Iterator[None]:
+    """Turn errors about the user's input into a short message and exit status 2; `file`
+    prefixes messages that do not name one themselves."""
     try:
         yield
     except ScenarioError as error:
         _fail(error.report())
     except (VariantError, KeyError) as error:
-        _fail(f"error: {error.args[0] if isinstance(error, KeyError) else error}")
+        _fail(f"{file}: {error.args[0] if isinstance(error, KeyError) else error}")
 
 
 def _millions(value: float) -> str:
-    return f"{value / 1e6:,.2f} M" if abs(value) >= 1e5 else f"{value:,.0f}"
+    return f"{value / 1e6:,.2f} M"
+
+
+def _count(n: int, singular: str, plural: str) -> str:
+    return f"{n} {singular if n == 1 else plural}"
 
 
 def _ranked(totals: dict[str, float], top: int = 5) -> str:
@@ -58,21 +65,28 @@ def _ranked(totals: dict[str, float], top: int = 5) -> str:
 def _summary(result: RunResult) -> str:
     s, m = result.scenario, result.metrics
     start = s.start.isoformat(sep=" ", timespec="minutes")
+    variant = result.variant or "none (the scenario as written)"
+    sizes = [
+        f"{s.duration_hours:g} h from {start}",
+        _count(len(s.countries), "country", "countries"),
+        _count(len(s.assets), "asset", "assets"),
+        _count(len(s.dependencies), "dependency", "dependencies"),
+        _count(len(s.disruptions), "disruption", "disruptions"),
+        _count(len(s.campaigns), "campaign", "campaigns"),
+    ]
     return "\n".join(
         [
-            f"{s.name} — variant: {result.variant or 'baseline'}, seed {result.seed}",
-            f"{s.duration_hours:g} h from {start} · {len(s.countries)} countries · "
-            f"{len(s.assets)} assets · {len(s.dependencies)} dependencies · "
-            f"{len(s.disruptions)} disruptions · {len(s.campaigns)} campaigns",
+            f"{s.name} — variant: {variant}, seed {result.seed}",
+            " · ".join(sizes),
             "",
             f"Service-hours lost   {_millions(m['service_hours_lost'])}"
             "  (weight × inoperability × hours)",
             f"  by country         {_ranked(m['service_hours_lost_by_country'])}",
             f"  by sector          {_ranked(m['service_hours_lost_by_sector'])}",
             f"Peak assets down     {m['peak_assets_down']} of {len(s.assets)}  (q ≥ {DOWN:g})",
-            f"Assets affected      {m['assets_affected']} in {m['countries_affected']} "
-            f"countries  (q ≥ {AFFECTED:g})",
-            f"Cascade depth        {m['cascade_depth']} dependency hops",
+            f"Assets affected      {m['assets_affected']} in "
+            f"{_count(m['countries_affected'], 'country', 'countries')}  (q ≥ {AFFECTED:g})",
+            f"Cascade depth        {_count(m['cascade_depth'], 'hop', 'hops')} along dependencies",
             *_campaign_lines(m["campaigns"]),
         ]
     )
@@ -88,20 +102,43 @@ def _campaign_lines(outcomes: dict[str, dict[str, Any]]) -> list[str]:
     return lines if outcomes else []
 
 
-def _default_out(scenario_path: Path) -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path("results") / f"{scenario_path.stem}-{stamp}"
-    out, n = base, 1
-    while out.exists():
-        n += 1
-        out = base.with_name(f"{base.name}-{n}")
-    return out
+def _save(folder: Path | None, files: dict[str, bytes], force: bool, default: str) -> Path:
+    """Write `files` as `folder`, or as the first free `results/<default>[-n]`; exit 2 with a
+    short message if the folder exists (without `force`) or cannot be written."""
+    try:
+        if folder is not None:
+            write_folder(folder, files, replace=force)
+            return folder
+        for n in itertools.count(1):
+            candidate = Path("results") / (default if n == 1 else f"{default}-{n}")
+            try:
+                write_folder(candidate, files)
+                return candidate
+            except FolderExists:
+                continue
+    except FolderExists:
+        _fail(f"error: {folder} already exists and is not empty; choose another --out, or --force")
+    except OSError as error:
+        _fail(f"error: cannot write {folder or 'results/'}: {error.strerror or error}")
+    raise AssertionError("unreachable")
+
+
+def _out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def non_empty(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | None:
+        if value is not None and not value.strip():
+            raise click.BadParameter("must name a folder")
+        return None if value is None else Path(value)
+
+    return click.option("--out", callback=non_empty, help=help_text)
+
+
+FORCE = click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="cyberttx")
 def main() -> None:
-    """Tabletop cyber-exercise simulation: infrastructure cascades, campaigns and CSIRTs.
+    """Tabletop cyber-exercise simulation: infrastructure cascades and cyber campaigns.
 
     Start with `cyberttx run` (the bundled default scenario), `cyberttx list` for the library,
     and `cyberttx validate FILE` while writing your own scenario.
@@ -112,13 +149,10 @@ def main() -> None:
 @click.argument("scenario", required=False)
 @click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
 @click.option("--variant", help="Apply a named variant of the scenario (default: none).")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder (default: results/<scenario>-<timestamp>/).",
-)
+@_out_option("Output folder, which must not exist yet (default: results/<scenario>-<timestamp>/).")
+@FORCE
 def run_command(
-    scenario: str | None, seed: int | None, variant: str | None, out: Path | None
+    scenario: str | None, seed: int | None, variant: str | None, out: Path | None, force: bool
 ) -> None:
     """Run SCENARIO once and write its records.
 
@@ -130,18 +164,20 @@ def run_command(
     with _input_errors():
         path = resolve_scenario(scenario)
         loaded = load_scenario(path)
+    with _input_errors(path):
         began = time.perf_counter()
         result = run(loaded, variant=variant, seed=seed)
         wall = time.perf_counter() - began
     provenance: dict[str, Any] = {
         "scenario_file": str(path),
+        "scenario_file_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "package_version": __version__,
         "python": platform.python_version(),
         "wall_seconds": round(wall, 4),
         "finished_at": datetime.now().astimezone().isoformat(timespec="seconds"),
     }
-    folder = out or _default_out(path)
-    write_folder(folder, run_files(result, provenance))
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = _save(out, run_files(result, provenance), force, f"{path.stem}-{stamp}")
     click.echo(_summary(result))
     click.echo(f"\nWrote {folder}/ (events.csv, series.csv, metrics.json, run.json)")
 
@@ -186,7 +222,10 @@ def schema_command(kind: str, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
     else:
-        write_file(out, text.encode())
+        try:
+            write_file(out, text.encode())
+        except OSError as error:
+            _fail(f"error: cannot write {out}: {error.strerror or error}")
         click.echo(f"Wrote {out}")
 
 
@@ -205,10 +244,9 @@ def list_command() -> None:
 @click.option("--assets", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--countries", type=click.IntRange(min=1), default=3, show_default=True)
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder."
-)
-def generate_command(assets: int, countries: int, seed: int, out: Path) -> None:
+@_out_option("Folder to create (required).")
+@FORCE
+def generate_command(assets: int, countries: int, seed: int, out: Path | None, force: bool) -> None:
     """Write a synthetic infrastructure model and a scenario that runs on it.
 
     The folder gets scenario.yaml (countries, a few disruptions, variants) naming
@@ -216,5 +254,8 @@ def generate_command(assets: int, countries: int, seed: int, out: Path) -> None:
     """
     from .synthetic import synthetic_files
 
-    write_folder(out, synthetic_files(assets=assets, countries=countries, seed=seed))
+    if out is None:
+        raise click.UsageError("Missing option '--out'.")
+    files = synthetic_files(assets=assets, countries=countries, seed=seed)
+    _save(out, files, force, "synthetic")
     click.echo(f"Wrote {out}/ (scenario.yaml, assets.csv, dependencies.csv)")

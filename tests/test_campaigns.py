@@ -282,11 +282,11 @@ def test_every_template_validates_and_runs(tmp_path: Path) -> None:
         ({"template": "no_such"}, "campaigns[0].template: unknown template 'no_such'"),
         (
             {"stages": [{**STAGES[0], "technique": "T9999"}]},
-            "campaigns[0].stages[0].technique: Value error, unknown ATT&CK technique 'T9999'",
+            "campaigns[0].stages[0].technique: unknown ATT&CK technique 'T9999'",
         ),
         (
             {"stages": [{**STAGES[0], "tactic": "impact"}]},
-            "campaigns[0].stages[0]: Value error, T1566.001 is not a 'impact' technique",
+            "campaigns[0].stages[0]: T1566.001 is not a 'impact' technique",
         ),
         ({"targeting": {"assets": ["zz"]}}, "campaigns[0].targeting.assets[0]: unknown asset 'zz'"),
         (

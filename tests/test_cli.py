@@ -24,7 +24,7 @@ def test_run_default_writes_the_four_files(tmp_path: Path) -> None:
     files = sorted(p.name for p in (tmp_path / "r").iterdir())
     assert files == ["events.csv", "metrics.json", "run.json", "series.csv"]
     run = json.loads((tmp_path / "r" / "run.json").read_text())
-    assert {"scenario_sha256", "seed", "variant", "package_version", "wall_seconds"} <= set(run)
+    assert {"resolved_scenario_sha256", "scenario_file_sha256", "seed", "variant"} <= set(run)
     metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
     assert metrics["service_hours_lost"] > 0
     assert (tmp_path / "r" / "series.csv").read_text().startswith("time,asset,q\n")
@@ -52,7 +52,7 @@ def test_default_output_folder_is_under_results(tmp_path: Path, monkeypatch) -> 
     ("args", "message"),
     [
         (["run", "no_such_scenario"], "no bundled scenario 'no_such_scenario'"),
-        (["run", "--variant", "nope"], "unknown variant 'nope'"),
+        (["run", "--variant", "nope"], "grid_cascade.yaml: unknown variant 'nope'"),
         (["run", "missing.yaml"], "missing.yaml: no such file"),
     ],
 )
@@ -117,3 +117,31 @@ def test_interrupted_write_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(sim.atomic.os, "rename", explode)
     invoke("run", "--out", str(tmp_path / "r"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_output_is_kept_unless_forced(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    assert invoke("run", "--seed", "1", "--out", str(out))[0] == 0
+    first = (out / "metrics.json").read_text()
+    code, _, err = invoke("run", "--seed", "2", "--out", str(out))
+    assert code == 2 and "already exists" in err
+    assert (out / "metrics.json").read_text() == first
+    assert invoke("run", "--seed", "2", "--out", str(out), "--force")[0] == 0
+    assert (out / "metrics.json").read_text() != first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # no staging left behind
+
+
+@pytest.mark.parametrize("out", ["", "file.txt/sub", "/dev/null"])
+def test_unusable_output_paths_exit_2(tmp_path: Path, monkeypatch, out: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "file.txt").write_text("keep me")
+    code, stdout, err = invoke("run", "--out", out)
+    assert code == 2 and "Traceback" not in stdout + err
+    assert (tmp_path / "file.txt").read_text() == "keep me"
+
+
+def test_default_folders_never_collide(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for _ in range(3):
+        assert invoke("run")[0] == 0
+    assert len(list((tmp_path / "results").iterdir())) == 3

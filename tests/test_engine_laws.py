@@ -184,3 +184,14 @@ def test_same_seed_gives_identical_records_and_seeds_matter() -> None:
     assert first == run_replication(scenario, seed=7)
     assert run_replication(scenario, seed=8).series_time != first.series_time
     assert run_replication(scenario, seed=7, replication=1).series_time != first.series_time
+
+
+def test_a_minor_supply_loss_leaves_the_backup_full() -> None:
+    """A 1% glitch upstream must not drain the hospital's generators before the real outage."""
+    glitch = {"asset": "a0", "start_hours": 1, "damage": 0.01, "duration_hours": 10}
+    outage = {"asset": "a0", "start_hours": 20, "damage": 1.0, "duration_hours": 5}
+    scenario = scenario_from([[0, 0], [1, 0]], [glitch, outage], backups=[0, 8], duration=40)
+    records = run_replication(scenario)
+    series = zip(records.series_time, records.series_asset, records.series_q, strict=True)
+    assert [(t, q) for t, i, q in series if i == 1] == []  # rode through the whole outage
+    assert [e[1] for e in records.events if e[3] == "a1"] == ["backup_start", "backup_end"]

@@ -118,6 +118,20 @@ def test_bundled_scenarios_load() -> None:
             "variants.v.assets.A-zz: no entry with id 'A-zz'",
         ),
         ({"variants": {"v": {"seed": 3}}}, "variants.v.seed: a variant cannot change this field"),
+        (
+            {"variants": {"v": {"disruptions": {"x": {"damage": 1}}}}},
+            "variants.v.disruptions.x: no entry with id 'x'",
+        ),
+        ({"start": "2026-01-01T00:00:00"}, "start: Input should have timezone info"),
+        ({"countries": [{"id": False, "name": "Norway"}]}, "put the value in quotes"),
+        (
+            {"disruptions": [{"asset": "A-grid", "start_hours": 1, "duration_hours": 0}]},
+            "disruptions[0].duration_hours: Input should be greater than 0",
+        ),
+        (
+            {"assets": [{**BASE["assets"][0], "recovery": {"dist": "lognormal", "median": 2}}]},
+            "assets[0].recovery.p90: Field required",
+        ),
     ],
 )
 def test_each_problem_names_file_and_field(tmp_path: Path, change: dict, expected: str) -> None:
@@ -204,3 +218,16 @@ def test_default_scenario_variants_apply() -> None:
     scenario = load_scenario(bundled_scenario())
     for name in scenario.variants:
         assert apply_variant(scenario, name) != scenario
+
+
+def test_repeated_keys_are_rejected(tmp_path: Path) -> None:
+    text = yaml.safe_dump(BASE) + "name: again\n"
+    assert any("key 'name' appears twice" in p for p in problems(tmp_path, text))
+
+
+def test_a_variant_may_shorten_the_horizon_past_a_disruption() -> None:
+    data = with_(
+        disruptions=[{"asset": "A-grid", "start_hours": 20}],
+        variants={"short": {"duration_hours": 10}},
+    )
+    assert load_scenario(data).variants["short"]["duration_hours"] == 10

@@ -90,3 +90,12 @@ def test_a_variant_that_adds_backup_never_loses_more() -> None:
         better = run(scenario, "resilient_hospital", seed=seed).metrics
         assert better["service_hours_lost_by_sector"]["health"] <= base
     assert np.isfinite(base)
+
+
+def test_cascade_depth_is_not_cut_by_later_direct_damage() -> None:
+    chain = [[0, 0, 0], [1.0, 0, 0], [0, 1.0, 0]]
+    first = {"asset": "a0", "start_hours": 1, "damage": 1.0, "duration_hours": 20}
+    later = {"asset": "a2", "start_hours": 5, "damage": 1.0, "duration_hours": 1}
+    for spans in ([first], [first, later]):
+        scenario = scenario_from(chain, spans, duration=30)
+        assert cascade_depth(scenario, run_replication(scenario)) == 2

@@ -11,7 +11,8 @@ from .result import RunResult
 
 
 def scenario_hash(result: RunResult) -> str:
-    """SHA-256 of the resolved scenario (includes, tables and variant applied) as JSON."""
+    """SHA-256 of the scenario as run (includes, tables and variant applied), as JSON: equal
+    hashes mean identical inputs, whatever files they came from."""
     return hashlib.sha256(result.scenario.model_dump_json().encode()).hexdigest()
 
 
@@ -20,12 +21,12 @@ def run_files(result: RunResult, provenance: dict[str, Any]) -> dict[str, bytes]
 
     def csv_bytes(frame: Any) -> bytes:
         buffer = io.StringIO()
-        frame.to_csv(buffer, index=False)
+        frame.to_csv(buffer, index=False, float_format="%.10g")
         return buffer.getvalue().encode()
 
     run = {
         "scenario": result.scenario.name,
-        "scenario_sha256": scenario_hash(result),
+        "resolved_scenario_sha256": scenario_hash(result),
         "variant": result.variant,
         "seed": result.seed,
         "horizon_hours": result.records.horizon,

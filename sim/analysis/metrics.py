@@ -105,19 +105,33 @@ def countries_affected(scenario: Scenario, records: Records) -> int:
     return len({a.country for a, p in zip(scenario.assets, peak, strict=True) if p >= AFFECTED})
 
 
+def first_affected(scenario: Scenario, records: Records) -> dict[str, float]:
+    """The time each affected asset first reached AFFECTED."""
+    first: dict[str, float] = {}
+    for t, i, q in zip(records.series_time, records.series_asset, records.series_q, strict=True):
+        asset = records.asset_ids[i]
+        if q >= AFFECTED and asset not in first:
+            first[asset] = t
+    return first
+
+
 def cascade_depth(scenario: Scenario, records: Records) -> int:
-    """The most dependency hops from a directly damaged asset to an affected one, through
-    affected assets (0 when nothing spread beyond the damaged assets)."""
-    affected = {
-        scenario.assets[i].id for i in np.flatnonzero(peak_q(scenario, records) >= AFFECTED)
-    }
-    damaged = {e[3] for e in records.events if e[1] in DIRECT_DAMAGE} & affected
+    """The most dependency hops a loss travelled: from an asset damaged directly (before the
+    cascade reached it) to an affected asset, through assets each affected no later than the
+    next (0 when nothing spread beyond the damaged assets)."""
+    affected = first_affected(scenario, records)
+    damaged: dict[str, float] = {}
+    for event in records.events:
+        if event[1] in DIRECT_DAMAGE:
+            damaged.setdefault(event[3], event[0])
+    roots = [a for a, t in damaged.items() if a in affected and t <= affected[a]]
     feeds: dict[str, list[str]] = {}
     for dep in scenario.dependencies:
-        if dep.strength > 0 and dep.supplier in affected and dep.dependent in affected:
-            feeds.setdefault(dep.supplier, []).append(dep.dependent)
-    depth = dict.fromkeys(damaged, 0)
-    queue = deque(damaged)
+        s, d = dep.supplier, dep.dependent
+        if dep.strength > 0 and s in affected and d in affected and affected[s] <= affected[d]:
+            feeds.setdefault(s, []).append(d)
+    depth = dict.fromkeys(roots, 0)
+    queue = deque(roots)
     while queue:
         supplier = queue.popleft()
         for dependent in feeds.get(supplier, ()):

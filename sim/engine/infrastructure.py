@@ -34,6 +34,10 @@ TOLERANCE = 1e-6
 DOWN = 0.5
 """An asset is logged as down while it has lost at least half of its service."""
 
+BACKUP_TRIGGER = 0.05
+"""A backup starts riding through once its asset's suppliers send at least this loss; a
+smaller loss is absorbed without using it up, and a loss falling below it refills it."""
+
 SLOW_CYCLE = 64
 """After this many updates of one asset in one settle, its cycle is solved by `kleene_limit`."""
 
@@ -220,7 +224,7 @@ class Infrastructure:
 
     def _update_backup(self, i: int) -> None:
         """Start, reset or keep asset i's ride-through according to what its suppliers send."""
-        losing = self.supply(i) > TOLERANCE
+        losing = self.supply(i) >= BACKUP_TRIGGER
         state = self._backup_state[i]
         if losing and state == FULL:
             self._backup_state[i] = RIDING
@@ -232,6 +236,8 @@ class Infrastructure:
             self._backup_state[i] = FULL
             self._backup_token[i] += 1
             self._log_backup(i, "backup_end")
+            if state == EXHAUSTED:  # the small loss left is absorbed again
+                self._later(i, falling=True)
 
     def _exhaust(self, i: int, token: int, _event: simpy.Event) -> None:
         if token != self._backup_token[i]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -72,3 +72,9 @@ Distribution = Annotated[
     Fixed | Exponential | Uniform | Triangular | Lognormal, Field(discriminator="dist")
 ]
 """A duration distribution in hours; `dist` names the family."""
+
+DISTRIBUTION_NAMES = frozenset(
+    get_args(family.model_fields["dist"].annotation)[0]
+    for family in (Fixed, Exponential, Uniform, Triangular, Lognormal)
+)
+"""The `dist` names (pydantic puts them in error paths; reports leave them out)."""

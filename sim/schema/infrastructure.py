@@ -63,8 +63,12 @@ class Asset(Entity):
         description="Ride-through (generators, fuel, caches) before a supplier loss is felt.",
     )
     recovery: Distribution = Field(description="Hours to restore service after direct damage.")
-    prevention: Fraction = Field(default=0.5, description="Chance-reducing security posture, 0-1.")
-    monitoring: Fraction = Field(default=0.5, description="Detection capability, 0-1.")
+    prevention: Fraction = Field(
+        default=0.5, description="Share of intrusion stages it stops, 0-1 (see campaigns)."
+    )
+    monitoring: Fraction = Field(
+        default=0.5, description="How well it notices intrusion stages, 0-1 (see campaigns)."
+    )
 
 
 class Dependency(Model):

@@ -17,15 +17,35 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..errors import Problem, ScenarioError
 from ..library import library_root
+from .distributions import DISTRIBUTION_NAMES
 from .infrastructure import Asset, Dependency
-from .references import Loc, check_references, dotted
+from .references import Loc, check_references, check_schedule, dotted
 from .scenario import InfrastructureModel, Scenario, ScenarioFile, Sources
 from .variants import VariantError, apply_variant
 
 try:
-    from yaml import CSafeLoader as SafeLoader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # PyYAML built without libyaml
-    from yaml import SafeLoader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """A safe YAML loader (libyaml's where available) that rejects repeated keys, which
+    YAML would otherwise resolve silently in favour of the last."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str | int | float | bool):
+                continue  # pydantic reports keys of other types
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' appears twice in one mapping", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
 
 ENTITY_FIELDS = ("countries", "assets", "dependencies")
 TABLES: dict[str, tuple[str, type[BaseModel]]] = {
@@ -56,7 +76,7 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     if "\x00" in text:
         raise _fail(path, "not a text file (it contains NUL bytes)")
     try:
-        data = yaml.load(text, Loader=SafeLoader)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -72,10 +92,24 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     return data
 
 
+def _message(e: Any) -> str:
+    """Pydantic's message, without its 'Value error, ' prefix, with a hint for YAML's
+    booleans (yes/no/on/off) where text was expected."""
+    message = str(e["msg"]).removeprefix("Value error, ")
+    if e["type"] == "string_type" and isinstance(e.get("input"), bool):
+        message += " (YAML reads yes, no, on and off as true/false: put the value in quotes)"
+    return message
+
+
 def _validation_problems(
     error: ValidationError, file: str, path_of: Callable[[Loc], str] = dotted
 ) -> list[Problem]:
-    return [Problem(file, path_of(e["loc"]), e["msg"]) for e in error.errors(include_url=False)]
+    return [
+        Problem(
+            file, path_of(tuple(p for p in e["loc"] if p not in DISTRIBUTION_NAMES)), _message(e)
+        )
+        for e in error.errors(include_url=False)
+    ]
 
 
 def _line_path(line: int, rest: Loc) -> str:
@@ -94,6 +128,8 @@ def read_table(path: Path, item_type: type[BaseModel]) -> tuple[list[Any], list[
             header = next(reader, None)
             if not header:
                 raise _fail(path, "is empty; expected a header row naming the columns")
+            if len(header) == 1 and ";" in header[0]:
+                raise _fail(path, "looks separated by ';': save it with commas", "line 1")
             build = _row_builder(header)
             rows: list[dict[str, Any]] = []
             lines: list[int] = []
@@ -272,7 +308,7 @@ def load_scenario(source: str | Path | Mapping[str, Any], base_dir: str | Path =
         fields | {f: tuple(collector.items[f]) for f in ENTITY_FIELDS}
     )
     problems = []
-    for loc, message in check_references(scenario):
+    for loc, message in check_references(scenario) + check_schedule(scenario):
         where, inner = collector.locate(loc) if loc[0] in ENTITY_FIELDS else (file, dotted(loc))
         problems.append(Problem(where, inner, message))
     if not problems:

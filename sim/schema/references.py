@@ -64,15 +64,19 @@ def check_references(scenario: Scenario) -> list[Finding]:
             first.setdefault(pair, i)
     findings += _campaign_findings(scenario, countries, assets)
     findings += _unknown("disruptions", "asset", [d.asset for d in scenario.disruptions], assets)
-    for i, disruption in enumerate(scenario.disruptions):
-        if disruption.start_hours >= scenario.duration_hours:
-            findings.append(
-                (
-                    ("disruptions", i, "start_hours"),
-                    f"starts after the scenario ends at hour {scenario.duration_hours:g}",
-                )
-            )
     return findings
+
+
+def check_schedule(scenario: Scenario) -> list[Finding]:
+    """Nothing is scheduled to start after the scenario ends (a likely typo). Variants are
+    exempt: one that shortens the horizon simply cuts what comes later."""
+    late = f"starts after the scenario ends at hour {scenario.duration_hours:g}"
+    return [
+        ((field, i, "start_hours"), late)
+        for field in ("disruptions", "campaigns")
+        for i, item in enumerate(getattr(scenario, field))
+        if item.start_hours >= scenario.duration_hours
+    ]
 
 
 def _campaign_findings(scenario: Scenario, countries: set[str], assets: set[str]) -> list[Finding]:
@@ -90,13 +94,6 @@ def _campaign_findings(scenario: Scenario, countries: set[str], assets: set[str]
                 for k, ref in enumerate(refs)
                 if ref not in known
             ]
-        if campaign.start_hours >= scenario.duration_hours:
-            findings.append(
-                (
-                    ("campaigns", i, "start_hours"),
-                    f"starts after the scenario ends at hour {scenario.duration_hours:g}",
-                )
-            )
         matching = [
             a
             for a in scenario.assets

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field, field_validator
 
-from .base import Fraction, Hours, Id, Model
+from .base import Hours, Id, Model
 from .campaigns import Campaign, Parameters
 from .infrastructure import Infrastructure
 
@@ -21,8 +20,8 @@ class Disruption(Model):
 
     asset: Id
     start_hours: Hours
-    damage: Fraction = 1.0
-    duration_hours: Hours | None = None
+    damage: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+    duration_hours: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
 
 
 Variant = dict[str, Any]
@@ -35,7 +34,9 @@ class Scenario(Infrastructure):
 
     name: str
     description: str = ""
-    start: datetime = Field(description="Calendar date-time of scenario hour 0.")
+    start: AwareDatetime = Field(
+        description="Calendar date-time of scenario hour 0, with its UTC offset."
+    )
     duration_hours: float = Field(gt=0, allow_inf_nan=False)
     seed: int = Field(default=0, ge=0, description="Root seed of the run's random numbers.")
     disruptions: tuple[Disruption, ...] = ()
@@ -52,6 +53,11 @@ class Sources(Model):
     dependencies_csv: str | None = Field(
         default=None, description="CSV table of dependencies, one a row."
     )
+
+    @field_validator("include", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
 
 
 class InfrastructureModel(Infrastructure, Sources):

@@ -48,7 +48,7 @@ def _override(model: BaseModel, patch: Any, loc: Loc) -> BaseModel:
                 k in value and value[k] != getattr(current, k) for k in _tag_fields(current)
             )
             update[key] = value if retagged else _override(current, value, (*loc, key))
-        elif isinstance(current, tuple) and _keyed(current):
+        elif isinstance(current, tuple) and isinstance(value, Mapping):
             update[key] = _override_items(current, value, (*loc, key))
         else:
             update[key] = value
@@ -60,8 +60,8 @@ def _override(model: BaseModel, patch: Any, loc: Loc) -> BaseModel:
 
 
 def _override_items(items: tuple[Any, ...], patch: Any, loc: Loc) -> tuple[Any, ...]:
-    if not isinstance(patch, Mapping):
-        raise VariantError([(loc, "expected a mapping from id to field overrides")])
+    if items and not _keyed(items):
+        raise VariantError([(loc, "these entries have no ids: give the whole list instead")])
     index = {item.key: i for i, item in enumerate(items)}
     result = list(items)
     for key, value in patch.items():
@@ -82,8 +82,9 @@ def apply_variant(scenario: Scenario, name: str | None) -> Scenario:
         known = ", ".join(sorted(scenario.variants)) or "none declared"
         raise VariantError([((), f"unknown variant '{name}' (known: {known})")])
     patch = dict(scenario.variants[name])
-    patch.pop("description", None)
     loc: Loc = ("variants", name)
+    if not isinstance(patch.pop("description", ""), str):
+        raise VariantError([((*loc, "description"), "should be text")])
     fixed = FIXED_FIELDS.intersection(patch)
     if fixed:
         raise VariantError([((*loc, f), "a variant cannot change this field") for f in fixed])
