@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from sim import ScenarioError, load_scenario, run_replication
+from sim.analysis.intrusions import campaign_outcomes
 from sim.analysis.metrics import service_hours_lost
 from sim.engine.sampling import Z90, draw
 from sim.schema.distributions import Exponential, Lognormal, Triangular, Uniform
@@ -131,6 +132,11 @@ def test_certain_success_lands_as_designed(
     for k, e in enumerate(impacts):
         assert e[0] == pytest.approx(5 + k * interval + 5.5)
         assert e[6] == pytest.approx(damage)
+    outcome = campaign_outcomes(scenario, records)["c"]
+    tactics = ("initial-access", "lateral-movement", "impact")
+    assert outcome["completed_by_tactic"] == dict.fromkeys(tactics, count)
+    assert outcome["succeeded"] == outcome["assets_impacted"] == count
+    assert outcome["mean_hours_to_impact"] == pytest.approx(2.5)
     assert service_hours_lost(scenario, records) == pytest.approx(
         sum(int(t[1:]) + 1 for t in expected_targets) * damage * 4
     )
@@ -142,6 +148,9 @@ def test_full_prevention_lets_nothing_land() -> None:
         records = run_replication(scenario, seed=seed)
         assert not events(records, "impact")
         assert len(events(records, "stage_blocked")) == 6
+    outcome = campaign_outcomes(scenario, records)["c"]
+    assert outcome["blocked_by_tactic"] == {"initial-access": 6}
+    assert outcome["succeeded"] == outcome["completed_by_tactic"].get("impact", 0) == 0
 
 
 def test_held_indicators_that_block_everything_stop_every_intrusion() -> None:

@@ -16,10 +16,11 @@ def _mean(values: list[float]) -> float | None:
 
 
 def campaign_outcomes(scenario: Scenario, records: Records) -> dict[str, dict[str, Any]]:
-    """Per campaign: intrusions attempted, stopped on detection, blocked (by tactic), detected
-    and succeeded; mean dwell time (first stage done to detection) and mean hours from first
-    stage done to impact; assets impacted (spread included); direct service-hours lost
-    (weight x damage x hours at the assets it hit, without the cascade)."""
+    """Per campaign: intrusions attempted, detected, stopped on detection, blocked and
+    succeeded; stages completed, detected and blocked by ATT&CK tactic; mean dwell time (first
+    stage done to detection) and mean hours from first stage done to impact; assets impacted
+    (spread included); direct service-hours lost (weight x damage x hours at the assets it
+    hit, without the cascade)."""
     weight = {a.id: a.weight for a in scenario.assets}
     outcomes: dict[str, dict[str, Any]] = {}
     access: dict[str, float] = {}
@@ -30,6 +31,8 @@ def campaign_outcomes(scenario: Scenario, records: Records) -> dict[str, dict[st
             "stopped": 0,
             "blocked": 0,
             "blocked_by_tactic": Counter(),
+            "detected_by_tactic": Counter(),
+            "completed_by_tactic": Counter(),
             "succeeded": 0,
             "assets_impacted": set(),
             "dwell": [],
@@ -49,10 +52,12 @@ def campaign_outcomes(scenario: Scenario, records: Records) -> dict[str, dict[st
         out = outcomes[campaign]
         if kind == "intrusion_start":
             out["attempted"] += 1
-        elif kind == "stage_success" and incident not in access:
-            access[incident] = time
+        elif kind == "stage_success":
+            access.setdefault(incident, time)
+            out["completed_by_tactic"][detail.split(":")[1]] += 1
         elif kind == "detected":
             out["detected"] += 1
+            out["detected_by_tactic"][detail.split(":")[1]] += 1
             if incident in access:
                 out["dwell"].append(time - access[incident])
         elif kind == "intrusion_stopped":
@@ -75,7 +80,7 @@ def campaign_outcomes(scenario: Scenario, records: Records) -> dict[str, dict[st
     return {
         cid: {
             **{k: v for k, v in out.items() if k not in {"dwell", "to_impact"}},
-            "blocked_by_tactic": dict(out["blocked_by_tactic"]),
+            **{k: dict(v) for k, v in out.items() if k.endswith("_by_tactic")},
             "assets_impacted": len(out["assets_impacted"]),
             "mean_dwell_hours": _mean(out["dwell"]),
             "mean_hours_to_impact": _mean(out["to_impact"]),
