@@ -16,6 +16,7 @@ from ..engine.infrastructure import DOWN
 from ..engine.records import Records
 from ..schema.scenario import Scenario
 from .intrusions import campaign_outcomes
+from .response import cooperation, csirt_load, incident_timings
 
 AFFECTED = 0.05
 """An asset counts as affected once it has lost at least 5% of its service."""
@@ -160,6 +161,9 @@ METRICS: dict[str, Callable[[Scenario, Records], Any]] = {
     "cascade_depth": cascade_depth,
     "campaigns": campaign_outcomes,
     "background_incidents_by_country": background_incidents_by_country,
+    "incident_timings": incident_timings,
+    "csirts": csirt_load,
+    "cooperation": cooperation,
 }
 """Every KPI by name; each is a function of the scenario and the records."""
 

@@ -8,7 +8,7 @@ uniforms and one duration per stage. So variants of one replication face the sam
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +16,7 @@ import simpy
 from scipy.sparse import csr_array
 
 from ..schema.campaigns import Campaign
+from ..schema.infrastructure import Asset
 from ..schema.scenario import Scenario
 from .infrastructure import Infrastructure
 from .sampling import draw
@@ -144,6 +145,12 @@ class Adversary:
         self.parameters = scenario.parameters
         self.intrusions: dict[str, simpy.Process] = {}
         """Every intrusion's process by incident id (`campaign/asset`)."""
+        self._contained: dict[str, simpy.Event] = {}
+        self.on_incident: Callable[[Campaign, int, int, float], None] = lambda *_: None
+        """Called once an intrusion is detected and not stopped, or has landed: with the
+        campaign, the asset index, the stage index and the damage done."""
+        cbms = scenario.cbms
+        self._norms, self._advised = set(cbms.un_norms), set(cbms.multistakeholder)
 
     def start(self) -> None:
         """Start one process per intrusion of every campaign."""
@@ -154,13 +161,36 @@ class Adversary:
                 process = self._intrude(campaign, target, campaign.start_hours + offset)
                 self.intrusions[incident] = self.env.process(process)
 
+    def contained(self, incident: str) -> simpy.Event:
+        """The event that `incident` is contained."""
+        return self._contained.setdefault(incident, self.env.event())
+
     def contain(self, incident: str) -> bool:
-        """Stop intrusion `incident` where it stands; False if it had already ended."""
-        process = self.intrusions[incident]
-        if not process.is_alive:
+        """Contain `incident`: stop its intrusion where it stands and let restoration begin;
+        False if it was already contained."""
+        event = self.contained(incident)
+        if event.triggered:
             return False
-        process.interrupt("contained")
+        event.succeed()
+        process = self.intrusions.get(incident)
+        if process is not None and process.is_alive:
+            process.interrupt("contained")
         return True
+
+    def held(self, campaign: Campaign, asset: Asset) -> float:
+        """How fully `asset` benefits from `campaign`'s indicators: 0 if its country does not
+        hold them; 1 for public operators, or private ones reached by advisories through
+        multistakeholder work; `advisory_reach` for other private operators."""
+        if not self.indicators.known(asset.country, campaign.id):
+            return 0.0
+        if asset.operator == "public" or asset.country in self._advised:
+            return 1.0
+        return self.parameters.advisory_reach
+
+    def prevention(self, asset: Asset) -> float:
+        """The asset's prevention, raised in countries implementing the UN norms."""
+        bonus = self.parameters.norms_prevention_bonus if asset.country in self._norms else 0.0
+        return min(1.0, asset.prevention + bonus)
 
     def _log(self, kind: str, campaign: Campaign, i: int, **fields: object) -> None:
         asset = self.infra.assets[i]
@@ -196,11 +226,10 @@ class Adversary:
         for number, stage in enumerate(campaign.stages):
             hours = draw(stage.duration, rng)
             u_detect, u_when, u_stop, u_success = rng.random(4).tolist()
-            known = self.indicators.known(asset.country, campaign.id)
+            held = self.held(campaign, asset)
             label = f"{number}:{stage.tactic}:{stage.technique}"
-            chance = asset.monitoring * stage.detectability
-            if known:
-                chance = 1 - (1 - chance) * (1 - p.indicator_detection)
+            missed = 1 - asset.monitoring * stage.detectability
+            chance = 1 - missed * (1 - p.indicator_detection * held)
             if not detected and u_detect < chance:
                 yield self.env.timeout(u_when * hours)
                 detected = True
@@ -208,13 +237,18 @@ class Adversary:
                 if u_stop < p.stop_on_detection:
                     self._log("intrusion_stopped", campaign, i, value=number, detail=label)
                     return
+                self.on_incident(campaign, i, number, 0.0)
                 hours -= u_when * hours
             yield self.env.timeout(hours)
-            success = stage.success * (1 - asset.prevention)
-            if known:
-                success *= 1 - p.indicator_block
+            success = stage.success * (1 - self.prevention(asset)) * (1 - p.indicator_block * held)
             if u_success >= success:
-                self._log("stage_blocked", campaign, i, value=number, detail=label)
+                self._log(
+                    "stage_blocked",
+                    campaign,
+                    i,
+                    value=number,
+                    detail=label + (":ioc" if held else ""),
+                )
                 return
             self._log("stage_success", campaign, i, value=number, detail=label)
         self._land(campaign, i, rng)
@@ -224,6 +258,7 @@ class Adversary:
         impact = campaign.impact
         if impact.type == "exfiltrate":
             self._log("exfiltration", campaign, i, detail=impact.type)
+            self.on_incident(campaign, i, len(campaign.stages) - 1, 0.0)
             return
         self.env.process(self._damage(campaign, i))
         owner = self.infra.assets[i].owner
@@ -235,19 +270,26 @@ class Adversary:
     def _damage(
         self, campaign: Campaign, i: int, delay: float = 0.0
     ) -> Generator[simpy.Event, None, None]:
-        """Damage asset i for the impact's duration, or until restored."""
+        """Damage asset i for the impact's duration; without one, until the incident is
+        contained (by a CSIRT, or by the victim alone) and the asset then restored."""
         impact = campaign.impact
         asset = self.infra.assets[i]
+        incident = f"{campaign.id}/{asset.id}"
         yield self.env.timeout(delay)
+        began = self.env.now
         source = object()  # this damage alone: another on the same asset ends on its own
         self._log("impact", campaign, i, value=impact.level, detail=impact.type)
         self.infra.set_damage(i, source, impact.level)
+        self.on_incident(campaign, i, len(campaign.stages) - 1, impact.level)
+        rng = self.streams("impact", incident)
         if impact.duration is not None:
-            hours = draw(impact.duration, self.streams("impact", f"{campaign.id}:{asset.id}"))
+            yield self.env.timeout(draw(impact.duration, rng))
         elif impact.type == "ddos":
-            hours = DDOS_HOURS
+            yield self.env.timeout(DDOS_HOURS)
         else:
-            hours = draw(asset.recovery, self.streams("recovery", asset.id))
-        yield self.env.timeout(hours)
-        self._log("impact_end", campaign, i, value=hours, detail=impact.type)
+            alone = self.env.timeout(draw(self.parameters.self_containment, rng))
+            yield self.contained(incident) | alone
+            self._log("restoration_start", campaign, i)
+            yield self.env.timeout(draw(asset.recovery, self.streams("recovery", asset.id)))
+        self._log("impact_end", campaign, i, value=self.env.now - began, detail=impact.type)
         self.infra.set_damage(i, source, 0.0)

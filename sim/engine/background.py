@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import numpy as np
 import simpy
@@ -13,10 +13,15 @@ from .sampling import draw
 
 
 def background_incidents(
-    env: simpy.Environment, country: Country, records: Records, rng: np.random.Generator
+    env: simpy.Environment,
+    country: Country,
+    records: Records,
+    rng: np.random.Generator,
+    arrive: Callable[[str, str, float], None],
 ) -> Generator[simpy.Event, None, None]:
-    """Log a routine incident at each arrival of a Poisson process of `per_day` a day; its
-    value is the analyst-hours it will take, its detail the kind drawn from the mix."""
+    """Log a routine incident at each arrival of a Poisson process of `per_day` a day (value:
+    the analyst-hours it takes; detail: the kind drawn from the mix) and pass it to
+    `arrive(country, kind, hours)`."""
     background = country.background
     if background is None or background.per_day == 0:
         return
@@ -28,3 +33,4 @@ def background_incidents(
         kind = kinds[rng.choice(len(kinds), p=shares)]
         hours = draw(background.handling, rng)
         records.log(env.now, "background_incident", country=country.id, value=hours, detail=kind)
+        arrive(country.id, kind, hours)

@@ -12,6 +12,7 @@ from .adversary import Adversary, Indicators
 from .background import background_incidents
 from .infrastructure import Infrastructure
 from .records import Records
+from .response import Response
 from .sampling import draw
 from .streams import Streams
 
@@ -54,9 +55,12 @@ def run_replication(
     infra = Infrastructure(env, scenario, records)
     for number, disruption in enumerate(scenario.disruptions):
         env.process(_disrupt(env, infra, number, disruption, streams))
-    Adversary(env, scenario, infra, streams, Indicators.initial(scenario)).start()
+    indicators = Indicators.initial(scenario)
+    adversary = Adversary(env, scenario, infra, streams, indicators)
+    response = Response(env, scenario, infra, adversary, streams, indicators)
+    adversary.start()
     for country in scenario.countries:
         rng = streams("background", country.id)
-        env.process(background_incidents(env, country, records, rng))
+        env.process(background_incidents(env, country, records, rng, response.routine))
     env.run(until=scenario.duration_hours)
     return records

@@ -143,22 +143,3 @@ class Campaign(Entity):
         default=(), description="Countries that hold the indicators from the start."
     )
     source: str = Field(default="", description="Where the campaign's figures come from.")
-
-
-class Parameters(Model):
-    """Effect sizes of the defence model; documented assumptions, overridable per scenario."""
-
-    indicator_block: Fraction = Field(
-        default=0.5,
-        description="Share of a stage's success chance removed when the target holds the "
-        "campaign's indicators (blocklists, signatures).",
-    )
-    indicator_detection: Fraction = Field(
-        default=0.5,
-        description="Chance that held indicators reveal a stage the monitoring missed.",
-    )
-    stop_on_detection: Fraction = Field(
-        default=0.5,
-        description="Chance that the victim stops an intrusion when it is detected (before "
-        "CSIRTs respond).",
-    )

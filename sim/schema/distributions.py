@@ -78,3 +78,13 @@ DISTRIBUTION_NAMES = frozenset(
     for family in (Fixed, Exponential, Uniform, Triangular, Lognormal)
 )
 """The `dist` names (pydantic puts them in error paths; reports leave them out)."""
+
+
+def fixed(hours: float) -> Fixed:
+    """A fixed number of hours (for defaults)."""
+    return Fixed(dist="fixed", hours=hours)
+
+
+def lognormal(median: float, p90: float) -> Lognormal:
+    """A lognormal by median and 90th percentile (for defaults)."""
+    return Lognormal(dist="lognormal", median=median, p90=p90)

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from .base import Entity, Fraction, Hours, Id, Model
-from .defenders import Background
+from .defenders import Background, Csirt, SeverityScheme
 from .distributions import Distribution
 
 Sector = Literal[
@@ -37,8 +37,14 @@ class Country(Entity):
     """A state taking part in the scenario."""
 
     name: str
+    csirt: Csirt | None = Field(default=None, description="Its national CSIRT, if it has one.")
     background: Background | None = Field(
         default=None, description="Routine incidents its CSIRT handles during the scenario."
+    )
+    severity_scheme: SeverityScheme | None = Field(
+        default=None,
+        description="Its own scheme, used once it adopts the severity_schemes CBM (default: "
+        "the scenario's).",
     )
 
 

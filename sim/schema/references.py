@@ -63,6 +63,7 @@ def check_references(scenario: Scenario) -> list[Finding]:
                 )
             first.setdefault(pair, i)
     findings += _campaign_findings(scenario, countries, assets)
+    findings += _defender_findings(scenario, countries)
     findings += _unknown("disruptions", "asset", [d.asset for d in scenario.disruptions], assets)
     return findings
 
@@ -105,13 +106,27 @@ def _campaign_findings(scenario: Scenario, countries: set[str], assets: set[str]
     return findings
 
 
-def _unknown(field: str, attribute: str, refs: list[str], known: set[str]) -> list[Finding]:
-    """Findings for the references in column `refs` of `field` that are not in `known`."""
+def _defender_findings(scenario: Scenario, countries: set[str]) -> list[Finding]:
+    findings: list[Finding] = []
+    if scenario.network is not None:
+        members = list(scenario.network.members)
+        findings += _unknown("network", "members", members, countries, what="country")
+    for name in type(scenario.cbms).model_fields:
+        adopters = list(getattr(scenario.cbms, name))
+        findings += _unknown("cbms", name, adopters, countries, what="country")
+    return findings
+
+
+def _unknown(
+    field: str, attribute: str, refs: list[str], known: set[str], what: str = ""
+) -> list[Finding]:
+    """Findings for the references in column `refs` of `field` that are not in `known`: each
+    at field[i].attribute, or at field.attribute[i] when `what` names the kind of reference."""
     if set(refs) <= known:
         return []
-    what = "asset" if attribute != "country" else "country"
+    kind = what or ("country" if attribute == "country" else "asset")
     return [
-        ((field, i, attribute), f"unknown {what} '{ref}'")
+        ((field, attribute, i) if what else (field, i, attribute), f"unknown {kind} '{ref}'")
         for i, ref in enumerate(refs)
         if ref not in known
     ]

@@ -7,8 +7,10 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, Field, field_validator
 
 from .base import Hours, Id, Model
-from .campaigns import Campaign, Parameters
+from .campaigns import Campaign
+from .defenders import Cbms, Network, SeverityScheme
 from .infrastructure import Infrastructure
+from .parameters import Parameters
 
 
 class Disruption(Model):
@@ -41,6 +43,11 @@ class Scenario(Infrastructure):
     seed: int = Field(default=0, ge=0, description="Root seed of the run's random numbers.")
     disruptions: tuple[Disruption, ...] = ()
     campaigns: tuple[Campaign, ...] = ()
+    network: Network | None = Field(default=None, description="The regional CSIRT network.")
+    cbms: Cbms = Field(default_factory=Cbms)
+    severity_scheme: SeverityScheme = Field(
+        default_factory=SeverityScheme, description="The scheme adopting countries use."
+    )
     parameters: Parameters = Field(default_factory=Parameters)
     variants: dict[Id, Variant] = Field(default_factory=dict)
 

@@ -1,0 +1,224 @@
+"""Response and cooperation: queueing laws, severity ordering, sharing, assistance, CBMs."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sim import load_scenario, run, run_replication
+from sim.analysis.response import csirt_load, incident_timings
+
+
+def erlang_c_wait(arrivals: float, service: float, servers: int) -> float:
+    """Mean wait in queue of an M/M/c queue (Erlang C)."""
+    a = arrivals / service
+    rho = a / servers
+    top = a**servers / math.factorial(servers) / (1 - rho)
+    p_wait = top / (sum(a**k / math.factorial(k) for k in range(servers)) + top)
+    return p_wait / (servers * service - arrivals)
+
+
+def routine_world(
+    analysts: int, per_hour: float, mean_hours: float, mix: dict[str, float], **extra: Any
+) -> Any:
+    """One country whose CSIRT only handles routine incidents."""
+    return load_scenario(
+        {
+            "name": "queue",
+            "start": "2026-01-01T00:00:00Z",
+            "duration_hours": extra.pop("hours", 4000),
+            "countries": [
+                {
+                    "id": "AA",
+                    "name": "A",
+                    "csirt": {"analysts": analysts},
+                    "background": {
+                        "per_day": per_hour * 24,
+                        "mix": mix,
+                        "handling": {"dist": "exponential", "mean": mean_hours},
+                    },
+                }
+            ],
+            "assets": [
+                {
+                    "id": "x",
+                    "name": "x",
+                    "sector": "other",
+                    "country": "AA",
+                    "recovery": {"dist": "fixed", "hours": 1},
+                }
+            ],
+            **extra,
+        }
+    )
+
+
+def waits(records: Any, task: str | None = None) -> list[float]:
+    return [e[6] for e in records.events if e[1] == "queue_wait" and task in (None, e[7])]
+
+
+def test_mean_wait_matches_erlang_c() -> None:
+    """c analysts, Poisson arrivals, exponential handling, first come first served."""
+    scenario = routine_world(3, per_hour=2.0, mean_hours=1.0, mix={"phishing": 1}, hours=6000)
+    observed = [np.mean(waits(run_replication(scenario, replication=r))) for r in range(4)]
+    assert np.mean(observed) == pytest.approx(erlang_c_wait(2.0, 1.0, 3), rel=0.08)
+
+
+def test_unlimited_analysts_never_wait() -> None:
+    scenario = routine_world(10_000, per_hour=5.0, mean_hours=3.0, mix={"malware": 1}, hours=200)
+    assert max(waits(run_replication(scenario))) == 0
+
+
+def test_with_a_scheme_severe_incidents_wait_less() -> None:
+    mix = {"ddos": 1, "scanning": 1}
+    scheme = routine_world(2, 1.8, 1.0, mix, cbms={"severity_schemes": ["AA"]})
+    records = run_replication(scheme)
+    assert np.mean(waits(records, "ddos")) < 0.5 * np.mean(waits(records, "scanning"))
+    fcfs = run_replication(routine_world(2, 1.8, 1.0, mix))
+    assert np.mean(waits(fcfs, "ddos")) == pytest.approx(np.mean(waits(fcfs, "scanning")), rel=0.25)
+
+
+def campaign_world(**changes: Any) -> Any:
+    """Two countries whose banks a ransomware group hits one after another; AA is first."""
+    countries = [
+        {
+            "id": c,
+            "name": c,
+            "csirt": {"analysts": changes.pop(f"analysts_{c}", 2)},
+            "background": {
+                "per_day": changes.pop("load", 4),
+                "handling": {"dist": "exponential", "mean": 2},
+            },
+        }
+        for c in ("AA", "BB")
+    ]
+    assets = [
+        {
+            "id": f"{c}-bank{k}",
+            "name": "bank",
+            "sector": "finance",
+            "country": c,
+            "weight": 1000,
+            "prevention": 0.2,
+            "monitoring": 0.7,
+            "recovery": {"dist": "fixed", "hours": 12},
+        }
+        for c in ("AA", "BB")
+        for k in range(3)
+    ]
+    stages = [
+        {
+            "tactic": "initial-access",
+            "technique": "T1566.001",
+            "success": 0.9,
+            "detectability": 0.5,
+            "duration": {"dist": "exponential", "mean": 12},
+        },
+        {
+            "tactic": "impact",
+            "technique": "T1486",
+            "success": 0.9,
+            "detectability": 0.5,
+            "duration": {"dist": "exponential", "mean": 12},
+        },
+    ]
+    data = {
+        "name": "coop",
+        "start": "2026-01-01T00:00:00Z",
+        "duration_hours": 400,
+        "countries": countries,
+        "assets": assets,
+        "campaigns": [
+            {
+                "id": "rw",
+                "name": "rw",
+                "actor": "criminal",
+                "start_hours": 1,
+                "targeting": {
+                    "countries": ["AA", "BB"],
+                    "pick": "weight",
+                    "order": "sequential",
+                    "interval_hours": 24,
+                },
+                "stages": stages,
+                "impact": {"type": "ransomware"},
+                "indicators": ["hash"],
+            }
+        ],
+        "network": {"members": ["AA", "BB"], "assistance_threshold": "Low"},
+        "cbms": {"incident_sharing": ["AA", "BB"]},
+        **changes,
+    }
+    return load_scenario(data)
+
+
+def mean_metric(scenario: Any, pick: Any, seeds: int = 40) -> float:
+    values = [pick(run(scenario, seed=s).metrics) for s in range(seeds)]
+    return float(np.mean([v for v in values if v is not None]))
+
+
+def test_earlier_sharing_never_raises_mean_impact() -> None:
+    def lost(delay_hours: float) -> float:
+        network = {
+            "members": ["AA", "BB"],
+            "sharing_delay": {"dist": "fixed", "hours": delay_hours},
+        }
+        return mean_metric(campaign_world(network=network), lambda m: m["service_hours_lost"])
+
+    soon, late, never = lost(1), lost(48), lost(390)
+    assert soon <= late <= never
+    assert soon < never
+
+
+def test_more_analysts_never_raise_mean_time_to_contain() -> None:
+    def contain(analysts: int) -> float:
+        scenario = campaign_world(analysts_AA=analysts, analysts_BB=analysts, load=20)
+        return mean_metric(scenario, lambda m: m["incident_timings"]["contain"]["mean"])
+
+    one, two, eight = contain(1), contain(2), contain(8)
+    assert eight <= two <= one
+    assert eight < one
+
+
+def test_assistance_comes_faster_with_points_of_contact() -> None:
+    def delays(cbms: dict[str, list[str]]) -> list[float]:
+        found = []
+        for seed in range(30):
+            records = run_replication(campaign_world(cbms=cbms), seed=seed)
+            found += [e[6] for e in records.events if e[1] == "assistance_answered"]
+        return found
+
+    without = delays({"incident_sharing": ["AA", "BB"], "un_norms": ["AA", "BB"]})
+    with_poc = delays(
+        {
+            "incident_sharing": ["AA", "BB"],
+            "un_norms": ["AA", "BB"],
+            "points_of_contact": ["AA", "BB"],
+        }
+    )
+    assert without and with_poc
+    assert np.mean(with_poc) < np.mean(without)
+
+
+def test_un_norms_raise_the_share_of_requests_answered() -> None:
+    def answered(cbms: dict[str, list[str]]) -> float:
+        pairs = [run(campaign_world(cbms=cbms), seed=s).metrics["cooperation"] for s in range(40)]
+        asked = sum(p["assistance_requested"] for p in pairs)
+        return sum(p["assistance_answered"] for p in pairs) / asked
+
+    assert answered({"un_norms": ["AA", "BB"]}) > answered({})
+
+
+def test_timings_and_load_are_consistent() -> None:
+    scenario = campaign_world()
+    records = run_replication(scenario, seed=3)
+    timings = incident_timings(scenario, records)
+    for step in timings.values():
+        if step["n"]:
+            assert 0 <= step["p50"] <= step["p90"]
+    load = csirt_load(scenario, records)
+    assert set(load) == {"AA", "BB"}
+    assert all(0 < v["utilisation"] < 1 for v in load.values())
