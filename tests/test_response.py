@@ -222,3 +222,12 @@ def test_timings_and_load_are_consistent() -> None:
     load = csirt_load(scenario, records)
     assert set(load) == {"AA", "BB"}
     assert all(0 < v["utilisation"] < 1 for v in load.values())
+
+
+def test_a_joint_cell_shortens_containment_in_its_window() -> None:
+    def contain(cell: dict[str, Any] | None) -> float:
+        network = {"members": ["AA", "BB"], "joint_cell": cell}
+        scenario = campaign_world(network=network, load=30, analysts_AA=1, analysts_BB=1)
+        return mean_metric(scenario, lambda m: m["incident_timings"]["contain"]["mean"])
+
+    assert contain({"analysts": 4, "windows": [[0, 400]]}) < contain(None)

@@ -52,6 +52,9 @@ class Response:
         }
         network = scenario.network
         self.members = sorted(network.members) if network else []
+        cell = network.joint_cell if network else None
+        self.cell = simpy.PriorityResource(env, capacity=cell.analysts) if cell else None
+        """The joint cell's pooled analysts, when the network has one."""
         self._reported: set[str] = set()
         self._reach = reach(scenario, infra.index)
         self._reach /= max(self._reach.max(initial=0.0), 1e-12)
@@ -159,16 +162,39 @@ class Response:
         """One analyst works `hours` on `task`, after waiting in the CSIRT's queue; lent
         analysts arriving at `help_at` cut the remaining time by `assistance_speedup`."""
         asked = self.env.now
-        with self.csirts[country].request(priority=priority) as turn:
-            yield turn
-            start = self.env.now
-            end = start + hours
-            if help_at is not None and help_at < end:
-                helped_from = max(help_at, start)
-                end = helped_from + (end - helped_from) * (1 - self.p.assistance_speedup)
-            self._log("queue_wait", country, incident, value=start - asked, detail=task)
-            self._log("work", country, incident, value=end - start, detail=task)
+        turns = [self.csirts[country].request(priority=priority)]
+        if incident and self._cell_open(country):
+            turns.append(self.cell.request(priority=priority))  # type: ignore[union-attr]
+        granted = yield self.env.any_of(turns)
+        turn = next(t for t in turns if t in granted)
+        for other in turns:
+            if other is turn:
+                continue
+            if other.triggered:
+                other.resource.release(other)
+            else:
+                other.cancel()
+        start = self.env.now
+        end = start + hours
+        if help_at is not None and help_at < end:
+            helped_from = max(help_at, start)
+            end = helped_from + (end - helped_from) * (1 - self.p.assistance_speedup)
+        worked = "joint_cell_work" if turn.resource is self.cell else "work"
+        self._log("queue_wait", country, incident, value=start - asked, detail=task)
+        self._log(worked, country, incident, value=end - start, detail=task)
+        try:
             yield self.env.timeout(end - start)
+        finally:
+            turn.resource.release(turn)
+
+    def _cell_open(self, country: str) -> bool:
+        """Whether the network's joint cell takes `country`'s campaign incidents now."""
+        cell = self.scenario.network.joint_cell if self.scenario.network else None
+        return (
+            cell is not None
+            and country in self.members
+            and any(start <= self.env.now < end for start, end in cell.windows)
+        )
 
     def _share(
         self, campaign: Campaign, country: str, incident: str, draws: list[tuple[float, float]]

@@ -103,6 +103,13 @@ class JointCell(Model):
         Field(min_length=1, description="[start, end] hours when the cell works.")
     )
 
+    @field_validator("windows")
+    @classmethod
+    def _ordered(cls, value: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+        if any(start >= end for start, end in value):
+            raise ValueError("each window needs start < end")
+        return value
+
 
 class Network(Model):
     """A regional CSIRT network (CSIRTAmericas-like): indicator sharing and assistance."""
