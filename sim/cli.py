@@ -88,15 +88,43 @@ def _summary(result: RunResult) -> str:
             f"{_count(m['countries_affected'], 'country', 'countries')}  (q ≥ {AFFECTED:g})",
             f"Cascade depth        {_count(m['cascade_depth'], 'hop', 'hops')} along dependencies",
             *_campaign_lines(m["campaigns"]),
+            *_response_lines(m),
         ]
     )
 
 
+def _hours(summary: dict[str, Any]) -> str:
+    if not summary["n"]:
+        return "—"
+    return f"{summary['mean']:.1f} h (p90 {summary['p90']:.1f} h, n={summary['n']})"
+
+
+def _response_lines(m: dict[str, Any]) -> list[str]:
+    if not m["csirts"]:
+        return []
+    t, c = m["incident_timings"], m["cooperation"]
+    load = " · ".join(
+        f"{country} {v['utilisation']:.0%} busy, wait {v['mean_wait_hours'] or 0:.1f} h"
+        for country, v in m["csirts"].items()
+    )
+    return [
+        "",
+        f"Time to detect       {_hours(t['detect'])}",
+        f"Time to contain      {_hours(t['contain'])}",
+        f"CSIRTs               {load}",
+        f"Cooperation          {c['assistance_answered']}/{c['assistance_requested']} requests "
+        f"answered · {c['indicators_shared']} indicator sets shared · "
+        f"{c['stages_blocked_holding_indicators']} stages blocked holding them",
+    ]
+
+
 def _campaign_lines(outcomes: dict[str, dict[str, Any]]) -> list[str]:
-    lines = ["", "Campaigns            intrusions · detected · blocked · succeeded · assets hit"]
+    width = max([19, *(len(cid) + 2 for cid in outcomes)])
+    header = "intrusions · detected · blocked · succeeded · assets hit"
+    lines = ["", f"{'Campaigns':<{width}}  {header}"]
     for cid, o in outcomes.items():
         lines.append(
-            f"  {cid:<18} {o['attempted']:>10} · {o['detected']:>8} · {o['blocked']:>7} · "
+            f"  {cid:<{width - 2}} {o['attempted']:>10} · {o['detected']:>8} · {o['blocked']:>7} · "
             f"{o['succeeded']:>9} · {o['assets_impacted']:>10}"
         )
     return lines if outcomes else []
