@@ -231,3 +231,18 @@ def test_a_joint_cell_shortens_containment_in_its_window() -> None:
         return mean_metric(scenario, lambda m: m["incident_timings"]["contain"]["mean"])
 
     assert contain({"analysts": 4, "windows": [[0, 400]]}) < contain(None)
+
+
+def test_night_shifts_leave_fewer_analysts_and_longer_waits() -> None:
+    def world(shifts: dict[str, Any] | None) -> Any:
+        scenario = routine_world(4, per_hour=1.5, mean_hours=1.0, mix={"malware": 1}, hours=480)
+        data = scenario.model_dump(mode="json")
+        data["countries"][0]["csirt"]["shifts"] = shifts
+        return load_scenario(data)
+
+    day_only = world({"night_from": 20, "night_to": 8, "night_analysts": 1})
+    records = run_replication(day_only)
+    assert any(e[1] == "work" and not 8 <= e[0] % 24 < 20 for e in records.events)
+    assert np.mean(waits(records)) > 2 * np.mean(waits(run_replication(world(None))))
+    night_starts = [e[0] for e in records.events if e[1] == "night_shift"]
+    assert night_starts[:3] == [0, 20, 44]  # the scenario starts at midnight UTC, at night

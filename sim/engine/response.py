@@ -14,13 +14,16 @@ import numpy as np
 import simpy
 
 from ..schema.campaigns import Campaign
-from ..schema.defenders import LEVELS
+from ..schema.defenders import LEVELS, Shifts
 from ..schema.scenario import Scenario
 from .adversary import Adversary, Indicators, reach
 from .infrastructure import Infrastructure
 from .sampling import draw
 from .severity import ROUTINE_SCORES, campaign_ratings, level, score
 from .streams import Streams
+
+OFF_DUTY = -(10**6)
+"""Queue priority of an analyst going off duty: ahead of any incident."""
 
 
 class Response:
@@ -60,6 +63,35 @@ class Response:
         self._reach /= max(self._reach.max(initial=0.0), 1e-12)
         self._other_sectors = self._cross_sector_dependents(scenario)
         adversary.on_incident = self.report
+        for country in scenario.countries:
+            if country.csirt is not None and country.csirt.shifts is not None:
+                env.process(self._nights(country.id, country.csirt.analysts, country.csirt.shifts))
+
+    def _nights(
+        self, country: str, analysts: int, shifts: Shifts
+    ) -> Generator[simpy.Event, None, None]:
+        """Every night, all but `night_analysts` analysts leave once their current task is done
+        (they take the queue's top priority) and return in the morning."""
+        clock = self.scenario.start.hour + self.scenario.start.minute / 60
+        length = (shifts.night_to - shifts.night_from) % 24
+        wait = (shifts.night_from - clock) % 24
+        if (clock - shifts.night_from) % 24 < length:  # the scenario starts at night
+            wait, length = 0.0, length - (clock - shifts.night_from) % 24
+        leaving = analysts - shifts.night_analysts
+        while True:
+            yield self.env.timeout(wait)
+            self._log("night_shift", country, value=leaving)
+            for _ in range(leaving):
+                self.env.process(self._off_duty(country, self.env.now + length))
+            yield self.env.timeout(length)
+            self._log("day_shift", country, value=leaving)
+            length = (shifts.night_to - shifts.night_from) % 24
+            wait = 24 - length
+
+    def _off_duty(self, country: str, until: float) -> Generator[simpy.Event, None, None]:
+        with self.csirts[country].request(priority=OFF_DUTY) as turn:
+            yield turn
+            yield self.env.timeout(max(0.0, until - self.env.now))
 
     def _cross_sector_dependents(self, scenario: Scenario) -> np.ndarray:
         """Per asset, dependents in other sectors, as a 0-1 rating (10 or more: 1)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from .base import Fraction, Id, Model
 from .distributions import Distribution, fixed, lognormal
@@ -46,10 +46,19 @@ Category = Literal[
 """NCISS-style scoring categories, each rated 0-1 for an incident by the engine."""
 
 
+class Shifts(Model):
+    """Fewer analysts on duty at night (hours of the day in the scenario's time zone)."""
+
+    night_from: Annotated[float, Field(ge=0, lt=24)] = 22.0
+    night_to: Annotated[float, Field(ge=0, lt=24)] = 6.0
+    night_analysts: Annotated[int, Field(ge=0)] = 1
+
+
 class Csirt(Model):
     """A national CSIRT: a team of analysts working incidents one analyst at a time."""
 
     analysts: Annotated[int, Field(ge=1)]
+    shifts: Shifts | None = Field(default=None, description="Reduced cover at night.")
     triage: Distribution = Field(
         default_factory=lambda: fixed(0.5),
         description="Analyst-hours to triage an incident (score its severity).",
@@ -58,6 +67,12 @@ class Csirt(Model):
         default_factory=lambda: lognormal(6, 24),
         description="Analyst-hours to contain a campaign's intrusion.",
     )
+
+    @model_validator(mode="after")
+    def _cover(self) -> Csirt:
+        if self.shifts is not None and self.shifts.night_analysts > self.analysts:
+            raise ValueError("shifts.night_analysts exceeds analysts")
+        return self
 
 
 class SeverityScheme(Model):
