@@ -9,6 +9,7 @@ slower and the score noisier. Routine incidents share the same analysts.
 from __future__ import annotations
 
 from collections.abc import Generator
+from functools import cached_property
 
 import numpy as np
 import simpy
@@ -59,9 +60,6 @@ class Response:
         self.cell = simpy.PriorityResource(env, capacity=cell.analysts) if cell else None
         """The joint cell's pooled analysts, when the network has one."""
         self._reported: set[str] = set()
-        self._reach = reach(scenario, infra.index)
-        self._reach /= max(self._reach.max(initial=0.0), 1e-12)
-        self._other_sectors = self._cross_sector_dependents(scenario)
         adversary.on_incident = self.report
         for country in scenario.countries:
             if country.csirt is not None and country.csirt.shifts is not None:
@@ -93,14 +91,17 @@ class Response:
             yield turn
             yield self.env.timeout(max(0.0, until - self.env.now))
 
-    def _cross_sector_dependents(self, scenario: Scenario) -> np.ndarray:
-        """Per asset, dependents in other sectors, as a 0-1 rating (10 or more: 1)."""
-        index, assets = self.infra.index, scenario.assets
+    @cached_property
+    def _exposure(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per asset, for severity ratings (computed at the first triage): its cascading
+        reach relative to the largest, and its dependents in other sectors (10 or more: 1)."""
+        scenario, index, assets = self.scenario, self.infra.index, self.scenario.assets
+        cascade = reach(scenario, index)
         counts = np.zeros(len(assets))
         for d in scenario.dependencies:
             s, t = index[d.supplier], index[d.dependent]
             counts[s] += assets[s].sector != assets[t].sector
-        return np.minimum(1.0, counts / 10)
+        return cascade / max(cascade.max(initial=0.0), 1e-12), np.minimum(1.0, counts / 10)
 
     def _log(self, kind: str, country: str, incident: str = "", **fields: object) -> None:
         campaign, _, asset = incident.partition("/")
@@ -154,8 +155,9 @@ class Response:
         yield self.env.timeout(report_hours)
         self._log("reported", country, incident)
         scheme = self.schemes.get(country)
+        relative_reach, other_sectors = self._exposure
         ratings = campaign_ratings(
-            campaign, asset, stage, damage, self._other_sectors[i], self._reach[i]
+            campaign, asset, stage, damage, other_sectors[i], relative_reach[i]
         )
         value = score(scheme or self.scenario.severity_scheme, ratings)
         if scheme is None:

@@ -53,6 +53,12 @@ class Shifts(Model):
     night_to: Annotated[float, Field(ge=0, lt=24)] = 6.0
     night_analysts: Annotated[int, Field(ge=0)] = 1
 
+    @model_validator(mode="after")
+    def _some_night(self) -> Shifts:
+        if self.night_from == self.night_to:
+            raise ValueError("night_from and night_to must differ")
+        return self
+
 
 class Csirt(Model):
     """A national CSIRT: a team of analysts working incidents one analyst at a time."""
