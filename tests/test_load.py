@@ -123,6 +123,8 @@ def test_bundled_scenarios_load() -> None:
             "variants.v.disruptions.x: no entry with id 'x'",
         ),
         ({"start": "2026-01-01T00:00:00"}, "start: Input should have timezone info"),
+        ({"network": {"members": ["A", "A"]}}, "network.members[1]: 'A' is listed twice"),
+        ({"cbms": {"un_norms": ["ZZ"]}}, "cbms.un_norms[0]: unknown country 'ZZ'"),
         ({"countries": [{"id": False, "name": "Norway"}]}, "put the value in quotes"),
         (
             {"disruptions": [{"asset": "A-grid", "start_hours": 1, "duration_hours": 0}]},
@@ -231,3 +233,14 @@ def test_a_variant_may_shorten_the_horizon_past_a_disruption() -> None:
         variants={"short": {"duration_hours": 10}},
     )
     assert load_scenario(data).variants["short"]["duration_hours"] == 10
+
+
+def test_variant_overrides_merge_into_nested_blocks() -> None:
+    data = with_(
+        network={"members": ["A"], "answer_probability": 0.9},
+        variants={"v": {"network": {"assistance_threshold": "Baseline"}}},
+    )
+    from sim import apply_variant
+
+    network = apply_variant(load_scenario(data), "v").network
+    assert network.assistance_threshold == "Baseline" and network.answer_probability == 0.9

@@ -246,3 +246,38 @@ def test_night_shifts_leave_fewer_analysts_and_longer_waits() -> None:
     assert np.mean(waits(records)) > 2 * np.mean(waits(run_replication(world(None))))
     night_starts = [e[0] for e in records.events if e[1] == "night_shift"]
     assert night_starts[:3] == [0, 20, 44]  # the scenario starts at midnight UTC, at night
+
+
+def test_a_fast_response_shortens_outages_and_never_lengthens_them() -> None:
+    impact = {"type": "ransomware", "duration": {"dist": "fixed", "hours": 150}}
+
+    def outage(csirt: dict[str, Any] | None) -> float:
+        scenario = campaign_world()
+        data = scenario.model_dump(mode="json")
+        data["campaigns"][0]["impact"] = impact
+        for country in data["countries"]:
+            country["csirt"] = csirt
+        records_hours = []
+        for seed in range(30):
+            records = run_replication(load_scenario(data), seed=seed)
+            records_hours += [e[6] for e in records.events if e[1] == "impact_end"]
+        assert all(h <= 150 + 1e-9 for h in records_hours)
+        return float(np.mean(records_hours))
+
+    fast = {"analysts": 8, "containment": {"dist": "fixed", "hours": 1}}
+    assert outage(fast) < outage(None) == pytest.approx(150)
+
+
+def test_spread_infections_after_containment_are_new_incidents() -> None:
+    scenario = campaign_world()
+    data = scenario.model_dump(mode="json")
+    for asset in data["assets"]:
+        asset["owner"] = "BankCo"
+    data["campaigns"][0]["impact"] = {"type": "ransomware", "spread": 1.0, "spread_hours": 30}
+    for seed in range(10):
+        records = run_replication(load_scenario(data), seed=seed)
+        impacts = [e[5] for e in records.events if e[1] == "impact"]
+        assert len(impacts) == len(set(impacts))  # one impact per incident id
+        for incident in set(impacts):
+            kinds = [e[1] for e in records.events if e[5] == incident]
+            assert kinds.count("reported") <= 1 and kinds.count("impact_end") <= 1

@@ -30,6 +30,8 @@ def run_files(result: RunResult, provenance: dict[str, Any]) -> dict[str, bytes]
         "variant": result.variant,
         "seed": result.seed,
         "horizon_hours": result.records.horizon,
+        "cbms_adopted": result.scenario.cbms.model_dump(mode="json"),
+        "network_members": list(result.scenario.network.members) if result.scenario.network else [],
         **provenance,
     }
     return {

@@ -53,18 +53,21 @@ def incident_timings(scenario: Scenario, records: Records) -> dict[str, dict[str
 
 
 def csirt_load(scenario: Scenario, records: Records) -> dict[str, dict[str, float | None]]:
-    """Per CSIRT: tasks started, mean queue wait (hours), and utilisation (analyst-hours worked
-    within the run over analysts x horizon)."""
+    """Per CSIRT: tasks its own analysts started, mean queue wait (hours, joint-cell tasks
+    included), and utilisation (its analysts' hours worked within the run over analysts x
+    horizon)."""
     waits: dict[str, list[float]] = defaultdict(list)
     busy: dict[str, float] = defaultdict(float)
+    tasks: dict[str, int] = defaultdict(int)
     for time, kind, country, *_, value, _detail in records.events:
         if kind == "queue_wait":
             waits[country].append(value)
         elif kind == "work":
+            tasks[country] += 1
             busy[country] += min(value, records.horizon - time)
     return {
         c.id: {
-            "tasks": len(waits[c.id]),
+            "tasks": tasks[c.id],
             "mean_wait_hours": float(np.mean(waits[c.id])) if waits[c.id] else None,
             "utilisation": busy[c.id] / (c.csirt.analysts * records.horizon),
         }

@@ -7,6 +7,7 @@ uniforms and one duration per stage. So variants of one replication face the sam
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
@@ -146,9 +147,11 @@ class Adversary:
         self.intrusions: dict[str, simpy.Process] = {}
         """Every intrusion's process by incident id (`campaign/asset`)."""
         self._contained: dict[str, simpy.Event] = {}
-        self.on_incident: Callable[[Campaign, int, int, float], None] = lambda *_: None
+        self.on_incident: Callable[[Campaign, int, str], None] = lambda *_: None
         """Called once an intrusion is detected and not stopped, or has landed: with the
-        campaign, the asset index, the stage index and the damage done."""
+        campaign, the asset index and the incident id."""
+        self.progress: dict[str, int] = {}
+        """The stage (index) each intrusion has reached, by incident id."""
         cbms = scenario.cbms
         self._norms, self._advised = set(cbms.un_norms), set(cbms.multistakeholder)
 
@@ -192,7 +195,9 @@ class Adversary:
         bonus = self.parameters.norms_prevention_bonus if asset.country in self._norms else 0.0
         return min(1.0, asset.prevention + bonus)
 
-    def _log(self, kind: str, campaign: Campaign, i: int, **fields: object) -> None:
+    def _log(
+        self, kind: str, campaign: Campaign, i: int, incident: str = "", **fields: object
+    ) -> None:
         asset = self.infra.assets[i]
         self.infra.records.log(
             self.env.now,
@@ -200,8 +205,19 @@ class Adversary:
             country=asset.country,
             asset=asset.id,
             campaign=campaign.id,
-            incident=f"{campaign.id}/{asset.id}",
+            incident=incident or f"{campaign.id}/{asset.id}",
             **fields,  # type: ignore[arg-type]
+        )
+
+    def _new_incident(self, campaign: Campaign, i: int) -> str:
+        """An incident id for a fresh infection of asset i: `campaign/asset`, with `#n` added
+        when that id is already taken by an earlier intrusion or infection."""
+        base = f"{campaign.id}/{self.infra.assets[i].id}"
+        taken = self.intrusions.keys() | self._contained.keys()
+        return next(
+            name
+            for n in itertools.count(1)
+            if (name := base if n == 1 else f"{base}#{n}") not in taken
         )
 
     def _intrude(
@@ -223,7 +239,9 @@ class Adversary:
         yield self.env.timeout(start)
         self._log("intrusion_start", campaign, i)
         detected = False
+        incident = f"{campaign.id}/{asset.id}"
         for number, stage in enumerate(campaign.stages):
+            self.progress[incident] = number
             hours = draw(stage.duration, rng)
             u_detect, u_when, u_stop, u_success = rng.random(4).tolist()
             held = self.held(campaign, asset)
@@ -237,7 +255,7 @@ class Adversary:
                 if u_stop < p.stop_on_detection:
                     self._log("intrusion_stopped", campaign, i, value=number, detail=label)
                     return
-                self.on_incident(campaign, i, number, 0.0)
+                self.on_incident(campaign, i, incident)
                 hours -= u_when * hours
             yield self.env.timeout(hours)
             success = stage.success * (1 - self.prevention(asset)) * (1 - p.indicator_block * held)
@@ -256,40 +274,57 @@ class Adversary:
     def _land(self, campaign: Campaign, i: int, rng: np.random.Generator) -> None:
         """The impact on asset i, and its spread to the other assets of the same owner."""
         impact = campaign.impact
+        incident = f"{campaign.id}/{self.infra.assets[i].id}"
         if impact.type == "exfiltrate":
             self._log("exfiltration", campaign, i, detail=impact.type)
-            self.on_incident(campaign, i, len(campaign.stages) - 1, 0.0)
+            self.on_incident(campaign, i, incident)
             return
-        self.env.process(self._damage(campaign, i))
+        self.env.process(self._damage(campaign, i, incident))
         owner = self.infra.assets[i].owner
         if impact.spread > 0 and owner:
             for k, other in enumerate(self.infra.assets):
                 if other.owner == owner and k != i and rng.random() < impact.spread:
-                    self.env.process(self._damage(campaign, k, delay=impact.spread_hours))
+                    self.env.process(self._damage(campaign, k, None, delay=impact.spread_hours))
 
     def _damage(
-        self, campaign: Campaign, i: int, delay: float = 0.0
+        self, campaign: Campaign, i: int, incident: str | None, delay: float = 0.0
     ) -> Generator[simpy.Event, None, None]:
-        """Damage asset i for the impact's duration; without one, until the incident is
-        contained (by a CSIRT, or by the victim alone) and the asset then restored."""
+        """Damage asset i until the earlier of two ends: what the victim manages alone (the
+        impact's `duration`; without one, `self_containment` then the asset's recovery) and
+        what the response allows (containment, then the asset's recovery; a DDoS ends at
+        containment). A spread infection (`incident` None) is an incident of its own."""
         impact = campaign.impact
         asset = self.infra.assets[i]
-        incident = f"{campaign.id}/{asset.id}"
         yield self.env.timeout(delay)
+        incident = incident or self._new_incident(campaign, i)
         began = self.env.now
         source = object()  # this damage alone: another on the same asset ends on its own
-        self._log("impact", campaign, i, value=impact.level, detail=impact.type)
+        self._log("impact", campaign, i, incident, value=impact.level, detail=impact.type)
         self.infra.set_damage(i, source, impact.level)
-        self.on_incident(campaign, i, len(campaign.stages) - 1, impact.level)
+        ddos = impact.type == "ddos"
+        restore = 0.0 if ddos else draw(asset.recovery, self.streams("recovery", asset.id))
         rng = self.streams("impact", incident)
         if impact.duration is not None:
-            yield self.env.timeout(draw(impact.duration, rng))
-        elif impact.type == "ddos":
-            yield self.env.timeout(DDOS_HOURS)
+            alone = draw(impact.duration, rng)
+        elif ddos:
+            alone = DDOS_HOURS
         else:
-            alone = self.env.timeout(draw(self.parameters.self_containment, rng))
-            yield self.contained(incident) | alone
-            self._log("restoration_start", campaign, i)
-            yield self.env.timeout(draw(asset.recovery, self.streams("recovery", asset.id)))
-        self._log("impact_end", campaign, i, value=self.env.now - began, detail=impact.type)
+            alone = draw(self.parameters.self_containment, rng) + restore
+        self.on_incident(campaign, i, incident)
+        contained = self.contained(incident)
+        yield contained | self.env.timeout(alone)
+        helped = contained.triggered and began + alone > self.env.now + restore
+        if helped:
+            self._log("restoration_start", campaign, i, incident)
+            yield self.env.timeout(restore)
+        else:
+            yield self.env.timeout(max(0.0, began + alone - self.env.now))
+        self._log(
+            "impact_end",
+            campaign,
+            i,
+            incident,
+            value=self.env.now - began,
+            detail=f"{impact.type}:{'helped' if helped else 'alone'}",
+        )
         self.infra.set_damage(i, source, 0.0)

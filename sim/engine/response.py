@@ -59,7 +59,8 @@ class Response:
         cell = network.joint_cell if network else None
         self.cell = simpy.PriorityResource(env, capacity=cell.analysts) if cell else None
         """The joint cell's pooled analysts, when the network has one."""
-        self._reported: set[str] = set()
+        self._parties: dict[str, tuple[str, str]] = {}
+        """Campaign and asset of every incident handed to a CSIRT, by incident id."""
         adversary.on_incident = self.report
         for country in scenario.countries:
             if country.csirt is not None and country.csirt.shifts is not None:
@@ -104,7 +105,7 @@ class Response:
         return cascade / max(cascade.max(initial=0.0), 1e-12), np.minimum(1.0, counts / 10)
 
     def _log(self, kind: str, country: str, incident: str = "", **fields: object) -> None:
-        campaign, _, asset = incident.partition("/")
+        campaign, asset = self._parties.get(incident, ("", ""))
         self.infra.records.log(
             self.env.now,
             kind,
@@ -120,17 +121,16 @@ class Response:
 
     # -- campaign incidents -------------------------------------------------------------
 
-    def report(self, campaign: Campaign, i: int, stage: int, damage: float) -> None:
+    def report(self, campaign: Campaign, i: int, incident: str) -> None:
         """Handle a detected (or landed) intrusion, once per incident."""
         asset = self.infra.assets[i]
-        incident = f"{campaign.id}/{asset.id}"
-        if incident in self._reported or asset.country not in self.csirts:
+        if incident in self._parties or asset.country not in self.csirts:
             return
-        self._reported.add(incident)
-        self.env.process(self._handle(campaign, i, stage, damage, incident))
+        self._parties[incident] = (campaign.id, asset.id)
+        self.env.process(self._handle(campaign, i, incident))
 
     def _handle(
-        self, campaign: Campaign, i: int, stage: int, damage: float, incident: str
+        self, campaign: Campaign, i: int, incident: str
     ) -> Generator[simpy.Event, None, None]:
         """Report, triage and contain one incident; share its indicators and ask for help."""
         asset = self.infra.assets[i]
@@ -156,6 +156,8 @@ class Response:
         self._log("reported", country, incident)
         scheme = self.schemes.get(country)
         relative_reach, other_sectors = self._exposure
+        stage = self.adversary.progress.get(incident, len(campaign.stages) - 1)
+        damage = self.infra.c[i]  # as the CSIRT sees it when it triages
         ratings = campaign_ratings(
             campaign, asset, stage, damage, other_sectors[i], relative_reach[i]
         )
@@ -267,8 +269,8 @@ class Response:
             return None
         self._log("assistance_requested", country, incident, detail=grade)
         for member, (u, hours) in zip(self.members, draws, strict=True):
-            if member == country:
-                continue
+            if member == country or member not in self.csirts:
+                continue  # only a CSIRT has analysts to lend
             chance = (
                 self.p.norms_answer_probability
                 if member in self.cbms.un_norms

@@ -111,6 +111,11 @@ def _defender_findings(scenario: Scenario, countries: set[str]) -> list[Finding]
     if scenario.network is not None:
         members = list(scenario.network.members)
         findings += _unknown("network", "members", members, countries, what="country")
+        findings += [
+            (("network", "members", i), f"'{m}' is listed twice")
+            for i, m in enumerate(members)
+            if m in members[:i]
+        ]
     for name in type(scenario.cbms).model_fields:
         adopters = list(getattr(scenario.cbms, name))
         findings += _unknown("cbms", name, adopters, countries, what="country")

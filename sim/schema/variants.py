@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, get_origin
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -29,9 +29,8 @@ def _keyed(items: tuple[Any, ...]) -> bool:
     return bool(items) and isinstance(items[0], BaseModel) and hasattr(type(items[0]), "key")
 
 
-def _tag_fields(model: BaseModel) -> set[str]:
-    fields = type(model).model_fields
-    return {name for name, info in fields.items() if get_origin(info.annotation) is Literal}
+DISCRIMINATOR = "dist"
+"""The field that chooses a distribution's family: naming another family replaces it whole."""
 
 
 def _override(model: BaseModel, patch: Any, loc: Loc) -> BaseModel:
@@ -44,9 +43,8 @@ def _override(model: BaseModel, patch: Any, loc: Loc) -> BaseModel:
             raise VariantError([((*loc, key), "unknown field")])
         current = getattr(model, key)
         if isinstance(current, BaseModel) and isinstance(value, Mapping):
-            retagged = any(
-                k in value and value[k] != getattr(current, k) for k in _tag_fields(current)
-            )
+            family = getattr(current, DISCRIMINATOR, None)
+            retagged = DISCRIMINATOR in value and value[DISCRIMINATOR] != family
             update[key] = value if retagged else _override(current, value, (*loc, key))
         elif isinstance(current, tuple) and isinstance(value, Mapping):
             update[key] = _override_items(current, value, (*loc, key))
