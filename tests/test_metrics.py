@@ -99,3 +99,40 @@ def test_cascade_depth_is_not_cut_by_later_direct_damage() -> None:
     for spans in ([first], [first, later]):
         scenario = scenario_from(chain, spans, duration=30)
         assert cascade_depth(scenario, run_replication(scenario)) == 2
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    start=st.floats(0, 20),
+    hours=st.floats(0.5, 20),
+    window=st.tuples(st.floats(0, 30), st.floats(0.5, 10)),
+    multiplier=st.floats(1, 5),
+)
+def test_event_window_impact_counts_only_the_overlap(
+    start: float, hours: float, window: tuple[float, float], multiplier: float
+) -> None:
+    from sim import load_scenario
+
+    outage = [{"asset": "a0", "start_hours": start, "damage": 0.5, "duration_hours": hours}]
+    data = scenario_from([[0]], outage, duration=40).model_dump(mode="json")
+    begin, length = window
+    data["events"] = [
+        {
+            "id": "final",
+            "name": "Final",
+            "country": "X",
+            "windows": [
+                {
+                    "name": "match",
+                    "start_hours": begin,
+                    "end_hours": begin + length,
+                    "multiplier": multiplier,
+                }
+            ],
+        }
+    ]
+    scenario = load_scenario(data)
+    impact = compute_metrics(scenario, run_replication(scenario))["event_window_impact"]["final"]
+    overlap = max(0.0, min(start + hours, begin + length, 40) - max(start, begin))
+    assert impact["match"] == pytest.approx(multiplier * 0.5 * overlap, abs=1e-9)
+    assert impact["total"] == impact["match"]

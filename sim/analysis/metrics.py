@@ -38,10 +38,15 @@ def _sorted_series(records: Records) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return asset, time, q, end
 
 
-def asset_hours_lost(scenario: Scenario, records: Records) -> np.ndarray:
-    """Per asset (in scenario order), the integral of q over the run, in hours."""
+def asset_hours_lost(
+    scenario: Scenario, records: Records, window: tuple[float, float] | None = None
+) -> np.ndarray:
+    """Per asset (in scenario order), the integral of q over the run, or over `window`
+    (start and end hours), in hours."""
     asset, time, q, end = _sorted_series(records)
-    return np.bincount(asset, weights=q * (end - time), minlength=len(scenario.assets))
+    if window is not None:
+        time, end = np.maximum(time, window[0]), np.minimum(end, window[1])
+    return np.bincount(asset, weights=q * np.maximum(end - time, 0), minlength=len(scenario.assets))
 
 
 def _weighted(scenario: Scenario, records: Records) -> np.ndarray:
@@ -142,6 +147,28 @@ def cascade_depth(scenario: Scenario, records: Records) -> int:
     return max(depth.values(), default=0)
 
 
+def event_window_impact(scenario: Scenario, records: Records) -> dict[str, dict[str, float]]:
+    """Per major event and window: the host country's service-hours lost inside the window,
+    times the window's consequence multiplier; with the event's total."""
+    weights = np.array([a.weight for a in scenario.assets], dtype=float)
+    impact: dict[str, dict[str, float]] = {}
+    for event in scenario.events:
+        hosted = np.array([a.country == event.country for a in scenario.assets])
+        windows = {
+            w.name: w.multiplier
+            * float(
+                (
+                    weights
+                    * hosted
+                    * asset_hours_lost(scenario, records, (w.start_hours, w.end_hours))
+                ).sum()
+            )
+            for w in event.windows
+        }
+        impact[event.id] = {**windows, "total": sum(windows.values())}
+    return impact
+
+
 def background_incidents_by_country(scenario: Scenario, records: Records) -> dict[str, int]:
     """Routine incidents that arrived in each country with a background load."""
     counts = dict.fromkeys((c.id for c in scenario.countries if c.background), 0)
@@ -159,6 +186,7 @@ METRICS: dict[str, Callable[[Scenario, Records], Any]] = {
     "assets_affected": assets_affected,
     "countries_affected": countries_affected,
     "cascade_depth": cascade_depth,
+    "event_window_impact": event_window_impact,
     "campaigns": campaign_outcomes,
     "background_incidents_by_country": background_incidents_by_country,
     "incident_timings": incident_timings,

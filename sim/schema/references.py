@@ -64,6 +64,15 @@ def check_references(scenario: Scenario) -> list[Finding]:
             first.setdefault(pair, i)
     findings += _campaign_findings(scenario, countries, assets)
     findings += _defender_findings(scenario, countries)
+    findings += _duplicates("events", [e.id for e in scenario.events], "event id")
+    for i, event in enumerate(scenario.events):
+        if event.country not in countries:
+            findings.append((("events", i, "country"), f"unknown country '{event.country}'"))
+        findings += [
+            (("events", i, "venue_assets", k), f"unknown asset '{a}'")
+            for k, a in enumerate(event.venue_assets)
+            if a not in assets
+        ]
     findings += _unknown("disruptions", "asset", [d.asset for d in scenario.disruptions], assets)
     return findings
 

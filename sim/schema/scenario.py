@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, Field, field_validator
 from .base import Hours, Id, Model
 from .campaigns import Campaign
 from .defenders import Cbms, Network, SeverityScheme
+from .events import MajorEvent
 from .infrastructure import Infrastructure
 from .parameters import Parameters
 
@@ -43,6 +44,7 @@ class Scenario(Infrastructure):
     seed: int = Field(default=0, ge=0, description="Root seed of the run's random numbers.")
     disruptions: tuple[Disruption, ...] = ()
     campaigns: tuple[Campaign, ...] = ()
+    events: tuple[MajorEvent, ...] = Field(default=(), description="Major events and windows.")
     network: Network | None = Field(default=None, description="The regional CSIRT network.")
     cbms: Cbms = Field(default_factory=Cbms)
     severity_scheme: SeverityScheme = Field(

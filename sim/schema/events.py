@@ -1,0 +1,36 @@
+"""Major events (a continental final, a summit): windows when consequences weigh more."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from .base import Entity, Hours, Id, Model
+
+
+class EventWindow(Model):
+    """A stretch of a major event (fan zones, opening ceremony, match, post-match transport)."""
+
+    name: str
+    start_hours: Hours
+    end_hours: Hours
+    multiplier: float = Field(
+        default=1.0,
+        ge=1,
+        allow_inf_nan=False,
+        description="Consequence multiplier: how much more a lost service-hour weighs then.",
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EventWindow:
+        if self.end_hours <= self.start_hours:
+            raise ValueError("end_hours must be after start_hours")
+        return self
+
+
+class MajorEvent(Entity):
+    """A major event hosted by one country, with its windows and its venue's assets."""
+
+    name: str
+    country: Id = Field(description="The host country.")
+    windows: tuple[EventWindow, ...] = Field(min_length=1)
+    venue_assets: tuple[Id, ...] = Field(default=(), description="Assets serving the venue.")
