@@ -23,7 +23,7 @@ from .analysis.result import RunResult, run
 from .atomic import FolderExists, write_file, write_folder
 from .errors import ScenarioError
 from .library import DEFAULT_SCENARIO, list_scenarios, resolve_scenario
-from .schema.load import load_scenario
+from .schema.load import load_model_or_scenario, load_scenario
 from .schema.scenario import InfrastructureModel, ScenarioFile
 from .schema.variants import VariantError
 
@@ -266,6 +266,35 @@ def list_command() -> None:
         marker = " (default)" if name == DEFAULT_SCENARIO else ""
         first_line = scenario.description.strip().split(". ")[0].rstrip(".")
         click.echo(f"{name}{marker}: {scenario.name}. {first_line}.")
+
+
+@main.command("graph")
+@click.argument("source", required=False)
+@_out_option(
+    "File name without extension (default: results/<name>-graph); .png and .svg are added."
+)
+def graph_command(source: str | None, out: Path | None) -> None:
+    """Draw the dependency graph of a scenario or infrastructure model to PNG and SVG.
+
+    SOURCE is a scenario or model file, or a bundled scenario's name (default: the default
+    scenario). Assets are grouped by country (columns) and sector (bands), sized by weight;
+    cross-border dependencies are red.
+    """
+    from .report.graph import draw_graph
+
+    with _input_errors():
+        path = resolve_scenario(source)
+        scenario = load_model_or_scenario(path)
+    stem = out or Path("results") / f"{path.stem}-graph"
+    written = []
+    for kind, data in draw_graph(scenario).items():
+        target = stem.with_name(f"{stem.name}.{kind}")
+        try:
+            write_file(target, data)
+        except OSError as error:
+            _fail(f"error: cannot write {target}: {error.strerror or error}")
+        written.append(str(target))
+    click.echo(f"Wrote {' and '.join(written)}")
 
 
 @main.command("generate")

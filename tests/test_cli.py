@@ -145,3 +145,27 @@ def test_default_folders_never_collide(tmp_path: Path, monkeypatch) -> None:
     for _ in range(3):
         assert invoke("run")[0] == 0
     assert len(list((tmp_path / "results").iterdir())) == 3
+
+
+def test_graph_draws_scenarios_and_models(tmp_path: Path) -> None:
+    from sim.library import library_root
+
+    model = library_root() / "infrastructure_models" / "two_countries.yaml"
+    for source, stem in ((None, "s"), (str(model), "m")):
+        args = ["graph", *([source] if source else []), "--out", str(tmp_path / stem)]
+        code, _, err = invoke(*args)
+        assert code == 0, err
+        assert (tmp_path / f"{stem}.png").read_bytes().startswith(b"\x89PNG")
+        assert b"<svg" in (tmp_path / f"{stem}.svg").read_bytes()
+    code, _, err = invoke("graph", str(tmp_path / "nope.yaml"))
+    assert code == 2 and "no such file" in err
+
+
+def test_graph_layout_gives_every_asset_its_own_place() -> None:
+    from sim import load_scenario
+    from sim.report.graph import layout
+
+    scenario = load_scenario(bundled_scenario())
+    positions = layout(scenario)
+    assert set(positions) == {a.id for a in scenario.assets}
+    assert len(set(positions.values())) == len(positions)

@@ -320,3 +320,19 @@ def load_scenario(source: str | Path | Mapping[str, Any], base_dir: str | Path =
     if problems:
         raise ScenarioError(problems)
     return scenario
+
+
+def load_model_or_scenario(path: str | Path) -> Scenario:
+    """A scenario file as `load_scenario` reads it, or an infrastructure model file wrapped
+    in a one-hour scenario (for drawing and checking models on their own)."""
+    path = Path(path)
+    data = read_yaml_mapping(path)
+    if "duration_hours" in data or "start" in data:
+        return load_scenario(path)
+    wrapper = {
+        "name": str(data.get("name") or path.stem),
+        "start": "2026-01-01T00:00:00Z",
+        "duration_hours": 1,
+        "include": [path.name],
+    }
+    return load_scenario(wrapper, base_dir=path.parent)
