@@ -220,7 +220,7 @@ def validate_command(files: tuple[str, ...]) -> None:
     failed = False
     for name in files:
         try:
-            scenario = load_scenario(resolve_scenario(name))
+            scenario = load_model_or_scenario(resolve_scenario(name))
         except (ScenarioError, KeyError) as error:
             failed = True
             message = error.report() if isinstance(error, ScenarioError) else error.args[0]

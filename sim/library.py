@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-DEFAULT_SCENARIO = "grid_cascade"
+DEFAULT_SCENARIO = "continental_final"
 """What `cyberttx run` runs when given no scenario."""
 
 

@@ -33,7 +33,7 @@ def test_run_default_writes_the_four_files(tmp_path: Path) -> None:
 def test_run_is_deterministic_and_seed_and_variant_matter(tmp_path: Path) -> None:
     def metrics(*args: str) -> dict:
         out = tmp_path / str(len(list(tmp_path.iterdir())))
-        assert invoke("run", *args, "--out", str(out))[0] == 0
+        assert invoke("run", "grid_cascade", *args, "--out", str(out))[0] == 0
         return json.loads((out / "metrics.json").read_text())
 
     assert metrics("--seed", "3") == metrics("--seed", "3")
@@ -52,7 +52,7 @@ def test_default_output_folder_is_under_results(tmp_path: Path, monkeypatch) -> 
     ("args", "message"),
     [
         (["run", "no_such_scenario"], "no bundled scenario 'no_such_scenario'"),
-        (["run", "--variant", "nope"], "grid_cascade.yaml: unknown variant 'nope'"),
+        (["run", "--variant", "nope"], "continental_final.yaml: unknown variant 'nope'"),
         (["run", "missing.yaml"], "missing.yaml: no such file"),
     ],
 )
@@ -64,11 +64,12 @@ def test_bad_input_exits_2_without_output(tmp_path: Path, args: list[str], messa
 
 
 def test_malformed_scenario_exits_2_naming_file_and_field(tmp_path: Path) -> None:
-    text = bundled_scenario().read_text().replace("asset: AUR-grid", "asset: XX-grid")
+    text = bundled_scenario("grid_cascade").read_text().replace("asset: AUR-grid", "asset: XX-grid")
     bad = tmp_path / "bad.yaml"
     bad.write_text(
         text.replace(
-            "../infrastructure_models", str(bundled_scenario().parents[1] / "infrastructure_models")
+            "../infrastructure_models",
+            str(bundled_scenario("grid_cascade").parents[1] / "infrastructure_models"),
         )
     )
     code, _, err = invoke("run", str(bad), "--out", str(tmp_path / "r"))
@@ -78,7 +79,7 @@ def test_malformed_scenario_exits_2_naming_file_and_field(tmp_path: Path) -> Non
 
 
 def test_validate(tmp_path: Path) -> None:
-    good = str(bundled_scenario())
+    good = str(bundled_scenario("grid_cascade"))
     code, out, _ = invoke("validate", good)
     assert code == 0 and out.startswith(f"OK {good}")
     (tmp_path / "binary.yaml").write_bytes(b"\x00\x01\x02\xff")
@@ -105,7 +106,7 @@ def test_schema_describes_the_language(tmp_path: Path) -> None:
 
 def test_list_names_the_default() -> None:
     code, out, _ = invoke("list")
-    assert code == 0 and "grid_cascade (default)" in out
+    assert code == 0 and "continental_final (default)" in out
 
 
 def test_interrupted_write_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
@@ -165,7 +166,23 @@ def test_graph_layout_gives_every_asset_its_own_place() -> None:
     from sim import load_scenario
     from sim.report.graph import layout
 
-    scenario = load_scenario(bundled_scenario())
+    scenario = load_scenario(bundled_scenario("grid_cascade"))
     positions = layout(scenario)
     assert set(positions) == {a.id for a in scenario.assets}
     assert len(set(positions.values())) == len(positions)
+
+
+def test_default_scenario_has_every_variant_the_library_promises() -> None:
+    from sim import load_scenario
+
+    variants = set(load_scenario(bundled_scenario()).variants)
+    cbms = {
+        "points_of_contact",
+        "incident_sharing",
+        "severity_schemes",
+        "un_norms",
+        "multistakeholder",
+        "international_law_dialogue",
+        "womens_participation",
+    }
+    assert {"baseline", "network_only", "all_cbms", "all_cbms_joint_cell"} | cbms <= variants

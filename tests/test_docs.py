@@ -51,13 +51,13 @@ def test_scenario_language_examples_are_valid() -> None:
     example, *fragments = blocks(ROOT / "docs" / "scenario-language.md", "yaml")
     scenario = load_scenario(yaml.safe_load(example))
     assert scenario.variants["more_fuel"]["assets"]["AUR-hosp"]["backup_hours"] == 48
-    base = yaml.safe_load(bundled_scenario().read_text())
+    base = yaml.safe_load(bundled_scenario("grid_cascade").read_text())
     (model,) = base.pop("include")
-    model_data = yaml.safe_load((bundled_scenario().parent / model).read_text())
+    model_data = yaml.safe_load((bundled_scenario("grid_cascade").parent / model).read_text())
     base |= {k: model_data[k] for k in ("countries", "assets", "dependencies")}
     checked = 0
     for fragment in map(yaml.safe_load, fragments):
         if isinstance(fragment, dict) and not {"assets_csv", "include"} & set(fragment):
-            load_scenario(base | fragment, base_dir=bundled_scenario().parent)
+            load_scenario(base | fragment, base_dir=bundled_scenario("grid_cascade").parent)
             checked += 1
     assert checked >= 4

@@ -217,7 +217,7 @@ def test_included_model_problems_name_the_model_file(tmp_path: Path) -> None:
 def test_default_scenario_variants_apply() -> None:
     from sim import apply_variant
 
-    scenario = load_scenario(bundled_scenario())
+    scenario = load_scenario(bundled_scenario("grid_cascade"))
     for name in scenario.variants:
         assert apply_variant(scenario, name) != scenario
 

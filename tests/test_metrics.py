@@ -63,7 +63,7 @@ def test_nothing_happens_nothing_lost() -> None:
 def test_breakdowns_add_up_on_the_default_scenario() -> None:
     from sim import bundled_scenario, load_scenario
 
-    result = run(load_scenario(bundled_scenario()))
+    result = run(load_scenario(bundled_scenario("grid_cascade")))
     m = result.metrics
     assert sum(m["service_hours_lost_by_sector"].values()) == pytest.approx(m["service_hours_lost"])
     assert sum(m["service_hours_lost_by_country"].values()) == pytest.approx(
@@ -84,7 +84,7 @@ def test_breakdowns_add_up_on_the_default_scenario() -> None:
 def test_a_variant_that_adds_backup_never_loses_more() -> None:
     from sim import bundled_scenario, load_scenario
 
-    scenario = load_scenario(bundled_scenario())
+    scenario = load_scenario(bundled_scenario("grid_cascade"))
     for seed in range(5):
         base = run(scenario, seed=seed).metrics["service_hours_lost_by_sector"]["health"]
         better = run(scenario, "resilient_hospital", seed=seed).metrics

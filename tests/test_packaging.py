@@ -56,4 +56,4 @@ def test_wheel_runs_the_default_scenario_from_anywhere(tmp_path: Path) -> None:
     provenance = json.loads((away / "out" / "run.json").read_text())
     assert provenance["scenario_file"].startswith(str(env))
     listed = subprocess.run([env / "bin" / "cyberttx", "list"], capture_output=True, text=True)
-    assert "grid_cascade (default)" in listed.stdout
+    assert "continental_final (default)" in listed.stdout

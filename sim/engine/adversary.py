@@ -258,7 +258,10 @@ class Adversary:
                 self.on_incident(campaign, i, incident)
                 hours -= u_when * hours
             yield self.env.timeout(hours)
-            success = stage.success * (1 - self.prevention(asset)) * (1 - p.indicator_block * held)
+            # Prevention and held indicators each stop a share of whole intrusions, spread
+            # evenly over the stages, so the number of stages does not change their meaning.
+            defence = (1 - self.prevention(asset)) * (1 - p.indicator_block * held)
+            success = stage.success * defence ** (1 / len(campaign.stages))
             if u_success >= success:
                 self._log(
                     "stage_blocked",

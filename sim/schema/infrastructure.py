@@ -70,7 +70,7 @@ class Asset(Entity):
     )
     recovery: Distribution = Field(description="Hours to restore service after direct damage.")
     prevention: Fraction = Field(
-        default=0.5, description="Share of intrusion stages it stops, 0-1 (see campaigns)."
+        default=0.5, description="Share of intrusions it stops, 0-1 (see campaigns)."
     )
     monitoring: Fraction = Field(
         default=0.5, description="How well it notices intrusion stages, 0-1 (see campaigns)."

@@ -14,8 +14,8 @@ class Parameters(Model):
 
     indicator_block: Fraction = Field(
         default=0.5,
-        description="Share of a stage's success chance removed when the target holds the "
-        "campaign's indicators (blocklists, signatures).",
+        description="Share of intrusions stopped when the target holds the campaign's "
+        "indicators (blocklists, signatures), spread evenly over the stages.",
     )
     indicator_detection: Fraction = Field(
         default=0.5,
