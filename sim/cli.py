@@ -89,6 +89,11 @@ def _summary(result: RunResult) -> str:
             f"Assets affected      {m['assets_affected']} in "
             f"{_count(m['countries_affected'], 'country', 'countries')}  (q ≥ {AFFECTED:g})",
             f"Cascade depth        {_count(m['cascade_depth'], 'hop', 'hops')} along dependencies",
+            *(
+                f"In event windows     {event}: {_millions(w['total'])} weighted"
+                f" ({_ranked({k: v for k, v in w.items() if k != 'total'}, top=4)})"
+                for event, w in m["event_window_impact"].items()
+            ),
             *_campaign_lines(m["campaigns"]),
             *_response_lines(m),
         ]
