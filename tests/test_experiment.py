@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -46,3 +47,5 @@ def test_compare_command_writes_tidy_tables(tmp_path: Path) -> None:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 8 and {r["variant"] for r in rows} == {"as_written", "all_cbms"}
     assert "paired_half_width" in (out / "comparison.csv").read_text()
+    has_pyarrow = importlib.util.find_spec("pyarrow") is not None
+    assert (out / "replications.parquet").exists() == has_pyarrow
