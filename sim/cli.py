@@ -28,7 +28,7 @@ from .errors import ScenarioError
 from .library import DEFAULT_SCENARIO, list_scenarios, resolve_scenario
 from .schema.load import load_model_or_scenario, load_scenario
 from .schema.scenario import InfrastructureModel, ScenarioFile
-from .schema.variants import VariantError
+from .schema.variants import VariantError, apply_variant
 
 EXIT_INPUT = 2
 """Exit status for input that cannot be used: a malformed scenario, an unknown variant."""
@@ -321,6 +321,14 @@ def graph_command(source: str | None, out: Path | None) -> None:
     show_default=True,
     help="Processes to run replications in; results are identical whatever the number.",
 )
+@click.option(
+    "--cbm-ablation",
+    "cbm_ablation_flag",
+    is_flag=True,
+    help="Instead: no CBMs, each CBM alone, all but one, and all, adopted by every country, on "
+    "the scenario with the first of --variants applied; reports each CBM's effect alone and "
+    "its marginal effect.",
+)
 @_out_option("Output folder (default: results/<scenario>-compare-<timestamp>/).")
 @FORCE
 def compare_command(
@@ -329,6 +337,7 @@ def compare_command(
     replications: int,
     seed: int | None,
     workers: int,
+    cbm_ablation_flag: bool,
     out: Path | None,
     force: bool,
 ) -> None:
@@ -342,7 +351,13 @@ def compare_command(
     import pandas as pd
     from tqdm import tqdm
 
-    from .analysis.experiment import compare, run_experiment
+    from .analysis.experiment import (
+        attribution,
+        cbm_ablation,
+        compare,
+        run_experiment,
+        variants_of,
+    )
 
     with _input_errors():
         path = resolve_scenario(scenario)
@@ -354,14 +369,19 @@ def compare_command(
         _input_errors(path),
         ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool,
     ):
+        runs = (
+            cbm_ablation(apply_variant(loaded, chosen[0] if variants else None))
+            if cbm_ablation_flag
+            else variants_of(loaded, chosen)
+        )
         inner = partial(pool.map, chunksize=4) if pool else map
 
         def mapper(work: Callable[..., Any], jobs: list[Any]) -> Any:
             return tqdm(inner(work, jobs), total=len(jobs), unit="run", leave=False)
 
-        rows = run_experiment(loaded, chosen, replications, seed, mapper)
+        rows = run_experiment(runs, replications, loaded.seed if seed is None else seed, mapper)
     table = pd.DataFrame(rows)
-    comparison = pd.DataFrame(compare(rows))
+    comparison = pd.DataFrame(attribution(rows) if cbm_ablation_flag else compare(rows))
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     files = {
         "replications.csv": table.to_csv(index=False, float_format="%.10g").encode(),
@@ -370,13 +390,13 @@ def compare_command(
     if importlib.util.find_spec("pyarrow") is not None:
         files["replications.parquet"] = table.to_parquet(index=False)
     folder = _save(out, files, force, f"{path.stem}-compare-{stamp}")
-    click.echo(f"{loaded.name}: {replications} paired replications of {len(chosen)} variants")
-    click.echo(f"service-hours lost against '{comparison['against'].iloc[0]}' (M, 95% CI):")
+    click.echo(f"{loaded.name}: {replications} paired replications of {len(runs)} variants")
+    click.echo("service-hours lost, difference (M, 95% CI):")
     for row in comparison.itertuples():
         paired, unpaired = row.paired_half_width / 1e6, row.unpaired_half_width / 1e6
         click.echo(
-            f"  {row.variant:<28} {row.mean_difference / 1e6:+9.2f} ± {paired:.2f} paired"
-            f"  (± {unpaired:.2f} unpaired)"
+            f"  {row.variant:<26} vs {row.against:<22} {row.mean_difference / 1e6:+9.2f} "
+            f"± {paired:.2f} paired  (± {unpaired:.2f} unpaired)"
         )
     click.echo(f"\nWrote {folder}/ ({', '.join(files)})")
 

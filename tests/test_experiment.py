@@ -11,22 +11,29 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from sim import bundled_scenario, load_scenario
-from sim.analysis.experiment import compare, run_experiment
+from sim.analysis.experiment import (
+    MECHANICAL_CBMS,
+    attribution,
+    cbm_ablation,
+    compare,
+    run_experiment,
+    variants_of,
+)
 from sim.cli import main
 
 
 def test_results_do_not_depend_on_the_number_of_workers() -> None:
     scenario = load_scenario(bundled_scenario("ransomware_wave"))
-    variants = [None, "all_cbms"]
-    alone = run_experiment(scenario, variants, 6)
+    variants = variants_of(scenario, [None, "all_cbms"])
+    alone = run_experiment(variants, 6, seed=1)
     with ProcessPoolExecutor(2) as pool:
-        pooled = run_experiment(scenario, variants, 6, mapper=partial(pool.map, chunksize=1))
+        pooled = run_experiment(variants, 6, seed=1, mapper=partial(pool.map, chunksize=1))
     assert alone == pooled
 
 
 def test_paired_interval_is_narrower_than_unpaired_on_the_default_scenario() -> None:
     scenario = load_scenario(bundled_scenario())
-    rows = run_experiment(scenario, ["baseline", "all_cbms"], 12)
+    rows = run_experiment(variants_of(scenario, ["baseline", "all_cbms"]), 12, seed=5)
     (result,) = compare(rows)
     assert result["n"] == 12
     assert result["paired_half_width"] < result["unpaired_half_width"]
@@ -34,7 +41,8 @@ def test_paired_interval_is_narrower_than_unpaired_on_the_default_scenario() -> 
 
 def test_a_cbm_with_no_mechanical_effect_changes_nothing() -> None:
     scenario = load_scenario(bundled_scenario())
-    (result,) = compare(run_experiment(scenario, ["network_only", "womens_participation"], 5))
+    variants = variants_of(scenario, ["network_only", "womens_participation"])
+    (result,) = compare(run_experiment(variants, 5, seed=5))
     assert result["mean_difference"] == 0 and result["paired_half_width"] == 0
 
 
@@ -49,3 +57,17 @@ def test_compare_command_writes_tidy_tables(tmp_path: Path) -> None:
     assert "paired_half_width" in (out / "comparison.csv").read_text()
     has_pyarrow = importlib.util.find_spec("pyarrow") is not None
     assert (out / "replications.parquet").exists() == has_pyarrow
+
+
+def test_cbm_ablation_covers_each_cbm_alone_and_all_but_one() -> None:
+    scenario = load_scenario(bundled_scenario("ransomware_wave"))
+    variants = cbm_ablation(scenario)
+    assert len(variants) == 2 + 2 * len(MECHANICAL_CBMS)
+    assert not any(variants["none"].cbms.model_dump().values())
+    assert set(variants["all"].cbms.un_norms) == {c.id for c in scenario.countries}
+    rows = run_experiment(variants, 3, seed=2)
+    effects = attribution(rows)
+    assert {(e["cbm"], e["effect"]) for e in effects} == {
+        (c, kind) for c in MECHANICAL_CBMS for kind in ("alone", "marginal")
+    }
+    assert all(e["n"] == 3 for e in effects)

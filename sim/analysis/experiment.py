@@ -7,7 +7,7 @@ the policy's, not luck's. Where the replications run is the caller's choice: any
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
@@ -16,7 +16,7 @@ from scipy import stats
 
 from ..engine.world import run_replication
 from ..schema.scenario import Scenario
-from ..schema.variants import apply_variant
+from ..schema.variants import apply_overrides, apply_variant
 from .metrics import compute_metrics
 
 OUTCOMES = (
@@ -28,17 +28,48 @@ OUTCOMES = (
 )
 """The scalar KPIs every experiment row carries."""
 
-Mapper = Callable[
-    [Callable[[tuple[str | None, int]], dict[str, Any]], Iterable[Any]], Iterator[Any]
-]
+Mapper = Callable[[Callable[..., dict[str, Any]], list[Any]], Iterable[dict[str, Any]]]
+
+MECHANICAL_CBMS = (
+    "points_of_contact",
+    "incident_sharing",
+    "severity_schemes",
+    "un_norms",
+    "multistakeholder",
+)
+"""The CBMs the engine gives an effect (docs/cbms.md)."""
 
 
-def replication_row(scenario: Scenario, seed: int, job: tuple[str | None, int]) -> dict[str, Any]:
-    """One flat row: variant, replication and the scalar KPIs of that run (picklable)."""
-    variant, replication = job
-    chosen = apply_variant(scenario, variant)
-    metrics = compute_metrics(chosen, run_replication(chosen, seed=seed, replication=replication))
-    row: dict[str, Any] = {"variant": variant or "as_written", "replication": replication}
+def variants_of(scenario: Scenario, names: list[str | None]) -> dict[str, Scenario]:
+    """Declared variants by label (None: the scenario as written). Raises VariantError."""
+    return {name or "as_written": apply_variant(scenario, name) for name in names}
+
+
+def cbm_ablation(scenario: Scenario) -> dict[str, Scenario]:
+    """No CBMs, each mechanical CBM alone, all but one, and all, adopted by every country of
+    the scenario (with whatever network it has). Raises VariantError."""
+    countries = [c.id for c in scenario.countries]
+
+    def adopting(cbms: Iterable[str]) -> Scenario:
+        return apply_overrides(scenario, {"cbms": {name: countries for name in cbms}})
+
+    empty = {"cbms": {name: [] for name in type(scenario.cbms).model_fields}}
+    variants = {"none": apply_overrides(scenario, empty)}
+    variants |= {f"only_{c}": adopting([c]) for c in MECHANICAL_CBMS}
+    variants |= {
+        f"all_but_{c}": adopting([o for o in MECHANICAL_CBMS if o != c]) for c in MECHANICAL_CBMS
+    }
+    variants["all"] = adopting(MECHANICAL_CBMS)
+    return variants
+
+
+def replication_row(seed: int, job: tuple[str, Scenario, int]) -> dict[str, Any]:
+    """One flat row: variant label, replication and the scalar KPIs of that run (picklable)."""
+    label, scenario, replication = job
+    metrics = compute_metrics(
+        scenario, run_replication(scenario, seed=seed, replication=replication)
+    )
+    row: dict[str, Any] = {"variant": label, "replication": replication}
     row |= {name: float(metrics[name]) for name in OUTCOMES}
     row["event_window_impact"] = sum(e["total"] for e in metrics["event_window_impact"].values())
     row["contain_mean_hours"] = metrics["incident_timings"]["contain"]["mean"]
@@ -46,50 +77,55 @@ def replication_row(scenario: Scenario, seed: int, job: tuple[str | None, int]) 
 
 
 def run_experiment(
-    scenario: Scenario,
-    variants: list[str | None],
-    replications: int,
-    seed: int | None = None,
-    mapper: Mapper = map,  # type: ignore[assignment]
+    variants: dict[str, Scenario], replications: int, seed: int, mapper: Mapper = map
 ) -> list[dict[str, Any]]:
-    """Rows for every variant x replication, in that order, however `mapper` schedules them.
+    """Rows for every variant x replication, in that order, however `mapper` schedules them;
+    replication r of every variant draws from the same streams."""
+    jobs = [
+        (label, scenario, r) for label, scenario in variants.items() for r in range(replications)
+    ]
+    return list(mapper(partial(replication_row, seed), jobs))
 
-    Raises VariantError for an unknown variant before anything runs.
-    """
-    for variant in variants:
-        apply_variant(scenario, variant)
-    jobs = [(v, r) for v in variants for r in range(replications)]
-    work = partial(replication_row, scenario, scenario.seed if seed is None else seed)
-    return list(mapper(work, jobs))
+
+def paired(
+    rows: list[dict[str, Any]], variant: str, reference: str, outcome: str = "service_hours_lost"
+) -> dict[str, Any]:
+    """`variant` minus `reference` over their common replications: the mean difference, its
+    95% paired interval, and the interval an unpaired (Welch) comparison would give."""
+    values: dict[str, dict[int, float]] = {}
+    for row in rows:
+        values.setdefault(row["variant"], {})[row["replication"]] = row[outcome]
+    common = sorted(set(values[variant]) & set(values[reference]))
+    a = np.array([values[variant][r] for r in common])
+    b = np.array([values[reference][r] for r in common])
+    return {
+        "variant": variant,
+        "against": reference,
+        "outcome": outcome,
+        "n": len(common),
+        "mean_difference": float((a - b).mean()),
+        "paired_half_width": _half_width(a - b),
+        "unpaired_half_width": _welch_half_width(a, b),
+    }
 
 
 def compare(
     rows: list[dict[str, Any]], outcome: str = "service_hours_lost"
 ) -> list[dict[str, Any]]:
-    """Each variant against the first: mean difference with its 95% paired interval, and the
-    interval an unpaired (Welch) comparison would give for the same data."""
-    by_variant: dict[str, dict[int, float]] = {}
-    for row in rows:
-        by_variant.setdefault(row["variant"], {})[row["replication"]] = row[outcome]
-    names = list(by_variant)
-    reference = by_variant[names[0]]
-    results = []
-    for name in names[1:]:
-        common = sorted(set(reference) & set(by_variant[name]))
-        a = np.array([by_variant[name][r] for r in common])
-        b = np.array([reference[r] for r in common])
-        results.append(
-            {
-                "variant": name,
-                "against": names[0],
-                "outcome": outcome,
-                "n": len(common),
-                "mean_difference": float((a - b).mean()),
-                "paired_half_width": _half_width(a - b),
-                "unpaired_half_width": _welch_half_width(a, b),
-            }
-        )
-    return results
+    """Each variant against the first (in row order)."""
+    labels = list(dict.fromkeys(row["variant"] for row in rows))
+    return [paired(rows, label, labels[0], outcome) for label in labels[1:]]
+
+
+def attribution(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per mechanical CBM, from an ablation: its effect alone (only it against none) and its
+    marginal effect (all against all but it), each with paired intervals."""
+    return [
+        paired(rows, f"only_{c}", "none") | {"cbm": c, "effect": "alone"} for c in MECHANICAL_CBMS
+    ] + [
+        paired(rows, "all", f"all_but_{c}") | {"cbm": c, "effect": "marginal"}
+        for c in MECHANICAL_CBMS
+    ]
 
 
 def _half_width(values: np.ndarray) -> float:

@@ -79,8 +79,13 @@ def apply_variant(scenario: Scenario, name: str | None) -> Scenario:
     if name not in scenario.variants:
         known = ", ".join(sorted(scenario.variants)) or "none declared"
         raise VariantError([((), f"unknown variant '{name}' (known: {known})")])
-    patch = dict(scenario.variants[name])
-    loc: Loc = ("variants", name)
+    return apply_overrides(scenario, scenario.variants[name], ("variants", name))
+
+
+def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any], loc: Loc = ()) -> Scenario:
+    """The scenario with `overrides` (a variant's mapping) applied and checked; problems are
+    reported under `loc`. Raises VariantError."""
+    patch = dict(overrides)
     if not isinstance(patch.pop("description", ""), str):
         raise VariantError([((*loc, "description"), "should be text")])
     fixed = FIXED_FIELDS.intersection(patch)
