@@ -305,6 +305,34 @@ def graph_command(source: str | None, out: Path | None) -> None:
     click.echo(f"Wrote {' and '.join(written)}")
 
 
+def _progress(pool: ProcessPoolExecutor | None) -> Callable[..., Any]:
+    """A `map` over `pool` (or in this process) that shows a progress bar on standard error."""
+    from tqdm import tqdm
+
+    inner = partial(pool.map, chunksize=4) if pool else map
+
+    def mapper(work: Callable[..., Any], jobs: list[Any]) -> Any:
+        return tqdm(inner(work, jobs), total=len(jobs), unit="run", leave=False)
+
+    return mapper
+
+
+def _tables(
+    rows: list[dict[str, Any]], summary: list[dict[str, Any]], name: str
+) -> dict[str, bytes]:
+    """replications.csv (and .parquet with pyarrow) and a summary table, as file contents."""
+    import pandas as pd
+
+    table = pd.DataFrame(rows)
+    files = {
+        "replications.csv": table.to_csv(index=False, float_format="%.10g").encode(),
+        name: pd.DataFrame(summary).to_csv(index=False, float_format="%.10g").encode(),
+    }
+    if importlib.util.find_spec("pyarrow") is not None:
+        files["replications.parquet"] = table.to_parquet(index=False)
+    return files
+
+
 @main.command("compare")
 @click.argument("scenario", required=False)
 @click.option(
@@ -349,7 +377,6 @@ def compare_command(
     A progress bar with the time left runs on standard error.
     """
     import pandas as pd
-    from tqdm import tqdm
 
     from .analysis.experiment import (
         attribution,
@@ -374,21 +401,13 @@ def compare_command(
             if cbm_ablation_flag
             else variants_of(loaded, chosen)
         )
-        inner = partial(pool.map, chunksize=4) if pool else map
-
-        def mapper(work: Callable[..., Any], jobs: list[Any]) -> Any:
-            return tqdm(inner(work, jobs), total=len(jobs), unit="run", leave=False)
-
-        rows = run_experiment(runs, replications, loaded.seed if seed is None else seed, mapper)
-    table = pd.DataFrame(rows)
-    comparison = pd.DataFrame(attribution(rows) if cbm_ablation_flag else compare(rows))
+        rows = run_experiment(
+            runs, replications, loaded.seed if seed is None else seed, _progress(pool)
+        )
+    results = attribution(rows) if cbm_ablation_flag else compare(rows)
+    comparison = pd.DataFrame(results)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    files = {
-        "replications.csv": table.to_csv(index=False, float_format="%.10g").encode(),
-        "comparison.csv": comparison.to_csv(index=False, float_format="%.10g").encode(),
-    }
-    if importlib.util.find_spec("pyarrow") is not None:
-        files["replications.parquet"] = table.to_parquet(index=False)
+    files = _tables(rows, results, "comparison.csv")
     folder = _save(out, files, force, f"{path.stem}-compare-{stamp}")
     click.echo(f"{loaded.name}: {replications} paired replications of {len(runs)} variants")
     click.echo("service-hours lost, difference (M, 95% CI):")
@@ -397,6 +416,73 @@ def compare_command(
         click.echo(
             f"  {row.variant:<26} vs {row.against:<22} {row.mean_difference / 1e6:+9.2f} "
             f"± {paired:.2f} paired  (± {unpaired:.2f} unpaired)"
+        )
+    click.echo(f"\nWrote {folder}/ ({', '.join(files)})")
+
+
+@main.command("sweep")
+@click.argument("scenario", required=False)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    required=True,
+    help="PATH=V1,V2,... a scenario value to vary, e.g. countries.HST.csirt.analysts=2,6,10 "
+    "or parameters.indicator_block=0.2,0.5,0.8 or network.sharing_coverage=0.4,0.8; "
+    "repeat for a grid.",
+)
+@click.option("--variant", help="Apply this variant first (default: none).")
+@click.option("-n", "--replications", type=click.IntRange(min=2), default=20, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+@_out_option("Output folder (default: results/<scenario>-sweep-<timestamp>/).")
+@FORCE
+def sweep_command(
+    scenario: str | None,
+    params: tuple[str, ...],
+    variant: str | None,
+    replications: int,
+    seed: int | None,
+    workers: int,
+    out: Path | None,
+    force: bool,
+) -> None:
+    """Run SCENARIO at every point of a grid of values, with paired replications.
+
+    Writes replications.csv, sweep.csv (mean service-hours lost and its 95% interval per
+    point) and sweep.png/.svg (a line plot with the interval as a band).
+    """
+    import yaml
+
+    from .analysis.experiment import run_experiment, summarise, sweep_points
+    from .report.sweep import sweep_plot
+
+    grid: dict[str, list[Any]] = {}
+    for param in params:
+        path, sep, values = param.partition("=")
+        if not sep or not path or not values:
+            raise click.BadParameter(f"'{param}' is not PATH=V1,V2,...", param_hint="--param")
+        grid[path.strip()] = [yaml.safe_load(v) for v in values.split(",")]
+    with _input_errors():
+        path_ = resolve_scenario(scenario)
+        loaded = load_scenario(path_)
+    with (
+        _input_errors(path_),
+        ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool,
+    ):
+        points = sweep_points(apply_variant(loaded, variant), grid)
+        rows = run_experiment(
+            points, replications, loaded.seed if seed is None else seed, _progress(pool)
+        )
+    summary = summarise(rows)
+    files = _tables(rows, summary, "sweep.csv")
+    files |= sweep_plot(summary, f"{loaded.name}: {', '.join(grid)}")
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = _save(out, files, force, f"{path_.stem}-sweep-{stamp}")
+    click.echo(f"{loaded.name}: {replications} paired replications at {len(points)} points")
+    for row in summary:
+        click.echo(
+            f"  {row['variant']:<40} {row['mean'] / 1e6:9.2f} M ± {row['half_width'] / 1e6:.2f}"
         )
     click.echo(f"\nWrote {folder}/ ({', '.join(files)})")
 

@@ -71,3 +71,41 @@ def test_cbm_ablation_covers_each_cbm_alone_and_all_but_one() -> None:
         (c, kind) for c in MECHANICAL_CBMS for kind in ("alone", "marginal")
     }
     assert all(e["n"] == 3 for e in effects)
+
+
+def test_sweep_writes_a_point_per_value_and_a_plot(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    args = [
+        "sweep",
+        "ransomware_wave",
+        "--param",
+        "parameters.indicator_block=0.1,0.9",
+        "--param",
+        "countries.AUR.csirt.analysts=1,4",
+        "-n",
+        "3",
+        "--out",
+        str(out),
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    with (out / "sweep.csv").open() as handle:
+        points = list(csv.DictReader(handle))
+    assert len(points) == 4 and all(p["n"] == "3" for p in points)
+    assert (out / "sweep.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_sweep_rejects_a_path_that_does_not_exist(tmp_path: Path) -> None:
+    args = [
+        "sweep",
+        "ransomware_wave",
+        "--param",
+        "countries.ZZZ.csirt.analysts=1,2",
+        "-n",
+        "2",
+        "--out",
+        str(tmp_path / "s"),
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "no entry with id 'ZZZ'" in result.stderr
+    assert not (tmp_path / "s").exists()

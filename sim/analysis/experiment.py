@@ -7,6 +7,7 @@ the policy's, not luck's. Where the replications run is the caller's choice: any
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
@@ -142,3 +143,40 @@ def _welch_half_width(a: np.ndarray, b: np.ndarray) -> float:
         return 0.0
     dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
     return float(stats.t.ppf(0.975, dof) * np.sqrt(va + vb))
+
+
+def sweep_points(scenario: Scenario, params: dict[str, list[Any]]) -> dict[str, Scenario]:
+    """The scenario at every point of the grid `params` (dotted path -> values), labelled
+    `path=value,...`; ids in paths address entities (`countries.AUR.csirt.analysts`).
+    Raises VariantError for a path or value that does not apply."""
+    points = {}
+    for values in itertools.product(*params.values()):
+        overrides: dict[str, Any] = {}
+        for path, value in zip(params, values, strict=True):
+            *parents, leaf = path.split(".")
+            target = overrides
+            for part in parents:
+                target = target.setdefault(part, {})
+            target[leaf] = value
+        label = ",".join(f"{p}={v}" for p, v in zip(params, values, strict=True))
+        points[label] = apply_overrides(scenario, overrides, ("sweep", label))
+    return points
+
+
+def summarise(
+    rows: list[dict[str, Any]], outcome: str = "service_hours_lost"
+) -> list[dict[str, Any]]:
+    """Per variant (in row order): replications, mean of `outcome` and its 95% half-width."""
+    values: dict[str, list[float]] = {}
+    for row in rows:
+        values.setdefault(row["variant"], []).append(row[outcome])
+    return [
+        {
+            "variant": label,
+            "outcome": outcome,
+            "n": len(v),
+            "mean": float(np.mean(v)),
+            "half_width": _half_width(np.asarray(v)),
+        }
+        for label, v in values.items()
+    ]

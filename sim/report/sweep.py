@@ -1,0 +1,37 @@
+"""A line plot of an outcome across a parameter sweep, with 95% bands."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from matplotlib.figure import Figure
+
+
+def sweep_plot(summary: list[dict[str, Any]], title: str) -> dict[str, bytes]:
+    """Mean and 95% interval per sweep point, in point order, as PNG and SVG."""
+    labels = [s["variant"] for s in summary]
+    means = [s["mean"] / 1e6 for s in summary]
+    half = [s["half_width"] / 1e6 for s in summary]
+    figure = Figure(figsize=(max(6, 0.9 * len(labels) + 2), 4.5))
+    axes = figure.add_subplot()
+    x = list(range(len(labels)))
+    axes.plot(x, means, marker="o", color="C0")
+    axes.fill_between(
+        x,
+        [m - h for m, h in zip(means, half, strict=True)],
+        [m + h for m, h in zip(means, half, strict=True)],
+        color="C0",
+        alpha=0.2,
+    )
+    axes.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
+    axes.set_ylabel(f"{summary[0]['outcome'].replace('_', ' ')} (millions)")
+    axes.set_title(title)
+    axes.grid(alpha=0.3)
+    figure.tight_layout()
+    files = {}
+    for kind in ("png", "svg"):
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format=kind, dpi=150)
+        files[f"sweep.{kind}"] = buffer.getvalue()
+    return files
