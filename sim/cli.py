@@ -373,8 +373,9 @@ def compare_command(
 
     Writes replications.csv (one row per variant x replication; also replications.parquet
     when pyarrow is installed) and comparison.csv (mean difference against the first variant,
-    with the 95% paired interval and the wider interval an unpaired comparison would give).
-    A progress bar with the time left runs on standard error.
+    with the 95% paired interval and the wider interval an unpaired comparison would give),
+    and comparison.png/.svg, a forest plot of both intervals. A progress bar with the time
+    left runs on standard error.
     """
     import pandas as pd
 
@@ -385,6 +386,7 @@ def compare_command(
         run_experiment,
         variants_of,
     )
+    from .report.forest import forest_plot
 
     with _input_errors():
         path = resolve_scenario(scenario)
@@ -407,7 +409,7 @@ def compare_command(
     results = attribution(rows) if cbm_ablation_flag else compare(rows)
     comparison = pd.DataFrame(results)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    files = _tables(rows, results, "comparison.csv")
+    files = _tables(rows, results, "comparison.csv") | forest_plot(results, loaded.name)
     folder = _save(out, files, force, f"{path.stem}-compare-{stamp}")
     click.echo(f"{loaded.name}: {replications} paired replications of {len(runs)} variants")
     click.echo("service-hours lost, difference (M, 95% CI):")

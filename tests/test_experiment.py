@@ -55,6 +55,7 @@ def test_compare_command_writes_tidy_tables(tmp_path: Path) -> None:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 8 and {r["variant"] for r in rows} == {"as_written", "all_cbms"}
     assert "paired_half_width" in (out / "comparison.csv").read_text()
+    assert (out / "comparison.png").read_bytes().startswith(b"\x89PNG")
     has_pyarrow = importlib.util.find_spec("pyarrow") is not None
     assert (out / "replications.parquet").exists() == has_pyarrow
 
