@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from matplotlib.figure import Figure
+
+from .figures import encode
 
 
 def forest_plot(results: list[dict[str, Any]], title: str) -> dict[str, bytes]:
@@ -36,10 +37,4 @@ def forest_plot(results: list[dict[str, Any]], title: str) -> dict[str, bytes]:
     axes.set_xlabel(f"difference in {results[0]['outcome'].replace('_', ' ')} (millions)")
     axes.set_title(f"{title}\n95% intervals: paired (dark), unpaired (light)", fontsize=10)
     axes.grid(axis="x", alpha=0.3)
-    figure.tight_layout()
-    files = {}
-    for kind in ("png", "svg"):
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format=kind, dpi=150)
-        files[f"comparison.{kind}"] = buffer.getvalue()
-    return files
+    return encode(figure, "comparison")

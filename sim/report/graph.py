@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 from typing import get_args
 
@@ -13,6 +12,7 @@ from matplotlib.lines import Line2D
 
 from ..schema.infrastructure import Sector
 from ..schema.scenario import Scenario
+from .figures import encode
 
 SECTORS: tuple[str, ...] = get_args(Sector)
 PER_ROW = 6
@@ -104,10 +104,4 @@ def draw_graph(scenario: Scenario) -> dict[str, bytes]:
     )
     axes.autoscale()
     axes.set_axis_off()
-    figure.tight_layout()
-    files = {}
-    for kind in ("png", "svg"):
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format=kind, dpi=150)
-        files[kind] = buffer.getvalue()
-    return files
+    return {name.split(".")[1]: data for name, data in encode(figure, "graph").items()}

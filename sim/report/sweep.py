@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from matplotlib.figure import Figure
+
+from .figures import encode
 
 
 def sweep_plot(summary: list[dict[str, Any]], title: str) -> dict[str, bytes]:
@@ -28,10 +29,4 @@ def sweep_plot(summary: list[dict[str, Any]], title: str) -> dict[str, bytes]:
     axes.set_ylabel(f"{summary[0]['outcome'].replace('_', ' ')} (millions)")
     axes.set_title(title)
     axes.grid(alpha=0.3)
-    figure.tight_layout()
-    files = {}
-    for kind in ("png", "svg"):
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format=kind, dpi=150)
-        files[f"sweep.{kind}"] = buffer.getvalue()
-    return files
+    return encode(figure, "sweep")
