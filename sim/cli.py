@@ -6,21 +6,21 @@ import hashlib
 import importlib.util
 import itertools
 import json
+import os
 import platform
 import sys
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
-from functools import partial
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from . import __version__
 from .analysis.export import run_files
+from .analysis.journal import Journal, read_journal
 from .analysis.metrics import AFFECTED, DOWN
 from .analysis.result import RunResult, run
 from .atomic import FolderExists, write_file, write_folder
@@ -30,8 +30,14 @@ from .schema.load import load_model_or_scenario, load_scenario
 from .schema.scenario import InfrastructureModel, ScenarioFile
 from .schema.variants import VariantError, apply_variant
 
+if TYPE_CHECKING:
+    from .analysis.executors import UnorderedMap
+    from .analysis.experiment import Experiment
+
 EXIT_INPUT = 2
 """Exit status for input that cannot be used: a malformed scenario, an unknown variant."""
+EXIT_INTERRUPTED = 130
+"""Exit status after Ctrl-C (the shell's convention for SIGINT)."""
 
 
 def _fail(message: str) -> NoReturn:
@@ -138,25 +144,15 @@ def _campaign_lines(outcomes: dict[str, dict[str, Any]]) -> list[str]:
     return lines if outcomes else []
 
 
-def _save(folder: Path | None, files: dict[str, bytes], force: bool, default: str) -> Path:
-    """Write `files` as `folder`, or as the first free `results/<default>[-n]`; exit 2 with a
-    short message if the folder exists (without `force`) or cannot be written."""
+def _save(folder: Path, files: dict[str, bytes], force: bool) -> None:
+    """Write `files` as `folder`, all or nothing; exit 2 with a short message if the folder
+    exists (without `force`) or cannot be written."""
     try:
-        if folder is not None:
-            write_folder(folder, files, replace=force)
-            return folder
-        for n in itertools.count(1):
-            candidate = Path("results") / (default if n == 1 else f"{default}-{n}")
-            try:
-                write_folder(candidate, files)
-                return candidate
-            except FolderExists:
-                continue
+        write_folder(folder, files, replace=force)
     except FolderExists:
         _fail(f"error: {folder} already exists and is not empty; choose another --out, or --force")
     except OSError as error:
-        _fail(f"error: cannot write {folder or 'results/'}: {error.strerror or error}")
-    raise AssertionError("unreachable")
+        _fail(f"error: cannot write {folder}: {error.strerror or error}")
 
 
 def _out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -168,7 +164,9 @@ def _out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., 
     return click.option("--out", callback=non_empty, help=help_text)
 
 
-FORCE = click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
+FORCE = click.option(
+    "--force", is_flag=True, help="Replace the output folder (and any journal) if it exists."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -179,6 +177,19 @@ def main() -> None:
     Start with `cyberttx run` (the bundled default scenario), `cyberttx list` for the library,
     and `cyberttx validate FILE` while writing your own scenario.
     """
+
+
+def _provenance(path: Path, began: float) -> dict[str, Any]:
+    """Where a result came from: the scenario file, the software and when it finished."""
+    return {
+        "scenario_file": str(path),
+        "scenario_file_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "package_version": __version__,
+        "python": platform.python_version(),
+        "command": " ".join(["cyberttx", *sys.argv[1:]]),
+        "wall_seconds": round(time.perf_counter() - began, 4),
+        "finished_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+    }
 
 
 @main.command("run")
@@ -203,17 +214,10 @@ def run_command(
     with _input_errors(path):
         began = time.perf_counter()
         result = run(loaded, variant=variant, seed=seed)
-        wall = time.perf_counter() - began
-    provenance: dict[str, Any] = {
-        "scenario_file": str(path),
-        "scenario_file_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-        "package_version": __version__,
-        "python": platform.python_version(),
-        "wall_seconds": round(wall, 4),
-        "finished_at": datetime.now().astimezone().isoformat(timespec="seconds"),
-    }
+    provenance = _provenance(path, began)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = _save(out, run_files(result, provenance), force, f"{path.stem}-{stamp}")
+    folder = _free_folder(out, force, f"{path.stem}-{stamp}")
+    _save(folder, run_files(result, provenance), force)
     click.echo(_summary(result))
     click.echo(f"\nWrote {folder}/ (events.csv, series.csv, metrics.json, run.json)")
 
@@ -305,16 +309,139 @@ def graph_command(source: str | None, out: Path | None) -> None:
     click.echo(f"Wrote {' and '.join(written)}")
 
 
-def _progress(pool: ProcessPoolExecutor | None) -> Callable[..., Any]:
-    """A `map` over `pool` (or in this process) that shows a progress bar on standard error."""
+def _progress(executor: UnorderedMap, done: int) -> UnorderedMap:
+    """`executor` with a progress bar (and the time left) on standard error; `done` runs were
+    finished before."""
     from tqdm import tqdm
 
-    inner = partial(pool.map, chunksize=4) if pool else map
+    def unordered(work: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        with tqdm(total=done + len(jobs), initial=done, unit="run", leave=False) as bar:
+            for pair in executor(work, jobs):
+                bar.update()
+                yield pair
 
-    def mapper(work: Callable[..., Any], jobs: list[Any]) -> Any:
-        return tqdm(inner(work, jobs), total=len(jobs), unit="run", leave=False)
+    return unordered
 
-    return mapper
+
+def _executor(workers: int | None, dask_local: int | None, scheduler: str | None) -> Any:
+    """The executor the options ask for: Dask, a process pool, or this process."""
+    from .analysis import executors
+
+    if dask_local is not None and scheduler is not None:
+        raise click.UsageError("give --dask-local or --scheduler, not both")
+    if dask_local is not None or scheduler is not None:
+        return executors.dask(dask_local, scheduler)
+    workers = workers or os.cpu_count() or 1
+    return executors.process_pool(workers) if workers > 1 else executors.sequential()
+
+
+def _executor_name(options: dict[str, Any]) -> str:
+    if options["scheduler"]:
+        return f"Dask cluster at {options['scheduler']}"
+    if options["dask_local"]:
+        return f"local Dask cluster of {options['dask_local']} workers"
+    return f"{options['workers'] or os.cpu_count() or 1} local process(es)"
+
+
+def _free_folder(out: Path | None, force: bool, default: str) -> Path:
+    """The output folder, chosen before a long experiment: `out` (refused if it holds
+    results and not `force`) or the first free `results/<default>[-n]`."""
+    if out is not None:
+        if out.is_dir() and any(out.iterdir()) and not force:
+            _fail(f"error: {out} already exists and is not empty; choose another --out, or --force")
+        return out
+    for n in itertools.count(1):
+        candidate = Path("results") / (default if n == 1 else f"{default}-{n}")
+        if not candidate.exists() and not _journal_path(candidate).exists():
+            return candidate
+    raise AssertionError("unreachable")
+
+
+def _journal_path(folder: Path) -> Path:
+    return folder.with_name(f"{folder.name}.journal.jsonl")
+
+
+def _experiment(
+    runs: dict[str, Any], replications: int, seed: int, options: dict[str, Any], folder: Path
+) -> tuple[Experiment, Journal]:
+    """Run an experiment with a journal beside `folder`: resumed from it with --resume; on
+    Ctrl-C, kept for a later --resume (exit 130)."""
+    from .analysis.executors import ExecutorUnavailable
+    from .analysis.experiment import run_experiment
+
+    path = _journal_path(folder)
+    if path.exists() and not (options["resume"] or options["force"]):
+        _fail(
+            f"error: {path} holds an interrupted experiment; add --resume to continue it "
+            "(or --force to start again)"
+        )
+    done = read_journal(path, seed, runs) if options["resume"] else {}
+    if options["resume"]:
+        total = len(runs) * replications
+        reused = sum(1 for label, r in done if label in runs and r < replications)
+        click.echo(f"Resuming: {reused} of {total} runs already done ({path})", err=True)
+    journal = Journal(path, seed, runs, done)
+    finished = [len(done)]
+
+    def record(key: tuple[str, int], result: dict[str, Any]) -> None:
+        journal.record(key, result)
+        finished[0] += 1
+
+    try:
+        with _executor(options["workers"], options["dask_local"], options["scheduler"]) as pool:
+            experiment = run_experiment(
+                runs, replications, seed, _progress(pool, len(done)), done, record
+            )
+    except KeyboardInterrupt:
+        journal.close()
+        click.echo(
+            f"\nInterrupted: {finished[0]} finished runs are kept in {path}.\n"
+            f"Continue with the same command and: --out {folder} --resume",
+            err=True,
+        )
+        sys.exit(EXIT_INTERRUPTED)
+    except ExecutorUnavailable as error:
+        journal.close()
+        _fail(f"error: {error}")
+    journal.close()
+    return experiment, journal
+
+
+def _experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every experiment command shares: replications, seed, where to run,
+    resuming."""
+    options = [
+        click.option(
+            "--resume",
+            is_flag=True,
+            help="Continue an interrupted experiment from the journal beside its --out "
+            "folder, without redoing finished runs.",
+        ),
+        click.option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Run on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:PORT); "
+            "its workers need cyberttx installed.",
+        ),
+        click.option(
+            "--dask-local",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help="Run on a local Dask cluster of N worker processes started for the run.",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            help="Local processes to run replications in (default: all cores). Results are "
+            "identical whatever the executor.",
+        ),
+        click.option(
+            "--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's)."
+        ),
+    ]
+    for option in options:
+        function = option(function)
+    return function
 
 
 def _tables(
@@ -341,14 +468,7 @@ def _tables(
     "written, then every declared variant).",
 )
 @click.option("-n", "--replications", type=click.IntRange(min=2), default=30, show_default=True)
-@click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Processes to run replications in; results are identical whatever the number.",
-)
+@_experiment_options
 @click.option(
     "--cbm-ablation",
     "cbm_ablation_flag",
@@ -363,30 +483,26 @@ def compare_command(
     scenario: str | None,
     variants: str | None,
     replications: int,
-    seed: int | None,
-    workers: int,
     cbm_ablation_flag: bool,
     out: Path | None,
-    force: bool,
+    **options: Any,
 ) -> None:
     """Run variants of SCENARIO over paired replications and compare them with the first.
 
     Writes replications.csv (one row per variant x replication; also replications.parquet
-    when pyarrow is installed) and comparison.csv (mean difference against the first variant,
+    when pyarrow is installed), comparison.csv (mean difference against the first variant,
     with the 95% paired interval and the wider interval an unpaired comparison would give),
-    and comparison.png/.svg, a forest plot of both intervals. A progress bar with the time
-    left runs on standard error.
+    plots as PNG and SVG, and report.html, one self-contained page with all of it. A progress
+    bar with the time left runs on standard error; Ctrl-C stops cleanly and --resume goes on.
     """
-    import pandas as pd
-
     from .analysis.experiment import (
+        ablation_description,
         attribution,
         cbm_ablation,
         compare,
-        run_experiment,
         variants_of,
     )
-    from .report.forest import forest_plot
+    from .report.experiment_report import experiment_report
 
     with _input_errors():
         path = resolve_scenario(scenario)
@@ -394,30 +510,36 @@ def compare_command(
     chosen: list[str | None] = (
         [v.strip() or None for v in variants.split(",")] if variants else [None, *loaded.variants]
     )
-    with (
-        _input_errors(path),
-        ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool,
-    ):
-        runs = (
-            cbm_ablation(apply_variant(loaded, chosen[0] if variants else None))
-            if cbm_ablation_flag
-            else variants_of(loaded, chosen)
-        )
-        rows = run_experiment(
-            runs, replications, loaded.seed if seed is None else seed, _progress(pool)
-        )
-    results = attribution(rows) if cbm_ablation_flag else compare(rows)
-    comparison = pd.DataFrame(results)
+    with _input_errors(path):
+        if cbm_ablation_flag:
+            runs = cbm_ablation(apply_variant(loaded, chosen[0] if variants else None))
+            descriptions = {label: ablation_description(label) for label in runs}
+        else:
+            runs = variants_of(loaded, chosen)
+            descriptions = {
+                label: str(loaded.variants.get(label, {}).get("description", "")) for label in runs
+            } | {"as_written": "The scenario as written, no variant applied"}
+    seed = loaded.seed if options["seed"] is None else options["seed"]
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    files = _tables(rows, results, "comparison.csv") | forest_plot(results, loaded.name)
-    folder = _save(out, files, force, f"{path.stem}-compare-{stamp}")
+    folder = _free_folder(out, options["force"], f"{path.stem}-compare-{stamp}")
+    began = time.perf_counter()
+    experiment, journal = _experiment(runs, replications, seed, options, folder)
+    rows = experiment.rows
+    results = attribution(rows) if cbm_ablation_flag else compare(rows)
+    provenance = _provenance(path, began) | {"executor": _executor_name(options)}
+    files = _tables(rows, results, "comparison.csv") | experiment_report(
+        loaded, runs, experiment, results, descriptions, provenance, seed
+    )
+    _save(folder, files, options["force"])
+    journal.remove()
     click.echo(f"{loaded.name}: {replications} paired replications of {len(runs)} variants")
     click.echo("service-hours lost, difference (M, 95% CI):")
-    for row in comparison.itertuples():
-        paired, unpaired = row.paired_half_width / 1e6, row.unpaired_half_width / 1e6
+    for row in results:
+        paired = row["paired_half_width"] / 1e6
+        unpaired = row["unpaired_half_width"] / 1e6
         click.echo(
-            f"  {row.variant:<26} vs {row.against:<22} {row.mean_difference / 1e6:+9.2f} "
-            f"± {paired:.2f} paired  (± {unpaired:.2f} unpaired)"
+            f"  {row['variant']:<26} vs {row['against']:<26} {row['mean_difference'] / 1e6:+9.2f}"
+            f" ± {paired:.2f} paired  (± {unpaired:.2f} unpaired)"
         )
     click.echo(f"\nWrote {folder}/ ({', '.join(files)})")
 
@@ -435,8 +557,7 @@ def compare_command(
 )
 @click.option("--variant", help="Apply this variant first (default: none).")
 @click.option("-n", "--replications", type=click.IntRange(min=2), default=20, show_default=True)
-@click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+@_experiment_options
 @_out_option("Output folder (default: results/<scenario>-sweep-<timestamp>/).")
 @FORCE
 def sweep_command(
@@ -444,10 +565,8 @@ def sweep_command(
     params: tuple[str, ...],
     variant: str | None,
     replications: int,
-    seed: int | None,
-    workers: int,
     out: Path | None,
-    force: bool,
+    **options: Any,
 ) -> None:
     """Run SCENARIO at every point of a grid of values, with paired replications.
 
@@ -456,7 +575,7 @@ def sweep_command(
     """
     import yaml
 
-    from .analysis.experiment import run_experiment, summarise, sweep_points
+    from .analysis.experiment import summarise, sweep_points
     from .report.sweep import sweep_plot
 
     grid: dict[str, list[Any]] = {}
@@ -468,19 +587,17 @@ def sweep_command(
     with _input_errors():
         path_ = resolve_scenario(scenario)
         loaded = load_scenario(path_)
-    with (
-        _input_errors(path_),
-        ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as pool,
-    ):
+    with _input_errors(path_):
         points = sweep_points(apply_variant(loaded, variant), grid)
-        rows = run_experiment(
-            points, replications, loaded.seed if seed is None else seed, _progress(pool)
-        )
-    summary = summarise(rows)
-    files = _tables(rows, summary, "sweep.csv")
-    files |= sweep_plot(summary, f"{loaded.name}: {', '.join(grid)}")
+    seed = loaded.seed if options["seed"] is None else options["seed"]
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = _save(out, files, force, f"{path_.stem}-sweep-{stamp}")
+    folder = _free_folder(out, options["force"], f"{path_.stem}-sweep-{stamp}")
+    experiment, journal = _experiment(points, replications, seed, options, folder)
+    summary = summarise(experiment.rows)
+    files = _tables(experiment.rows, summary, "sweep.csv")
+    files |= sweep_plot(summary, f"{loaded.name}: {', '.join(grid)}")
+    _save(folder, files, options["force"])
+    journal.remove()
     click.echo(f"{loaded.name}: {replications} paired replications at {len(points)} points")
     for row in summary:
         click.echo(
@@ -506,5 +623,5 @@ def generate_command(assets: int, countries: int, seed: int, out: Path | None, f
     if out is None:
         raise click.UsageError("Missing option '--out'.")
     files = synthetic_files(assets=assets, countries=countries, seed=seed)
-    _save(out, files, force, "synthetic")
+    _save(out, files, force)
     click.echo(f"Wrote {out}/ (scenario.yaml, assets.csv, dependencies.csv)")

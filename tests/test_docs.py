@@ -30,17 +30,18 @@ def test_python_examples_run(doc: Path, tmp_path: Path, monkeypatch, capsys) -> 
         assert capsys.readouterr().out
 
 
-def test_readme_commands_run(tmp_path: Path, monkeypatch) -> None:
+def test_readme_and_docs_commands_run(tmp_path: Path, monkeypatch) -> None:
     for folder in ("scenarios", "infrastructure_models"):
         (tmp_path / folder).symlink_to(ROOT / folder)
     monkeypatch.chdir(tmp_path)
     commands = [
         line.split("#")[0].strip()
-        for block in blocks(ROOT / "README.md", "bash")
+        for doc in (ROOT / "README.md", *DOCS)
+        for block in blocks(doc, "bash")
         for line in block.splitlines()
         if line.startswith("cyberttx ")
     ]
-    assert len(commands) >= 6
+    assert len(commands) >= 9
     for command in commands:
         result = CliRunner().invoke(main, shlex.split(command)[1:])
         assert result.exit_code == 0, (command, result.output)

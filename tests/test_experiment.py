@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import importlib.util
-from concurrent.futures import ProcessPoolExecutor
-from functools import partial
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -20,20 +18,12 @@ from sim.analysis.experiment import (
     variants_of,
 )
 from sim.cli import main
-
-
-def test_results_do_not_depend_on_the_number_of_workers() -> None:
-    scenario = load_scenario(bundled_scenario("ransomware_wave"))
-    variants = variants_of(scenario, [None, "all_cbms"])
-    alone = run_experiment(variants, 6, seed=1)
-    with ProcessPoolExecutor(2) as pool:
-        pooled = run_experiment(variants, 6, seed=1, mapper=partial(pool.map, chunksize=1))
-    assert alone == pooled
+from sim.report.experiment_report import experiment_report
 
 
 def test_paired_interval_is_narrower_than_unpaired_on_the_default_scenario() -> None:
     scenario = load_scenario(bundled_scenario())
-    rows = run_experiment(variants_of(scenario, ["baseline", "all_cbms"]), 12, seed=5)
+    rows = run_experiment(variants_of(scenario, ["baseline", "all_cbms"]), 12, seed=5).rows
     (result,) = compare(rows)
     assert result["n"] == 12
     assert result["paired_half_width"] < result["unpaired_half_width"]
@@ -42,22 +32,8 @@ def test_paired_interval_is_narrower_than_unpaired_on_the_default_scenario() -> 
 def test_a_cbm_with_no_mechanical_effect_changes_nothing() -> None:
     scenario = load_scenario(bundled_scenario())
     variants = variants_of(scenario, ["network_only", "womens_participation"])
-    (result,) = compare(run_experiment(variants, 5, seed=5))
+    (result,) = compare(run_experiment(variants, 5, seed=5).rows)
     assert result["mean_difference"] == 0 and result["paired_half_width"] == 0
-
-
-def test_compare_command_writes_tidy_tables(tmp_path: Path) -> None:
-    out = tmp_path / "c"
-    args = ["compare", "ransomware_wave", "--variants", ",all_cbms", "-n", "4", "--out", str(out)]
-    result = CliRunner().invoke(main, args)
-    assert result.exit_code == 0, result.output
-    with (out / "replications.csv").open() as handle:
-        rows = list(csv.DictReader(handle))
-    assert len(rows) == 8 and {r["variant"] for r in rows} == {"as_written", "all_cbms"}
-    assert "paired_half_width" in (out / "comparison.csv").read_text()
-    assert (out / "comparison.png").read_bytes().startswith(b"\x89PNG")
-    has_pyarrow = importlib.util.find_spec("pyarrow") is not None
-    assert (out / "replications.parquet").exists() == has_pyarrow
 
 
 def test_cbm_ablation_covers_each_cbm_alone_and_all_but_one() -> None:
@@ -66,7 +42,7 @@ def test_cbm_ablation_covers_each_cbm_alone_and_all_but_one() -> None:
     assert len(variants) == 2 + 2 * len(MECHANICAL_CBMS)
     assert not any(variants["none"].cbms.model_dump().values())
     assert set(variants["all"].cbms.un_norms) == {c.id for c in scenario.countries}
-    rows = run_experiment(variants, 3, seed=2)
+    rows = run_experiment(variants, 3, seed=2).rows
     effects = attribution(rows)
     assert {(e["cbm"], e["effect"]) for e in effects} == {
         (c, kind) for c in MECHANICAL_CBMS for kind in ("alone", "marginal")
@@ -110,3 +86,40 @@ def test_sweep_rejects_a_path_that_does_not_exist(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and "no entry with id 'ZZZ'" in result.stderr
     assert not (tmp_path / "s").exists()
+
+
+def test_compare_writes_tidy_tables_and_a_report_naming_every_variant(tmp_path: Path) -> None:
+    out = tmp_path / "c"
+    args = ["compare", "ransomware_wave", "-n", "3", "--workers", "1", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    scenario = load_scenario(bundled_scenario("ransomware_wave"))
+    with (out / "replications.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    labels = {"as_written", *scenario.variants}
+    assert len(rows) == 3 * len(labels) and {r["variant"] for r in rows} == labels
+    assert "paired_half_width" in (out / "comparison.csv").read_text()
+    has_pyarrow = importlib.util.find_spec("pyarrow") is not None
+    assert (out / "replications.parquet").exists() == has_pyarrow
+    html = (out / "report.html").read_text()
+    for label in ["as_written", *scenario.variants]:
+        assert f"<code>{label}</code>" in html
+    plots = sorted(p.stem for p in out.glob("*.png"))
+    assert html.count('src="data:image/png;base64,') == len(plots) >= 6
+    assert scenario.name in html and "resolved scenario SHA-256" in html
+
+
+def test_text_from_the_scenario_is_escaped_in_the_report() -> None:
+    scenario = load_scenario(bundled_scenario("ransomware_wave"))
+    hostile = scenario.model_copy(
+        update={"name": "<script>alert(1)</script>", "description": "a & b <i>x</i>"}
+    )
+    runs = {"as_written": hostile}
+    experiment = run_experiment(runs, 2, seed=0)
+    files = experiment_report(
+        hostile, runs, experiment, [], {"as_written": "<b>bold</b>"}, {"note": "<x>"}, seed=0
+    )
+    html = files["report.html"].decode()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "a &amp; b &lt;i&gt;x&lt;/i&gt;" in html and "&lt;b&gt;bold&lt;/b&gt;" in html
+    assert "<x>" not in html

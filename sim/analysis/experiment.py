@@ -2,13 +2,16 @@
 
 Replication r of every variant uses the streams of (seed, r), so variants meet the same
 attacker and the same recoveries; a difference between two variants in one replication is
-the policy's, not luck's. Where the replications run is the caller's choice: any `map`.
+the policy's, not luck's. Where the replications run is the caller's choice of executor
+(`executors.py`).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -18,7 +21,10 @@ from scipy import stats
 from ..engine.world import run_replication
 from ..schema.scenario import Scenario
 from ..schema.variants import apply_overrides, apply_variant
+from .executors import UnorderedMap, in_process
+from .journal import Key
 from .metrics import compute_metrics
+from .timelines import sector_loss
 
 OUTCOMES = (
     "service_hours_lost",
@@ -28,8 +34,6 @@ OUTCOMES = (
     "cascade_depth",
 )
 """The scalar KPIs every experiment row carries."""
-
-Mapper = Callable[[Callable[..., dict[str, Any]], list[Any]], Iterable[dict[str, Any]]]
 
 MECHANICAL_CBMS = (
     "points_of_contact",
@@ -64,28 +68,82 @@ def cbm_ablation(scenario: Scenario) -> dict[str, Scenario]:
     return variants
 
 
-def replication_row(seed: int, job: tuple[str, Scenario, int]) -> dict[str, Any]:
-    """One flat row: variant label, replication and the scalar KPIs of that run (picklable)."""
+LOSS_POINTS = 121
+"""Times at which each run's service loss per sector is kept, for plots over time."""
+
+
+def ablation_description(label: str) -> str:
+    """What a variant of `cbm_ablation` adopts, in words."""
+    if label.startswith("only_"):
+        return f"Only {label.removeprefix('only_')}, adopted by every country"
+    if label.startswith("all_but_"):
+        return f"Every mechanical CBM except {label.removeprefix('all_but_')}"
+    return {"none": "No CBM adopted", "all": "Every mechanical CBM, adopted by every country"}[
+        label
+    ]
+
+
+def replication(seed: int, job: tuple[str, Scenario, int]) -> dict[str, Any]:
+    """One run (picklable, JSON-ready): `row`, the variant label, replication and scalar KPIs;
+    `sector_loss`, the loss rate per sector at LOSS_POINTS even times over the horizon."""
     label, scenario, replication = job
-    metrics = compute_metrics(
-        scenario, run_replication(scenario, seed=seed, replication=replication)
-    )
+    records = run_replication(scenario, seed=seed, replication=replication)
+    metrics = compute_metrics(scenario, records)
     row: dict[str, Any] = {"variant": label, "replication": replication}
     row |= {name: float(metrics[name]) for name in OUTCOMES}
-    row["event_window_impact"] = sum(e["total"] for e in metrics["event_window_impact"].values())
-    row["contain_mean_hours"] = metrics["incident_timings"]["contain"]["mean"]
-    return row
+    row["event_window_impact"] = math.fsum(
+        e["total"] for e in metrics["event_window_impact"].values()
+    )
+    contain = metrics["incident_timings"]["contain"]["mean"]
+    row["contain_mean_hours"] = float("nan") if contain is None else contain
+    times = np.linspace(0, scenario.duration_hours, LOSS_POINTS)
+    loss = sector_loss(scenario, records, times)
+    return {"row": row, "sector_loss": {sector: v.tolist() for sector, v in loss.items()}}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """What an experiment produced, in variant x replication order."""
+
+    rows: list[dict[str, Any]]
+    """One flat row per run: variant, replication and the scalar KPIs."""
+    sector_loss: dict[str, dict[str, np.ndarray]]
+    """Per variant and sector, loss rates of shape (replications, LOSS_POINTS)."""
+    horizons: dict[str, float]
+    """Per variant, the run length in hours (LOSS_POINTS span 0 to it)."""
 
 
 def run_experiment(
-    variants: dict[str, Scenario], replications: int, seed: int, mapper: Mapper = map
-) -> list[dict[str, Any]]:
-    """Rows for every variant x replication, in that order, however `mapper` schedules them;
-    replication r of every variant draws from the same streams."""
-    jobs = [
-        (label, scenario, r) for label, scenario in variants.items() for r in range(replications)
-    ]
-    return list(mapper(partial(replication_row, seed), jobs))
+    variants: dict[str, Scenario],
+    replications: int,
+    seed: int,
+    executor: UnorderedMap = in_process,
+    done: Mapping[Key, dict[str, Any]] | None = None,
+    on_result: Callable[[Key, dict[str, Any]], None] = lambda key, result: None,
+) -> Experiment:
+    """Run every variant x replication not already `done` on `executor`, calling `on_result`
+    as each finishes; replication r of every variant draws from the same streams, so the
+    result does not depend on the executor or on what was done before."""
+    keys = [(label, r) for label in variants for r in range(replications)]
+    results = {key: done[key] for key in keys if done and key in done}
+    todo = [key for key in keys if key not in results]
+    jobs = [(label, variants[label], r) for label, r in todo]
+    for index, result in executor(partial(replication, seed), jobs):
+        results[todo[index]] = result
+        on_result(todo[index], result)
+    return Experiment(
+        rows=[results[key]["row"] for key in keys],
+        sector_loss={
+            label: {
+                sector: np.array(
+                    [results[label, r]["sector_loss"][sector] for r in range(replications)]
+                )
+                for sector in results[label, 0]["sector_loss"]
+            }
+            for label in variants
+        },
+        horizons={label: s.duration_hours for label, s in variants.items()},
+    )
 
 
 def paired(

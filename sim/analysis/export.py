@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 from typing import Any
 
 from .result import RunResult
-
-
-def scenario_hash(result: RunResult) -> str:
-    """SHA-256 of the scenario as run (includes, tables and variant applied), as JSON: equal
-    hashes mean identical inputs, whatever files they came from."""
-    return hashlib.sha256(result.scenario.model_dump_json().encode()).hexdigest()
 
 
 def run_files(result: RunResult, provenance: dict[str, Any]) -> dict[str, bytes]:
@@ -26,7 +19,7 @@ def run_files(result: RunResult, provenance: dict[str, Any]) -> dict[str, bytes]
 
     run = {
         "scenario": result.scenario.name,
-        "resolved_scenario_sha256": scenario_hash(result),
+        "resolved_scenario_sha256": result.scenario.digest(),
         "variant": result.variant,
         "seed": result.seed,
         "horizon_hours": result.records.horizon,

@@ -38,6 +38,26 @@ def _sorted_series(records: Records) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return asset, time, q, end
 
 
+def series_steps(records: Records) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Change points ordered by asset then time: asset index, time, q, and the q each one
+    replaces (0 for an asset's first)."""
+    asset, time, q, _ = _sorted_series(records)
+    previous = np.zeros(len(q))
+    same = asset[1:] == asset[:-1]
+    previous[1:][same] = q[:-1][same]
+    return asset, time, q, previous
+
+
+def running_total(time: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct times of `time`, ascending, and the sum of `step` over all entries at or
+    before each: a step function's change points from its increments."""
+    order = np.argsort(time, kind="stable")
+    time, total = time[order], np.cumsum(step[order])
+    last = np.ones(len(time), dtype=bool)
+    last[:-1] = time[1:] != time[:-1]
+    return time[last], total[last]
+
+
 def asset_hours_lost(
     scenario: Scenario, records: Records, window: tuple[float, float] | None = None
 ) -> np.ndarray:
@@ -87,17 +107,12 @@ def peak_q(scenario: Scenario, records: Records) -> np.ndarray:
 
 def peak_assets_down(scenario: Scenario, records: Records) -> int:
     """The most assets down (q >= DOWN) at one time, counted after each instant settles."""
-    asset, time, q, _ = _sorted_series(records)
+    _, time, q, previous = series_steps(records)
     if not len(q):
         return 0
-    previous = np.zeros(len(q))
-    same = asset[1:] == asset[:-1]
-    previous[1:][same] = q[:-1][same]
     step = (q >= DOWN).astype(int) - (previous >= DOWN).astype(int)
-    order = np.argsort(time, kind="stable")
-    time, running = time[order], np.cumsum(step[order])
-    last_of_instant = np.append(time[1:] != time[:-1], True)
-    return int(max(0, running[last_of_instant].max()))
+    _, running = running_total(time, step)
+    return int(max(0, running.max()))
 
 
 def assets_affected(scenario: Scenario, records: Records) -> int:

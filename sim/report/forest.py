@@ -7,12 +7,14 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from .figures import encode
+from .style import projector
 
 
+@projector
 def forest_plot(results: list[dict[str, Any]], title: str) -> dict[str, bytes]:
     """Each comparison's mean difference with its paired 95% interval (dark) over the
     unpaired one (light), in millions, as PNG and SVG."""
-    figure = Figure(figsize=(8, 1.2 + 0.45 * len(results)))
+    figure = Figure(figsize=(11, 1.8 + 0.55 * len(results)))
     axes = figure.add_subplot()
     for y, r in enumerate(reversed(results)):
         mean = r["mean_difference"] / 1e6
@@ -35,6 +37,6 @@ def forest_plot(results: list[dict[str, Any]], title: str) -> dict[str, bytes]:
         fontsize=8,
     )
     axes.set_xlabel(f"difference in {results[0]['outcome'].replace('_', ' ')} (millions)")
-    axes.set_title(f"{title}\n95% intervals: paired (dark), unpaired (light)", fontsize=10)
+    axes.set_title(f"{title}\n95% intervals: paired (dark), unpaired (light)")
     axes.grid(axis="x", alpha=0.3)
     return encode(figure, "comparison")

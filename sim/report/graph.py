@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import math
-from typing import get_args
+from typing import Any
 
 from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..schema.infrastructure import Sector
+from ..analysis.timelines import SECTORS
 from ..schema.scenario import Scenario
 from .figures import encode
+from .style import SECTOR_COLOURS
 
-SECTORS: tuple[str, ...] = get_args(Sector)
+NEVER = "0.8"
+"""The colour of assets that never failed."""
 PER_ROW = 6
 """Assets of one sector in one country per row of the drawing."""
 DX = 1.8
@@ -40,9 +45,37 @@ def layout(scenario: Scenario) -> dict[str, tuple[float, float]]:
     return positions
 
 
-def draw_graph(scenario: Scenario) -> dict[str, bytes]:
-    """The graph as `{"png": ..., "svg": ...}`: nodes coloured by sector and sized by weight,
-    cross-border dependencies drawn in red."""
+def _by_sector(scenario: Scenario) -> tuple[list[Any], list[Line2D]]:
+    """Node colours by sector, and a legend entry per sector present."""
+    present = [s for s in SECTORS if any(a.sector == s for a in scenario.assets)]
+    return [SECTOR_COLOURS[a.sector] for a in scenario.assets], [
+        Line2D([], [], marker="o", linestyle="", color=SECTOR_COLOURS[s], label=s) for s in present
+    ]
+
+
+def _by_failure(
+    scenario: Scenario, failed_at: dict[str, float], figure: Figure, axes: Axes
+) -> tuple[list[Any], list[Line2D]]:
+    """Node colours by hour of failure, on a colour bar under the graph, grey for the assets
+    that never failed; and a legend entry for those."""
+    hours = [failed_at[a.id] for a in scenario.assets if a.id in failed_at]
+    norm, cmap = Normalize(min(hours, default=0), max(hours, default=1)), colormaps["viridis"]
+    figure.colorbar(
+        ScalarMappable(norm, cmap),
+        ax=axes,
+        location="bottom",
+        shrink=0.5,
+        pad=0.02,
+        label="failed (q ≥ 0.5) at hour",
+    )
+    colours = [cmap(norm(failed_at[a.id])) if a.id in failed_at else NEVER for a in scenario.assets]
+    return colours, [Line2D([], [], marker="o", linestyle="", color=NEVER, label="never failed")]
+
+
+def draw_graph(scenario: Scenario, failed_at: dict[str, float] | None = None) -> dict[str, bytes]:
+    """The graph as `{"png": ..., "svg": ...}`: nodes sized by weight and coloured by sector
+    or, given `failed_at` (hour of failure by asset id), by when they failed; cross-border
+    dependencies drawn in red."""
     where = layout(scenario)
     country = {a.id: a.country for a in scenario.assets}
     columns, depth = len(scenario.countries), max((-y for _, y in where.values()), default=0)
@@ -60,14 +93,18 @@ def draw_graph(scenario: Scenario) -> dict[str, bytes]:
     ]
     axes.add_collection(LineCollection(local, colors="0.6", linewidths=0.4, alpha=0.35))
     axes.add_collection(LineCollection(across, colors="crimson", linewidths=1.2, alpha=0.8))
-    colours = {s: colormaps["tab20"](i) for i, s in enumerate(SECTORS)}
+    colours, handles = (
+        _by_sector(scenario)
+        if failed_at is None
+        else _by_failure(scenario, failed_at, figure, axes)
+    )
     weights = [a.weight for a in scenario.assets]
     top = max(weights, default=1) or 1
     axes.scatter(
         [where[a.id][0] for a in scenario.assets],
         [where[a.id][1] for a in scenario.assets],
         s=[12 + 140 * math.sqrt(a.weight / top) for a in scenario.assets],
-        c=[colours[a.sector] for a in scenario.assets],
+        c=colours,
         edgecolors="white",
         linewidths=0.5,
         zorder=3,
@@ -92,8 +129,6 @@ def draw_graph(scenario: Scenario) -> dict[str, bytes]:
                 textcoords="offset points",
                 ha="center",
             )
-    present = [s for s in SECTORS if any(a.sector == s for a in scenario.assets)]
-    handles = [Line2D([], [], marker="o", linestyle="", color=colours[s], label=s) for s in present]
     handles.append(Line2D([], [], color="crimson", label="cross-border dependency"))
     axes.legend(
         handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False
@@ -101,6 +136,7 @@ def draw_graph(scenario: Scenario) -> dict[str, bytes]:
     axes.set_title(
         f"{scenario.name}: {len(scenario.assets)} assets, "
         f"{len(scenario.dependencies)} dependencies ({len(across)} cross-border)"
+        + ("" if failed_at is None else f", {len(failed_at)} failed")
     )
     axes.autoscale()
     axes.set_axis_off()

@@ -7,14 +7,16 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from .figures import encode
+from .style import projector
 
 
+@projector
 def sweep_plot(summary: list[dict[str, Any]], title: str) -> dict[str, bytes]:
     """Mean and 95% interval per sweep point, in point order, as PNG and SVG."""
     labels = [s["variant"] for s in summary]
     means = [s["mean"] / 1e6 for s in summary]
     half = [s["half_width"] / 1e6 for s in summary]
-    figure = Figure(figsize=(max(6, 0.9 * len(labels) + 2), 4.5))
+    figure = Figure(figsize=(max(8, 1.2 * len(labels) + 3), 6))
     axes = figure.add_subplot()
     x = list(range(len(labels)))
     axes.plot(x, means, marker="o", color="C0")
@@ -25,7 +27,7 @@ def sweep_plot(summary: list[dict[str, Any]], title: str) -> dict[str, bytes]:
         color="C0",
         alpha=0.2,
     )
-    axes.set_xticks(x, labels, rotation=30, ha="right", fontsize=8)
+    axes.set_xticks(x, labels, rotation=30, ha="right")
     axes.set_ylabel(f"{summary[0]['outcome'].replace('_', ' ')} (millions)")
     axes.set_title(title)
     axes.grid(alpha=0.3)

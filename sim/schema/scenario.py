@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, Field, field_validator
@@ -52,6 +53,11 @@ class Scenario(Infrastructure):
     )
     parameters: Parameters = Field(default_factory=Parameters)
     variants: dict[Id, Variant] = Field(default_factory=dict)
+
+    def digest(self) -> str:
+        """SHA-256 of the scenario as JSON: equal digests mean identical inputs (includes,
+        tables and any variant resolved), whatever files they came from."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
 
 class Sources(Model):

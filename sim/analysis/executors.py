@@ -1,0 +1,96 @@
+"""Where replications run: in this process, in a local process pool, or on a Dask cluster.
+
+Every executor is a context manager that yields an `unordered map`: given a picklable
+function and a list of jobs, it yields `(index, result)` pairs as runs finish, in whatever
+order they finish. Callers put results back in job order, so tables never depend on the
+executor. Leaving the context (normally, on an error or on Ctrl-C) cancels the jobs that have
+not started and waits for those running, so nothing keeps running behind the caller's back.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from typing import Any
+
+UnorderedMap = Callable[[Callable[[Any], Any], Sequence[Any]], Iterator[tuple[int, Any]]]
+
+
+class ExecutorUnavailable(RuntimeError):
+    """The executor asked for cannot start (a missing package, an unreachable scheduler)."""
+
+
+def in_process(work: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+    """The unordered map of `sequential`: every job in this process, in order."""
+    return ((index, work(job)) for index, job in enumerate(jobs))
+
+
+@contextmanager
+def sequential() -> Iterator[UnorderedMap]:
+    """Run every job in this process, in order."""
+    yield in_process
+
+
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the parent, which cancels what has not started."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def process_pool(workers: int) -> Iterator[UnorderedMap]:
+    """Run jobs in `workers` local processes."""
+    pool = ProcessPoolExecutor(workers, initializer=_ignore_interrupts)
+
+    def unordered(work: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        futures = {pool.submit(work, job): index for index, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+    try:
+        yield unordered
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def dask(workers: int | None = None, scheduler: str | None = None) -> Iterator[UnorderedMap]:
+    """Run jobs on a Dask cluster: a local one of `workers` processes started for the run, or
+    the running scheduler at `scheduler` (e.g. tcp://10.0.0.5:8786), whose workers must have
+    this package installed. Raises ExecutorUnavailable if Dask is missing or unreachable."""
+    try:
+        from distributed import Client, LocalCluster
+        from distributed import as_completed as dask_completed
+    except ImportError:
+        raise ExecutorUnavailable(
+            "Dask executors need dask.distributed: pip install 'cyberttx[dask]'"
+        ) from None
+    cluster = None
+    try:
+        if scheduler is None:
+            cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+        client = Client(cluster or scheduler, timeout=10)
+    except OSError as error:
+        if cluster is not None:
+            cluster.close()
+        raise ExecutorUnavailable(f"cannot reach the Dask scheduler {scheduler}: {error}") from None
+
+    def unordered(work: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        futures = client.map(work, list(jobs), pure=False)
+        index = {future.key: k for k, future in enumerate(futures)}
+        try:
+            for future in dask_completed(futures):
+                yield index[future.key], future.result()
+                future.release()
+        finally:
+            client.cancel(futures)
+
+    try:
+        yield unordered
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,87 @@
+"""A journal of finished replications, so that an interrupted experiment can resume.
+
+The journal is a JSON-lines file: a header naming the experiment (seed, package version and
+a hash of every variant's resolved scenario), then one line per finished replication,
+appended and flushed as it finishes. A line cut short by a kill is dropped on reading.
+Floats survive the round trip exactly, so a resumed experiment writes the same tables as an
+uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any
+
+from .. import __version__
+from ..atomic import write_file
+from ..schema.scenario import Scenario
+
+Key = tuple[str, int]
+"""A replication: (variant label, replication number)."""
+
+
+def _header(seed: int, variants: dict[str, Scenario]) -> dict[str, Any]:
+    """What identifies an experiment: a changed scenario or seed is a new experiment."""
+    digests = {label: scenario.digest() for label, scenario in variants.items()}
+    return {"seed": seed, "version": __version__, "variants": digests}
+
+
+def read_journal(path: Path, seed: int, variants: dict[str, Scenario]) -> dict[Key, Any]:
+    """Finished replications recorded at `path` that still belong to this experiment (same
+    seed, package version and resolved variant); {} if there is no journal."""
+    if not path.exists():
+        return {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    entries = []
+    for line in lines:
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    if not entries:
+        return {}
+    header, current = entries[0], _header(seed, variants)
+    if (header.get("seed"), header.get("version")) != (current["seed"], current["version"]):
+        return {}
+    kept = {
+        label
+        for label, digest in current["variants"].items()
+        if header.get("variants", {}).get(label) == digest
+    }
+    return {
+        (e["variant"], e["replication"]): e["result"]
+        for e in entries[1:]
+        if isinstance(e, dict) and e.get("variant") in kept
+    }
+
+
+class Journal:
+    """Append finished replications of one experiment to `path`."""
+
+    def __init__(
+        self, path: Path, seed: int, variants: dict[str, Scenario], done: dict[Key, Any]
+    ) -> None:
+        """Start the journal afresh (atomically) with the header and the `done` entries."""
+        lines = [_header(seed, variants)] + [
+            {"variant": label, "replication": r, "result": result}
+            for (label, r), result in done.items()
+        ]
+        write_file(path, "".join(json.dumps(line) + "\n" for line in lines).encode())
+        self.path = path
+        self._handle: IO[str] = path.open("a", encoding="utf-8")
+
+    def record(self, key: Key, result: Any) -> None:
+        """Append one finished replication and flush it to the operating system."""
+        entry = {"variant": key[0], "replication": key[1], "result": result}
+        self._handle.write(json.dumps(entry) + "\n")
+        self._handle.flush()
+
+    def close(self) -> None:
+        """Close the file, keeping it."""
+        self._handle.close()
+
+    def remove(self) -> None:
+        """Close and delete the journal: the experiment's outputs are written."""
+        self.close()
+        self.path.unlink(missing_ok=True)

@@ -1,0 +1,224 @@
+"""An experiment's figures and its HTML report: one self-contained page a ministry can read."""
+
+from __future__ import annotations
+
+import base64
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ..analysis.experiment import LOSS_POINTS, Experiment, summarise
+from ..analysis.timelines import event_windows, failure_times, incident_spans, queue_lengths
+from ..engine.world import run_replication
+from ..schema.scenario import Scenario
+from .forest import forest_plot
+from .graph import draw_graph
+from .timeseries import impact_plot, incident_timeline, kpi_plot, queue_plot
+
+GRAPH_LIMIT = 2000
+"""Above this many assets the dependency graph is left out: it would not be legible."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A KPI column of the report: its row key, title and scale."""
+
+    key: str
+    title: str
+    scale: float = 1.0
+    unit: str = ""
+
+
+OUTCOMES = (
+    Outcome("service_hours_lost", "Service-hours lost", 1e6, " M"),
+    Outcome("event_window_impact", "Weighted loss in event windows", 1e6, " M"),
+    Outcome("peak_assets_down", "Peak assets down"),
+    Outcome("assets_affected", "Assets affected"),
+    Outcome("cascade_depth", "Cascade depth (hops)"),
+    Outcome("contain_mean_hours", "Mean time to contain (h)"),
+)
+
+
+def _interval(mean: float, half: float, outcome: Outcome, signed: bool = False) -> str:
+    if math.isnan(mean):
+        return "—"
+    sign = "+" if signed else ""
+    text = f"{mean / outcome.scale:{sign},.2f}"
+    if not math.isnan(half):
+        text += f" ± {half / outcome.scale:,.2f}"
+    return text + outcome.unit
+
+
+def _kpi_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    columns = [{s["variant"]: s for s in summarise(_finite(rows, o.key), o.key)} for o in OUTCOMES]
+    labels = list(dict.fromkeys(row["variant"] for row in rows))
+    return [
+        {
+            "variant": label,
+            "cells": [
+                _interval(c[label]["mean"], c[label]["half_width"], o) if label in c else "—"
+                for c, o in zip(columns, OUTCOMES, strict=True)
+            ],
+        }
+        for label in labels
+    ]
+
+
+def _finite(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """Rows where `key` is defined (a mean time to contain is undefined with no containment)."""
+    return [row for row in rows if not math.isnan(row[key])]
+
+
+def _comparison_rows(comparisons: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+    money = OUTCOMES[0]
+    ablation = bool(comparisons) and "cbm" in comparisons[0]
+    header = ["CBM", "effect"] if ablation else []
+    header += ["variant", "against", "difference (95% CI, paired)", "unpaired interval"]
+    rows = []
+    for c in comparisons:
+        text = [c["cbm"], c["effect"]] if ablation else []
+        text += [c["variant"], c["against"]]
+        cells = [
+            *text,
+            _interval(c["mean_difference"], c["paired_half_width"], money, signed=True),
+            "± " + _interval(c["unpaired_half_width"], math.nan, money),
+        ]
+        rows.append({"cells": cells, "text_cells": len(text)})
+    return header, rows
+
+
+def _best(rows: list[dict[str, Any]], reference: str) -> str | None:
+    """The variant with the lowest mean service-hours lost, other than the reference."""
+    means = {s["variant"]: s["mean"] for s in summarise(rows) if s["variant"] != reference}
+    return min(means, key=lambda label: means[label]) if means else None
+
+
+def _figures(
+    runs: dict[str, Scenario], experiment: Experiment, comparisons: list[dict[str, Any]], seed: int
+) -> tuple[dict[str, bytes], list[tuple[str, str]], list[str]]:
+    """Figure files, (stem, caption) pairs in report order, and notes on what was left out."""
+    reference = next(iter(runs))
+    best = _best(experiment.rows, reference)
+    scenario = runs[reference]
+    files: dict[str, bytes] = {}
+    captions: list[tuple[str, str]] = []
+    notes: list[str] = []
+
+    def add(made: dict[str, bytes], caption: str, stem: str | None = None) -> None:
+        made_stem = next(iter(made)).rsplit(".", 1)[0]
+        stem = stem or made_stem
+        files.update({name.replace(made_stem, stem, 1): data for name, data in made.items()})
+        captions.append((stem, caption))
+
+    if comparisons:
+        add(
+            forest_plot(comparisons, scenario.name),
+            "Differences in service-hours lost against the reference: the paired 95% interval "
+            "(dark) is what common random numbers buy over the unpaired one (light).",
+        )
+    add(
+        kpi_plot(experiment.rows),
+        "Service-hours lost in every replication, by variant (boxes: quartiles).",
+    )
+    shown = [reference, *([best] if best else [])]
+    shown = [v for v in shown if experiment.horizons[v] == experiment.horizons[reference]]
+    add(
+        impact_plot(
+            np.linspace(0, experiment.horizons[reference], LOSS_POINTS),
+            {label: experiment.sector_loss[label] for label in shown},
+            event_windows(scenario),
+            scenario.name,
+        ),
+        f"Service lost per sector over time: median across replications with the 10–90% band, "
+        f"for the reference ({reference})"
+        + (f" and the variant with least loss ({best})" if best else "")
+        + "; event windows shaded.",
+    )
+    for role, label in (("reference", reference), ("best", best)):
+        if label is None:
+            continue
+        records = run_replication(runs[label], seed=seed, replication=0)
+        csirts = [c.id for c in runs[label].countries if c.csirt is not None]
+        title = f"{scenario.name}: {label}, replication 0"
+        add(
+            incident_timeline(incident_spans(records), records.horizon, title),
+            f"Incidents of replication 0 of {label} by CSIRT: detection to containment (dark), "
+            "containment to recovery (light).",
+            f"incident_timeline_{role}",
+        )
+        if csirts:
+            add(
+                queue_plot(
+                    {c: queue_lengths(records, c) for c in csirts},
+                    records.horizon,
+                    event_windows(runs[label]),
+                    title,
+                ),
+                f"Tasks waiting in each CSIRT's queue, replication 0 of {label}.",
+                f"csirt_queues_{role}",
+            )
+        if role == "reference":
+            if len(scenario.assets) <= GRAPH_LIMIT:
+                images = draw_graph(runs[label], failed_at=failure_times(runs[label], records))
+                add(
+                    {f"failure_graph.{kind}": data for kind, data in images.items()},
+                    f"Dependency graph coloured by when each asset went down in replication 0 of "
+                    f"{label} (grey: never).",
+                )
+            else:
+                notes.append(
+                    f"The dependency graph is left out: {len(scenario.assets)} assets are "
+                    f"more than {GRAPH_LIMIT} can legibly show."
+                )
+    return files, captions, notes
+
+
+def experiment_report(
+    scenario: Scenario,
+    runs: dict[str, Scenario],
+    experiment: Experiment,
+    comparisons: list[dict[str, Any]],
+    descriptions: dict[str, str],
+    provenance: dict[str, Any],
+    seed: int,
+) -> dict[str, bytes]:
+    """Figure files (PNG and SVG) and report.html for an experiment on `scenario` whose
+    variants are `runs` (the first is the reference); text from the scenario is escaped."""
+    files, captions, notes = _figures(runs, experiment, comparisons, seed)
+    header, comparison_rows = _comparison_rows(comparisons)
+    ablation = bool(comparisons) and "cbm" in comparisons[0]
+    environment = Environment(
+        loader=PackageLoader("sim.report", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    html = environment.get_template("report.html.j2").render(
+        scenario=scenario,
+        replications=len(experiment.rows) // max(1, len(runs)),
+        seed=seed,
+        variants={label: descriptions.get(label, "") for label in runs},
+        outcomes=OUTCOMES,
+        kpis=_kpi_rows(experiment.rows),
+        comparison_title="What each CBM is worth" if ablation else "Differences",
+        comparison_note=(
+            "Service-hours lost: each CBM alone (against no CBMs) and its marginal effect (all "
+            "CBMs against all but it). Negative numbers are reductions."
+            if ablation
+            else "Service-hours lost, each variant against the reference over the same "
+            "replications. Negative numbers are reductions."
+        ),
+        comparison_header=header,
+        comparisons=comparison_rows,
+        figures=[
+            {"png": base64.b64encode(files[f"{stem}.png"]).decode(), "caption": caption}
+            for stem, caption in captions
+        ],
+        figure_notes=notes,
+        provenance=provenance,
+        digests={label: s.digest() for label, s in runs.items()},
+    )
+    return files | {"report.html": html.encode()}
