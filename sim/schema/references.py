@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .exercise import Exercise
 from .scenario import Scenario
 
 Loc = tuple[str | int, ...]
@@ -17,7 +18,7 @@ def dotted(loc: Loc) -> str:
     return text
 
 
-def _duplicates(field: str, ids: list[str], what: str) -> list[Finding]:
+def _duplicates(field: str, ids: list[str], what: str, attribute: str = "id") -> list[Finding]:
     if len(set(ids)) == len(ids):
         return []
     seen: set[str] = set()
@@ -25,7 +26,7 @@ def _duplicates(field: str, ids: list[str], what: str) -> list[Finding]:
     for i, key in enumerate(ids):
         if key in seen:
             findings.append(
-                ((field, i, "id"), f"duplicate {what} '{key}': an earlier entry has it")
+                ((field, i, attribute), f"duplicate {what} '{key}': an earlier entry has it")
             )
         seen.add(key)
     return findings
@@ -74,6 +75,60 @@ def check_references(scenario: Scenario) -> list[Finding]:
             if a not in assets
         ]
     findings += _unknown("disruptions", "asset", [d.asset for d in scenario.disruptions], assets)
+    if scenario.exercise is not None:
+        findings += _exercise_findings(scenario.exercise, countries, assets)
+    return findings
+
+
+def _exercise_findings(exercise: Exercise, countries: set[str], assets: set[str]) -> list[Finding]:
+    """Teams, objectives, injects and decision points refer to things that exist."""
+    teams = {t.id for t in exercise.teams}
+    objectives = {o.id for o in exercise.objectives}
+    where = ("exercise",)
+    findings = _duplicates("exercise.teams", [t.id for t in exercise.teams], "team id")
+    findings += _duplicates(
+        "exercise.objectives", [o.id for o in exercise.objectives], "objective id"
+    )
+    points = [d.id for d in exercise.decision_points]
+    findings += _duplicates("exercise.decision_points", points, "decision point id")
+    sequences = [str(i.sequence) for i in exercise.injects]
+    findings += _duplicates("exercise.injects", sequences, "inject sequence", "sequence")
+    refs: list[tuple[tuple[str | int, ...], str | None, set[str], str]] = []
+    refs += [
+        (("teams", i, "country"), t.country, countries, "country")
+        for i, t in enumerate(exercise.teams)
+    ]
+    refs += [
+        (("objectives", i, "team"), o.team, teams, "team")
+        for i, o in enumerate(exercise.objectives)
+    ]
+    refs += [(("roster", i, "team"), p.team, teams, "team") for i, p in enumerate(exercise.roster)]
+    refs += [
+        (("injects", i, "objective"), j.objective, objectives, "objective")
+        for i, j in enumerate(exercise.injects)
+    ]
+    for i, point in enumerate(exercise.decision_points):
+        at = ("decision_points", i)
+        refs.append(((*at, "team"), point.team, teams, "team"))
+        if point.when is not None:
+            refs.append(((*at, "when", "country"), point.when.country, countries, "country"))
+        for k, option in enumerate(point.options):
+            for a, action in enumerate(option.actions):
+                place = (*at, "options", k, "actions", a)
+                for field in ("country", "helper", "asset"):
+                    value = getattr(action, field, None)
+                    kind = "asset" if field == "asset" else "country"
+                    name = "from" if field == "helper" else field
+                    refs.append(
+                        ((*place, name), value, assets if kind == "asset" else countries, kind)
+                    )
+                for n, country in enumerate(getattr(action, "to", ())):
+                    refs.append(((*place, "to", n), country, countries, "country"))
+    findings += [
+        ((*where, *loc), f"unknown {kind} '{value}'")
+        for loc, value, known, kind in refs
+        if value is not None and value not in known
+    ]
     return findings
 
 

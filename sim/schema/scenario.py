@@ -11,6 +11,7 @@ from .base import Hours, Id, Model
 from .campaigns import Campaign
 from .defenders import Cbms, Network, SeverityScheme
 from .events import MajorEvent
+from .exercise import Exercise
 from .infrastructure import Infrastructure
 from .parameters import Parameters
 
@@ -53,6 +54,9 @@ class Scenario(Infrastructure):
     )
     parameters: Parameters = Field(default_factory=Parameters)
     variants: dict[Id, Variant] = Field(default_factory=dict)
+    exercise: Exercise | None = Field(
+        default=None, description="Injects, decision points, teams and objectives for `play`."
+    )
 
     def digest(self) -> str:
         """SHA-256 of the scenario as JSON: equal digests mean identical inputs (includes,

@@ -1,0 +1,1 @@
+"""Facilitated exercises: the play loop, decision sources and MSEL import and export."""

@@ -1,0 +1,183 @@
+"""The exercise layer: injects (MSEL rows), decision points and the actions their options take,
+player teams, a roster and objectives (DESIGN.md §2, Exercise layer)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from .base import Entity, Fraction, Hours, Id, Model
+from .defenders import Level
+from .infrastructure import Sector
+
+
+class Inject(Model):
+    """One row of the Master Scenario Events List: a message delivered to players."""
+
+    sequence: int = Field(ge=1, description="Order of delivery; unique.")
+    time_hours: Hours = Field(description="Scenario hour at which the inject is delivered.")
+    type: str = Field(default="information", description="e.g. information, incident, media.")
+    method: str = Field(default="email", description="Delivery method: email, phone, in person…")
+    sender: str = Field(alias="from", description="Who the message comes from.")
+    recipient: str = Field(alias="to", description="Who receives it: a team or a role.")
+    message: str
+    expected_action: str = ""
+    objective: Id | None = Field(default=None, description="The objective it exercises.")
+
+    model_config = Model.model_config | {"populate_by_name": True}
+
+
+class ShareIndicators(Model):
+    """A country shares the indicators of every campaign it has seen or holds."""
+
+    action: Literal["share_indicators"]
+    country: Id
+    to: tuple[Id, ...] = Field(
+        default=(), description="Recipients (default: the network's other members, or all)."
+    )
+
+
+class RequestAssistance(Model):
+    """A country asks another's CSIRT for analysts: from their arrival, for `hours`, the
+    asking CSIRT's containment work is cut by the assistance speed-up."""
+
+    action: Literal["request_assistance"]
+    country: Id
+    helper: Id = Field(alias="from", description="The country whose CSIRT lends analysts.")
+    arrival_hours: Hours = 4.0
+    hours: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 48.0
+
+    model_config = Model.model_config | {"populate_by_name": True}
+
+
+class Isolate(Model):
+    """Take an asset offline for `hours`: it stops serving, and intrusions on it stop."""
+
+    action: Literal["isolate"]
+    asset: Id
+    hours: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class RaiseAlert(Model):
+    """Raise a sector's alert level for `hours`: better monitoring, some degraded operations."""
+
+    action: Literal["raise_alert"]
+    sector: Sector
+    country: Id | None = Field(default=None, description="Only this country (default: all).")
+    hours: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 24.0
+    monitoring_bonus: Fraction = 0.2
+    degradation: Fraction = Field(default=0.05, description="Service lost while on alert.")
+
+
+class ActivateBackup(Model):
+    """Bring an asset's backup on line: it rides through supply losses for `hours` more."""
+
+    action: Literal["activate_backup"]
+    asset: Id
+    hours: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 24.0
+
+
+class Statement(Model):
+    """A public statement: recorded, with no mechanical effect."""
+
+    action: Literal["statement"]
+    text: str
+
+
+Action = Annotated[
+    ShareIndicators | RequestAssistance | Isolate | RaiseAlert | ActivateBackup | Statement,
+    Field(discriminator="action"),
+]
+ACTION_KINDS = (
+    "share_indicators",
+    "request_assistance",
+    "isolate",
+    "raise_alert",
+    "activate_backup",
+    "statement",
+)
+
+
+class Option(Model):
+    """One choice at a decision point and the engine actions it takes (none: do nothing)."""
+
+    label: str
+    actions: tuple[Action, ...] = ()
+
+
+class Trigger(Model):
+    """A condition: the first incident in `country` triaged at `severity` or above."""
+
+    first_incident_at_least: Level
+    country: Id | None = Field(default=None, description="Any country when omitted.")
+
+
+class DecisionPoint(Entity):
+    """A moment the room must decide: at a time, or when a trigger first holds."""
+
+    at_hours: Hours | None = None
+    when: Trigger | None = None
+    team: Id | None = Field(default=None, description="The team that decides.")
+    prompt: str
+    options: tuple[Option, ...] = Field(min_length=2)
+    default: int = Field(default=0, ge=0, description="Index of the default option.")
+
+    @model_validator(mode="after")
+    def _complete(self) -> DecisionPoint:
+        if (self.at_hours is None) == (self.when is None):
+            raise ValueError("give exactly one of at_hours and when")
+        if self.default >= len(self.options):
+            raise ValueError(f"default {self.default} is not an option index")
+        return self
+
+
+class Team(Entity):
+    """A player team: a national CSIRT, sector operators, event security, exercise control."""
+
+    name: str
+    role: Literal["csirt", "operators", "event_security", "control", "observers"] = "csirt"
+    country: Id | None = None
+
+
+class Participant(Model):
+    """One person on the roster; gender is optional and only ever reported in aggregate."""
+
+    name: str
+    role: str
+    organisation: str
+    team: Id | None = None
+    gender: str | None = None
+
+
+Rating = Literal["P", "S", "M", "U"]
+RATINGS: dict[Rating, str] = {
+    "P": "Performed without challenges",
+    "S": "Performed with some challenges",
+    "M": "Performed with major challenges",
+    "U": "Unable to be performed",
+}
+
+
+class Objective(Entity):
+    """An exercise objective, rated P/S/M/U from a measured KPI against stated thresholds:
+    the best rating whose threshold the measure meets; U when none is met or it is undefined."""
+
+    text: str
+    measure: str = Field(
+        description="A dotted path into the run's metrics, e.g. incident_timings.contain.mean."
+    )
+    better: Literal["lower", "higher"] = "lower"
+    thresholds: dict[Literal["P", "S", "M"], float]
+    team: Id | None = None
+
+
+class Exercise(Model):
+    """What turns a scenario into a facilitated exercise."""
+
+    title: str
+    teams: tuple[Team, ...] = ()
+    roster: tuple[Participant, ...] = ()
+    objectives: tuple[Objective, ...] = ()
+    injects: tuple[Inject, ...] = ()
+    decision_points: tuple[DecisionPoint, ...] = ()
