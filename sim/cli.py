@@ -625,3 +625,127 @@ def generate_command(assets: int, countries: int, seed: int, out: Path | None, f
     files = synthetic_files(assets=assets, countries=countries, seed=seed)
     _save(out, files, force)
     click.echo(f"Wrote {out}/ (scenario.yaml, assets.csv, dependencies.csv)")
+
+
+@main.command("play")
+@click.argument("scenario", required=False)
+@click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
+@click.option("--variant", help="Apply a named variant of the scenario first (default: none).")
+@click.option(
+    "--decisions",
+    "decisions_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Replay the decisions recorded in FILE (a decisions.yaml) without prompts.",
+)
+@click.option(
+    "--auto",
+    "policy",
+    metavar="POLICY",
+    help="Decide by a scripted policy without prompts: default, first, last, "
+    "prefer:ACTION or avoid:ACTION (e.g. prefer:share_indicators, avoid:share_indicators).",
+)
+@click.option(
+    "--resume",
+    "session",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Continue a session saved with 'q' (its .session.yaml) where it stopped.",
+)
+@_out_option("Output folder (default: results/<scenario>-play-<timestamp>/).")
+@FORCE
+def play_command(
+    scenario: str | None,
+    seed: int | None,
+    variant: str | None,
+    decisions_file: Path | None,
+    policy: str | None,
+    session: Path | None,
+    out: Path | None,
+    force: bool,
+) -> None:
+    """Run SCENARIO as a facilitated exercise.
+
+    Injects are printed as they fall due, and the run pauses after each: press Enter to go
+    on, `s` for the status board (assets down, open incidents, CSIRT queues), `j HOURS` to
+    jump ahead, `u` to undo the last decision, `q` to save and quit (resume later with
+    --resume). At each decision point choose an option by number (Enter takes the default).
+    Every decision is logged with scenario and wall-clock time. At the end the folder gets
+    the run's records, decisions.yaml (replay it with --decisions) and aar.html, the
+    after-action report.
+    """
+    from .facilitation.decisions import (
+        DecisionsError,
+        Recorder,
+        policy_choice,
+        read_decisions,
+        write_decisions,
+    )
+    from .facilitation.play import Console, play
+
+    if sum(x is not None for x in (decisions_file, policy, session)) > 1:
+        raise click.UsageError("give at most one of --decisions, --auto and --resume")
+    with _input_errors():
+        path = resolve_scenario(scenario)
+        loaded = load_scenario(path)
+    with _input_errors(path):
+        chosen = apply_variant(loaded, variant)
+    if chosen.exercise is None:
+        _fail(f"{path}: exercise: this scenario has no exercise to play (see docs/exercises.md)")
+    used_seed = chosen.seed if seed is None else seed
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = _free_folder(out, force, f"{path.stem}-play-{stamp}")
+    about = {
+        "scenario": str(path),
+        "resolved_scenario_sha256": chosen.digest(),
+        "seed": used_seed,
+        "variant": variant,
+    }
+    began = time.perf_counter()
+    try:
+        recorded: list[Any] = []
+        if decisions_file or session:
+            header, recorded = read_decisions(decisions_file or session)  # type: ignore[arg-type]
+            if header.get("resolved_scenario_sha256") not in (None, chosen.digest()):
+                click.echo("warning: the decisions were recorded on a different scenario", err=True)
+        if decisions_file or policy:
+            from .engine.exercise import run_exercise
+
+            fallback = (lambda point, world: policy_choice(policy, point)) if policy else None
+            recorder = Recorder(recorded, fallback, f"policy:{policy}" if policy else "default")
+            records = run_exercise(chosen, used_seed, recorder)
+            taken = recorder.taken
+        else:
+
+            def ask(text: str) -> str:
+                try:
+                    return str(click.prompt(text, default="", show_default=False))
+                except click.exceptions.Abort:
+                    return "q"  # end of input: save rather than lose the session
+
+            stopped = float((read_decisions(session)[0] if session else {}).get("stopped_at", -1))
+            outcome = play(chosen, used_seed, Console(ask, click.echo), recorded, stopped)
+            records, taken = outcome.records, outcome.decisions
+            if records is None:
+                saved = _session_path(folder)
+                data = write_decisions(taken, about | {"stopped_at": outcome.stopped_at})
+                try:
+                    write_file(saved, data)
+                except OSError as error:
+                    _fail(f"error: cannot write {saved}: {error.strerror or error}")
+                again = " ".join(["cyberttx play", *([scenario] if scenario else [])])
+                click.echo(f"Saved at {outcome.stopped_at:.1f} h. Resume with:")
+                click.echo(f"  {again} --resume {saved} --out {folder}")
+                return
+    except DecisionsError as error:
+        _fail(f"error: {error}")
+    result = RunResult(chosen, variant, used_seed, records)
+    files = run_files(result, _provenance(path, began))
+    files["decisions.yaml"] = write_decisions(taken, about)
+    _save(folder, files, force)
+    if session is not None and session == _session_path(folder):
+        session.unlink(missing_ok=True)
+    click.echo(_summary(result))
+    click.echo(f"\n{len(taken)} decisions taken. Wrote {folder}/ ({', '.join(files)})")
+
+
+def _session_path(folder: Path) -> Path:
+    return folder.with_name(f"{folder.name}.session.yaml")

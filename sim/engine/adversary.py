@@ -154,6 +154,10 @@ class Adversary:
         """The stage (index) each intrusion has reached, by incident id."""
         cbms = scenario.cbms
         self._norms, self._advised = set(cbms.un_norms), set(cbms.multistakeholder)
+        self.isolated_until: dict[int, float] = {}
+        """Assets taken offline by a decision, by index: until when no stage succeeds."""
+        self.monitoring_bonus: dict[int, float] = {}
+        """Monitoring added to assets by a raised alert level, by index."""
 
     def start(self) -> None:
         """Start one process per intrusion of every campaign."""
@@ -179,6 +183,14 @@ class Adversary:
         if process is not None and process.is_alive:
             process.interrupt("contained")
         return True
+
+    def incidents_on(self, asset: str) -> list[str]:
+        """The incidents whose intrusion into `asset` is still running."""
+        return [
+            incident
+            for incident, process in self.intrusions.items()
+            if process.is_alive and incident.split("/", 1)[1].split("#")[0] == asset
+        ]
 
     def held(self, campaign: Campaign, asset: Asset) -> float:
         """How fully `asset` benefits from `campaign`'s indicators: 0 if its country does not
@@ -246,7 +258,8 @@ class Adversary:
             u_detect, u_when, u_stop, u_success = rng.random(4).tolist()
             held = self.held(campaign, asset)
             label = f"{number}:{stage.tactic}:{stage.technique}"
-            missed = 1 - asset.monitoring * stage.detectability
+            monitoring = min(1.0, asset.monitoring + self.monitoring_bonus.get(i, 0.0))
+            missed = 1 - monitoring * stage.detectability
             chance = 1 - missed * (1 - p.indicator_detection * held)
             if not detected and u_detect < chance:
                 yield self.env.timeout(u_when * hours)
@@ -262,6 +275,9 @@ class Adversary:
             # evenly over the stages, so the number of stages does not change their meaning.
             defence = (1 - self.prevention(asset)) * (1 - p.indicator_block * held)
             success = stage.success * defence ** (1 / len(campaign.stages))
+            if self.isolated_until.get(i, -1.0) > self.env.now:
+                self._log("stage_blocked", campaign, i, value=number, detail=label + ":isolated")
+                return
             if u_success >= success:
                 self._log(
                     "stage_blocked",

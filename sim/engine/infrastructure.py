@@ -239,6 +239,15 @@ class Infrastructure:
             if state == EXHAUSTED:  # the small loss left is absorbed again
                 self._later(i, falling=True)
 
+    def activate_backup(self, i: int, hours: float) -> None:
+        """Bring a fresh backup on line at asset i: it masks supply losses for `hours` from
+        now (or from when they start)."""
+        self._backup[i] = hours
+        self._backup_state[i] = FULL
+        self._backup_token[i] += 1
+        self._update_backup(i)
+        self._later(i, falling=True)
+
     def _exhaust(self, i: int, token: int, _event: simpy.Event) -> None:
         if token != self._backup_token[i]:
             return

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+Row = tuple[float, str, str, str, str, str, float, str]
 
 EVENT_COLUMNS = ("time", "kind", "country", "asset", "campaign", "incident", "value", "detail")
 """Columns of the event log; empty strings and NaN where a column does not apply."""
@@ -21,10 +24,12 @@ class Records:
 
     horizon: float
     asset_ids: tuple[str, ...]
-    events: list[tuple[float, str, str, str, str, str, float, str]] = field(default_factory=list)
+    events: list[Row] = field(default_factory=list)
     series_time: array = field(default_factory=lambda: array("d"))
     series_asset: array = field(default_factory=lambda: array("l"))
     series_q: array = field(default_factory=lambda: array("d"))
+    listeners: list[Callable[[Row], None]] = field(default_factory=list, compare=False, repr=False)
+    """Called with every row as it is logged (an exercise's triggers watch the log)."""
 
     def log(
         self,
@@ -38,8 +43,11 @@ class Records:
         value: float = float("nan"),
         detail: str = "",
     ) -> None:
-        """Append one row to the event log."""
-        self.events.append((time, kind, country, asset, campaign, incident, value, detail))
+        """Append one row to the event log and show it to the listeners."""
+        row = (time, kind, country, asset, campaign, incident, value, detail)
+        self.events.append(row)
+        for listener in self.listeners:
+            listener(row)
 
     def change(self, time: float, asset: int, q: float) -> None:
         """Record that asset index `asset` has inoperability `q` from `time` on."""

@@ -61,6 +61,8 @@ class Response:
         """The joint cell's pooled analysts, when the network has one."""
         self._parties: dict[str, tuple[str, str]] = {}
         """Campaign and asset of every incident handed to a CSIRT, by incident id."""
+        self.lent: dict[str, tuple[float, float]] = {}
+        """Analysts lent by a decision, by receiving country: (arrival, departure) hours."""
         adversary.on_incident = self.report
         for country in scenario.countries:
             if country.csirt is not None and country.csirt.shifts is not None:
@@ -170,10 +172,27 @@ class Response:
         yield from self._work(country, incident, "triage", triage_hours, priority)
         self._log("triaged", country, incident, value=value, detail=grade)
         self._share(campaign, country, incident, shares)
-        help_at = self._ask(country, incident, grade, answers)
+        help_at = self._lent_from(country, self._ask(country, incident, grade, answers))
         yield from self._work(country, incident, "containment", contain_hours, priority, help_at)
         if self.adversary.contain(incident):
             self._log("contained", country, incident)
+
+    def seen(self, country: str) -> set[str]:
+        """The campaigns with an incident handed to `country`'s CSIRT so far."""
+        return {
+            campaign
+            for campaign, asset in self._parties.values()
+            if self.infra.assets[self.infra.index[asset]].country == country
+        }
+
+    def _lent_from(self, country: str, help_at: float | None) -> float | None:
+        """The earlier of `help_at` and the arrival of analysts lent by a decision who are
+        still there."""
+        arrival, departure = self.lent.get(country, (0.0, -1.0))
+        if self.env.now >= departure:
+            return help_at
+        lent_at = max(arrival, self.env.now)
+        return lent_at if help_at is None else min(help_at, lent_at)
 
     def _network_draws(
         self, rng: np.random.Generator

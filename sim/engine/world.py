@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import dataclass
 
 import simpy
 
@@ -40,16 +41,22 @@ def _disrupt(
     infra.set_damage(i, source, 0.0)
 
 
-def run_replication(
-    scenario: Scenario, variant: str | None = None, seed: int | None = None, replication: int = 0
-) -> Records:
-    """Run `scenario` with `variant` applied; a pure function of its arguments.
+@dataclass(frozen=True)
+class World:
+    """A built replication, ready to run: the SimPy environment and the parts acting in it."""
 
-    `seed` defaults to the scenario's; replication r of a seed draws from streams independent
-    of every other replication's. Raises VariantError for an unknown variant.
-    """
-    scenario = apply_variant(scenario, variant)
-    streams = Streams(scenario.seed if seed is None else seed, replication)
+    scenario: Scenario
+    env: simpy.Environment
+    records: Records
+    infra: Infrastructure
+    adversary: Adversary
+    response: Response
+    indicators: Indicators
+
+
+def build_world(scenario: Scenario, seed: int, replication: int = 0) -> World:
+    """Every process of one replication of `scenario`, started but not yet run."""
+    streams = Streams(seed, replication)
     env = simpy.Environment()
     records = Records(scenario.duration_hours, tuple(a.id for a in scenario.assets))
     infra = Infrastructure(env, scenario, records)
@@ -62,5 +69,18 @@ def run_replication(
     for country in scenario.countries:
         rng = streams("background", country.id)
         env.process(background_incidents(env, country, records, rng, response.routine))
-    env.run(until=scenario.duration_hours)
-    return records
+    return World(scenario, env, records, infra, adversary, response, indicators)
+
+
+def run_replication(
+    scenario: Scenario, variant: str | None = None, seed: int | None = None, replication: int = 0
+) -> Records:
+    """Run `scenario` with `variant` applied; a pure function of its arguments.
+
+    `seed` defaults to the scenario's; replication r of a seed draws from streams independent
+    of every other replication's. Raises VariantError for an unknown variant.
+    """
+    scenario = apply_variant(scenario, variant)
+    world = build_world(scenario, scenario.seed if seed is None else seed, replication)
+    world.env.run(until=scenario.duration_hours)
+    return world.records

@@ -1,0 +1,113 @@
+"""Who decides at decision points: a recorded log (replay), a scripted policy, and the log
+every exercise keeps of its decisions (scenario time and wall-clock time)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..engine.exercise import Chooser
+from ..engine.world import World
+from ..schema.exercise import ACTION_KINDS, DecisionPoint
+
+POLICIES = (
+    "default",
+    "first",
+    "last",
+    *(f"{v}:{k}" for v in ("prefer", "avoid") for k in ACTION_KINDS),
+)
+"""Scripted policies: each point's default, its first or last option, or the first option
+that takes (prefer) or does not take (avoid) an action of some kind."""
+
+
+class DecisionsError(ValueError):
+    """A decisions file that cannot be read or does not fit the scenario."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision taken: the point, the option, when (scenario and wall clock) and by whom."""
+
+    point: str
+    option: int
+    label: str
+    time_hours: float
+    wall_clock: str
+    source: str
+
+
+def decided(point: DecisionPoint, option: int, world: World, source: str) -> Decision:
+    """The record of taking `option` at `point` now."""
+    return Decision(
+        point.id,
+        option,
+        point.options[option].label,
+        world.env.now,
+        datetime.now().astimezone().isoformat(timespec="seconds"),
+        source,
+    )
+
+
+def policy_choice(policy: str, point: DecisionPoint) -> int:
+    """The option a scripted policy takes at `point`. Raises DecisionsError for an unknown
+    policy."""
+    if policy not in POLICIES:
+        raise DecisionsError(f"unknown policy '{policy}'; choose one of {', '.join(POLICIES)}")
+    if policy in ("default", "first", "last"):
+        return {"default": point.default, "first": 0, "last": len(point.options) - 1}[policy]
+    wanted, kind = policy.split(":")
+    for k, option in enumerate(point.options):
+        if (kind in {a.action for a in option.actions}) == (wanted == "prefer"):
+            return k
+    return point.default
+
+
+class Recorder:
+    """Chooses from recorded decisions first, then from `fallback`; keeps every decision."""
+
+    def __init__(self, recorded: list[Decision], fallback: Chooser | None, source: str) -> None:
+        self.recorded, self.fallback, self.source = list(recorded), fallback, source
+        self.taken: list[Decision] = []
+
+    @property
+    def replaying(self) -> bool:
+        """Whether recorded decisions remain to be replayed."""
+        return len(self.taken) < len(self.recorded)
+
+    def __call__(self, point: DecisionPoint, world: World) -> int:
+        if self.replaying:
+            expected = self.recorded[len(self.taken)]
+            if expected.point != point.id or expected.option >= len(point.options):
+                raise DecisionsError(
+                    f"decision {len(self.taken) + 1} was recorded at point '{expected.point}' "
+                    f"(option {expected.option}), but this scenario reaches '{point.id}' there"
+                )
+            self.taken.append(expected)
+            return expected.option
+        option = self.fallback(point, world) if self.fallback else point.default
+        self.taken.append(decided(point, option, world, self.source))
+        return option
+
+
+def write_decisions(decisions: list[Decision], about: dict[str, Any]) -> bytes:
+    """A decisions file: `about` (scenario, seed, variant...) and the decisions in order."""
+    return yaml.safe_dump(
+        about | {"decisions": [asdict(d) for d in decisions]}, sort_keys=False, allow_unicode=True
+    ).encode()
+
+
+def read_decisions(path: Path) -> tuple[dict[str, Any], list[Decision]]:
+    """The header and decisions of a decisions file. Raises DecisionsError."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        rows = data["decisions"]
+        decisions = [Decision(**row) for row in rows]
+    except OSError as error:
+        raise DecisionsError(f"{path}: {error.strerror or error}") from None
+    except (yaml.YAMLError, KeyError, TypeError, UnicodeDecodeError) as error:
+        raise DecisionsError(f"{path}: not a decisions file ({error})") from None
+    return {k: v for k, v in data.items() if k != "decisions"}, decisions

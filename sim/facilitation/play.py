@@ -1,0 +1,197 @@
+"""The facilitator's console: injects as they fall due, pauses, the room's decisions, the
+status board, jumping ahead, undo (re-simulate from the start with the decisions so far) and
+save-and-quit. Input and output go through two functions, so any terminal or test can drive it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from ..engine.exercise import run_exercise, status_board
+from ..engine.records import Records
+from ..engine.world import World
+from ..schema.exercise import DecisionPoint, Inject
+from ..schema.scenario import Scenario
+from .decisions import Decision, Recorder
+
+PAUSE = "[Enter] continue · s status · j HOURS jump ahead · u undo last decision · q save and quit"
+
+
+class Undo(Exception):
+    """The facilitator undoes the last decision."""
+
+
+class SaveAndQuit(Exception):
+    """The facilitator stops the exercise to resume later (args: the scenario hour)."""
+
+
+@dataclass(frozen=True)
+class Console:
+    """How the play loop talks to the facilitator."""
+
+    ask: Callable[[str], str]
+    say: Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a session ended: the records if it ran to the end (None if saved to resume), the
+    decisions taken, and the scenario hour it stopped at."""
+
+    records: Records | None
+    decisions: list[Decision]
+    stopped_at: float
+
+
+def _clock(scenario: Scenario, hours: float) -> str:
+    moment = scenario.start + timedelta(hours=hours)
+    return f"{hours:6.1f} h · {moment:%a %d %b %H:%M}"
+
+
+def describe_inject(scenario: Scenario, inject: Inject) -> str:
+    """An inject as the room hears it."""
+    lines = [
+        f"[{_clock(scenario, inject.time_hours)}] inject #{inject.sequence} "
+        f"({inject.type}, by {inject.method})",
+        f"  {inject.sender} → {inject.recipient}: {inject.message}",
+    ]
+    if inject.expected_action:
+        lines.append(f"  expected: {inject.expected_action}")
+    return "\n".join(lines)
+
+
+def _action_text(action: Any) -> str:
+    fields = action.model_dump(exclude={"action"}, exclude_defaults=True)
+    return f"{action.action}({', '.join(f'{k}={v}' for k, v in fields.items())})"
+
+
+def describe_point(scenario: Scenario, point: DecisionPoint, now: float) -> str:
+    """A decision point with its numbered options and what each does."""
+    who = f" for {point.team}" if point.team else ""
+    lines = [f"[{_clock(scenario, now)}] DECISION {point.id}{who}: {point.prompt}"]
+    for k, option in enumerate(point.options, 1):
+        effects = "; ".join(map(_action_text, option.actions)) or "no action"
+        default = "  (default)" if k - 1 == point.default else ""
+        lines.append(f"  {k}. {option.label} — {effects}{default}")
+    return "\n".join(lines)
+
+
+def describe_board(board: dict[str, Any]) -> str:
+    """The status board as text."""
+
+    def counts(values: dict[str, int]) -> str:
+        return ", ".join(f"{k} {v}" for k, v in values.items()) or "none"
+
+    lines = [
+        f"STATUS at {board['time_hours']:.1f} h",
+        f"  assets down by sector:  {counts(board['down_by_sector'])}",
+        f"  assets down by country: {counts(board['down_by_country'])}",
+        "  open incidents: "
+        + (
+            "; ".join(
+                f"{i['incident']} ({i['country']}, {i['severity']})"
+                for i in board["open_incidents"]
+            )
+            or "none"
+        ),
+    ]
+    for country, q in board["csirts"].items():
+        lines.append(
+            f"  CSIRT {country}: {q['busy']}/{q['analysts']} analysts busy, {q['waiting']} waiting"
+        )
+    return "\n".join(lines)
+
+
+class Room:
+    """One pass of the exercise with the room deciding; raises Undo or SaveAndQuit."""
+
+    def __init__(
+        self, scenario: Scenario, console: Console, recorded: list[Decision], quiet_until: float
+    ) -> None:
+        self.scenario, self.console, self.quiet_until = scenario, console, quiet_until
+        self.recorder = Recorder(recorded, self._choose, "room")
+        self.jump_to = -1.0
+
+    def _quiet(self, world: World) -> bool:
+        return self.recorder.replaying or world.env.now <= self.quiet_until
+
+    def _command(self, answer: str, world: World) -> bool:
+        """Handle a facilitator command; True if it was one."""
+        if answer == "s":
+            self.console.say(describe_board(status_board(world)))
+        elif answer == "u":
+            if self.recorder.taken:
+                raise Undo
+            self.console.say("Nothing to undo yet.")
+        elif answer == "q":
+            raise SaveAndQuit(world.env.now)
+        else:
+            return False
+        return True
+
+    def deliver(self, inject: Inject, world: World) -> None:
+        """Show an inject and pause, unless replaying or jumping ahead."""
+        if self._quiet(world):
+            return
+        self.console.say(describe_inject(self.scenario, inject))
+        if world.env.now < self.jump_to:
+            return
+        while True:
+            answer = self.console.ask(PAUSE).strip().lower()
+            if answer in ("", "c"):
+                return
+            if answer.startswith("j"):
+                try:
+                    target = float(answer[1:])
+                except ValueError:
+                    self.console.say("Jump how far? e.g. j 48 (a scenario hour)")
+                    continue
+                self.jump_to = target
+                return
+            if not self._command(answer, world):
+                self.console.say(f"Unknown command '{answer}'.")
+
+    def _choose(self, point: DecisionPoint, world: World) -> int:
+        self.console.say(describe_point(self.scenario, point, world.env.now))
+        while True:
+            answer = (
+                self.console.ask(
+                    f"Option 1–{len(point.options)} [Enter: {point.default + 1}] · s status · "
+                    "u undo · q save and quit"
+                )
+                .strip()
+                .lower()
+            )
+            if not answer:
+                return point.default
+            if answer.isdigit() and 1 <= int(answer) <= len(point.options):
+                return int(answer) - 1
+            if not self._command(answer, world):
+                self.console.say(f"Choose a number from 1 to {len(point.options)}.")
+
+
+def play(
+    scenario: Scenario,
+    seed: int,
+    console: Console,
+    recorded: list[Decision] | None = None,
+    stopped_at: float = -1.0,
+) -> Outcome:
+    """Run the exercise with the room deciding, starting again (with the same seed and the
+    decisions so far) after each undo; `recorded` and `stopped_at` resume a saved session."""
+    decisions, quiet_until = list(recorded or []), stopped_at
+    while True:
+        room = Room(scenario, console, decisions, quiet_until)
+        try:
+            records = run_exercise(scenario, seed, room.recorder, room.deliver)
+        except Undo:
+            undone = room.recorder.taken.pop()
+            decisions, quiet_until = room.recorder.taken, undone.time_hours
+            console.say(f"Undone: '{undone.label}' at {undone.time_hours:.1f} h. Re-simulating.")
+            continue
+        except SaveAndQuit as stop:
+            return Outcome(None, room.recorder.taken, max(quiet_until, stop.args[0]))
+        return Outcome(records, room.recorder.taken, scenario.duration_hours)

@@ -1,0 +1,152 @@
+"""Facilitated play: prompts on standard input, replay identity, undo, save and resume,
+scripted policies, and the engine actions decisions take."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from sim import bundled_scenario, load_scenario
+from sim.cli import main
+from sim.engine.exercise import run_exercise
+from sim.engine.world import run_replication
+from sim.schema.exercise import DecisionPoint, Exercise, Option
+
+SCENARIO = load_scenario(bundled_scenario())
+NO_CHOICE_YET = "\n"
+
+
+def _play(tmp_path: Path, name: str, keys: list[str], *extra: str) -> tuple[str, Path]:
+    out = tmp_path / name
+    result = CliRunner().invoke(
+        main, ["play", "--out", str(out), *extra], input="\n".join(keys) + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    return result.output, out
+
+
+# Pauses of the bundled exercise, in order: inject 1, inject 2, decision alert-before-the-final
+# (20 h), inject 3, inject 4, decision venue-network (63 h), the triggered decision, then the
+# generators decision (77 h) and inject 5.
+ROOM = ["", "", "2", "s", "", "", "2", "3", "2", ""]
+
+
+def test_play_runs_end_to_end_through_its_prompts(tmp_path: Path) -> None:
+    output, out = _play(tmp_path, "room", ROOM)
+    assert "DECISION alert-before-the-final" in output and "STATUS at" in output
+    assert "CSIRT HST:" in output and "inject #5" in output
+    log = yaml.safe_load((out / "decisions.yaml").read_text())
+    chosen = [(d["point"], d["option"]) for d in log["decisions"]]
+    assert chosen == [
+        ("alert-before-the-final", 1),
+        ("venue-network", 1),
+        ("first-severe-incident", 2),
+        ("generators", 1),
+    ]
+    assert all(d["wall_clock"] and d["source"] == "room" for d in log["decisions"])
+    events = (out / "events.csv").read_text()
+    for kind in ("decision", "alert_raised", "isolated", "public_statement", "backup_activated"):
+        assert f",{kind}," in events
+
+
+def test_a_replayed_exercise_reproduces_identical_records(tmp_path: Path) -> None:
+    _, room = _play(tmp_path, "room", ROOM)
+    _, replay = _play(tmp_path, "replay", [], "--decisions", str(room / "decisions.yaml"))
+    for name in ("events.csv", "series.csv", "metrics.json"):
+        assert (room / name).read_bytes() == (replay / name).read_bytes()
+
+
+def test_undo_gives_the_records_of_never_having_decided_otherwise(tmp_path: Path) -> None:
+    # Take option 1 at the first decision, undo it from the next pause, then take option 2.
+    undone = ["", "", "1", "u", "2", "s", "", "", "2", "3", "2", ""]
+    output, out = _play(tmp_path, "undo", undone)
+    assert "Undone: 'Keep normal operations'" in output
+    _, direct = _play(tmp_path, "direct", ROOM)
+    assert (out / "events.csv").read_bytes() == (direct / "events.csv").read_bytes()
+
+
+def test_save_and_quit_then_resume_loses_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "saved"
+    first = CliRunner().invoke(main, ["play", "--out", str(out)], input="\n\n2\nq\n")
+    assert first.exit_code == 0 and "--resume" in first.output, first.output
+    session = tmp_path / "saved.session.yaml"
+    assert session.exists() and not out.exists()
+    rest = ["", "2", "3", "2", ""]  # inject 4, the three decisions, inject 5
+    resumed = CliRunner().invoke(
+        main, ["play", "--resume", str(session), "--out", str(out)], input="\n".join(rest) + "\n"
+    )
+    assert resumed.exit_code == 0, resumed.output
+    assert "inject #1" not in resumed.output and not session.exists()
+    _, direct = _play(tmp_path, "direct", ROOM)
+    assert (out / "events.csv").read_bytes() == (direct / "events.csv").read_bytes()
+
+
+def test_scripted_policies_decide_without_prompts(tmp_path: Path) -> None:
+    share = _play(tmp_path, "share", [], "--auto", "prefer:share_indicators")[1]
+    never = _play(tmp_path, "never", [], "--auto", "avoid:share_indicators")[1]
+    shared = yaml.safe_load((share / "decisions.yaml").read_text())["decisions"]
+    assert {d["source"] for d in shared} == {"policy:prefer:share_indicators"}
+    assert ",indicators_shared," in (share / "events.csv").read_text()
+    assert ",indicators_shared," not in (never / "events.csv").read_text()
+
+
+def test_an_unknown_policy_or_a_mismatched_decisions_file_is_a_short_error(tmp_path: Path) -> None:
+    bad = CliRunner().invoke(main, ["play", "--auto", "sometimes", "--out", str(tmp_path / "a")])
+    assert bad.exit_code == 2 and "unknown policy" in bad.stderr
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(
+        yaml.safe_dump(
+            {
+                "decisions": [
+                    {
+                        "point": "nope",
+                        "option": 0,
+                        "label": "x",
+                        "time_hours": 0,
+                        "wall_clock": "",
+                        "source": "room",
+                    }
+                ]
+            }
+        )
+    )
+    mismatch = CliRunner().invoke(
+        main, ["play", "--decisions", str(wrong), "--out", str(tmp_path / "b")]
+    )
+    assert mismatch.exit_code == 2 and "nope" in mismatch.stderr
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def _with_points(*points: DecisionPoint) -> object:
+    return SCENARIO.model_copy(update={"exercise": Exercise(title="t", decision_points=points)})
+
+
+def _engine_rows(records: object) -> list[tuple]:
+    return [row for row in records.events if row[1] not in ("decision", "inject")]
+
+
+def test_options_without_actions_leave_the_engine_untouched() -> None:
+    idle = DecisionPoint(
+        id="idle", at_hours=30, prompt="?", options=(Option(label="a"), Option(label="b"))
+    )
+    scenario = _with_points(idle)
+    played = run_exercise(scenario, 5, lambda point, world: 1)
+    plain = run_replication(SCENARIO, seed=5)
+    assert _engine_rows(played) == plain.events
+    assert list(played.series_q) == list(plain.series_q)
+
+
+def test_isolating_an_asset_for_the_whole_run_stops_every_intrusion_into_it() -> None:
+    from sim.schema.exercise import Isolate
+
+    target = "HST-ven-net"
+    isolate = Option(
+        label="isolate",
+        actions=(Isolate(action="isolate", asset=target, hours=SCENARIO.duration_hours),),
+    )
+    point = DecisionPoint(id="iso", at_hours=0, prompt="?", options=(Option(label="no"), isolate))
+    records = run_exercise(_with_points(point), 5, lambda point, world: 1)
+    landed = [r for r in records.events if r[3] == target and r[1] in ("stage_success", "impact")]
+    assert landed == []
