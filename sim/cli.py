@@ -738,13 +738,44 @@ def play_command(
     except DecisionsError as error:
         _fail(f"error: {error}")
     result = RunResult(chosen, variant, used_seed, records)
-    files = run_files(result, _provenance(path, began))
+    provenance = _provenance(path, began)
+    files = run_files(result, provenance)
     files["decisions.yaml"] = write_decisions(taken, about)
+    files["aar.html"] = _after_action(loaded, result, taken, provenance | about)
     _save(folder, files, force)
     if session is not None and session == _session_path(folder):
         session.unlink(missing_ok=True)
     click.echo(_summary(result))
     click.echo(f"\n{len(taken)} decisions taken. Wrote {folder}/ ({', '.join(files)})")
+
+
+def _after_action(
+    loaded: ScenarioFile | Any, result: RunResult, taken: list[Any], provenance: dict[str, Any]
+) -> bytes:
+    """The after-action report: the room's run against the same scenario without decisions,
+    the baseline variant and the best declared variant, on the same seed."""
+    from dataclasses import asdict
+
+    from .report.aar import aar_report
+
+    def metrics_of(scenario: Any) -> dict[str, Any]:
+        return run(scenario, seed=result.seed).metrics
+
+    counterfactuals = {"no decisions taken": metrics_of(result.scenario)}
+    variants = {name: metrics_of(apply_variant(loaded, name)) for name in loaded.variants}
+    if "baseline" in variants:
+        counterfactuals["variant baseline"] = variants["baseline"]
+    if variants:
+        best = min(variants, key=lambda name: variants[name]["service_hours_lost"])
+        counterfactuals[f"best variant: {best}"] = variants[best]
+    return aar_report(
+        result.scenario,
+        result.metrics,
+        result.records.events,
+        [asdict(d) for d in taken],
+        counterfactuals,
+        provenance,
+    )
 
 
 def _session_path(folder: Path) -> Path:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import yaml
 from click.testing import CliRunner
+from markupsafe import escape
 
 from sim import bundled_scenario, load_scenario
 from sim.cli import main
@@ -49,6 +50,10 @@ def test_play_runs_end_to_end_through_its_prompts(tmp_path: Path) -> None:
     events = (out / "events.csv").read_text()
     for kind in ("decision", "alert_raised", "isolated", "public_statement", "backup_activated"):
         assert f",{kind}," in events
+    report = (out / "aar.html").read_text()
+    for decision in log["decisions"]:
+        assert decision["point"] in report and escape(decision["label"]) in report
+    assert "Improvement plan" in report and "no decisions taken" in report
 
 
 def test_a_replayed_exercise_reproduces_identical_records(tmp_path: Path) -> None:

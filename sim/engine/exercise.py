@@ -81,6 +81,7 @@ class Actions:
         arrival = self.env.now + action.arrival_hours
         w.response.lent[action.country] = (arrival, arrival + action.hours)
         self._log("assistance_requested", tag, country=action.country, detail=action.helper)
+        self._log("assistance_answered", tag, country=action.helper, value=action.arrival_hours)
         self._after(
             action.arrival_hours,
             lambda: self._log(

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..analysis.experiment import LOSS_POINTS, Experiment, summarise
 from ..analysis.timelines import event_windows, failure_times, incident_spans, queue_lengths
@@ -16,6 +15,7 @@ from ..engine.world import run_replication
 from ..schema.scenario import Scenario
 from .forest import forest_plot
 from .graph import draw_graph
+from .html import render
 from .timeseries import impact_plot, incident_timeline, kpi_plot, queue_plot
 
 GRAPH_LIMIT = 2000
@@ -190,13 +190,8 @@ def experiment_report(
     files, captions, notes = _figures(runs, experiment, comparisons, seed)
     header, comparison_rows = _comparison_rows(comparisons)
     ablation = bool(comparisons) and "cbm" in comparisons[0]
-    environment = Environment(
-        loader=PackageLoader("sim.report", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    html = environment.get_template("report.html.j2").render(
+    html = render(
+        "report.html.j2",
         scenario=scenario,
         replications=len(experiment.rows) // max(1, len(runs)),
         seed=seed,

@@ -1,0 +1,216 @@
+"""Objectives rated P/S/M/U, participation in aggregate, and the after-action report."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from markupsafe import escape
+
+import sim
+from sim.analysis.objectives import NOT_STATED, measure, participation, rate, rating
+from sim.report.aar import aar_report
+from sim.schema.exercise import Exercise, Objective
+
+ORDER = "PSMU"
+
+OBJECTIVES = (
+    {
+        "id": "contain",
+        "text": "Contain campaign incidents quickly",
+        "measure": "incident_timings.contain.mean",
+        "thresholds": {"P": 0.5, "S": 100, "M": 200},
+        "team": "hst-csirt",
+    },
+    {
+        "id": "assist",
+        "text": "Answer requests for assistance",
+        "measure": "cooperation.assistance_answered",
+        "better": "higher",
+        "thresholds": {"P": 3, "S": 2, "M": 1},
+    },
+    {
+        "id": "service",
+        "text": "Keep service-hours lost low",
+        "measure": "service_hours_lost",
+        "thresholds": {"P": 1e12},
+    },
+    {"id": "undefined", "text": "A measure the run lacks", "measure": "no.such", "thresholds": {}},
+)
+
+EXERCISE: dict[str, Any] = {
+    "title": "Continental final tabletop",
+    "teams": [
+        {"id": "hst-csirt", "name": "Hostland national CSIRT", "country": "HST"},
+        {"id": "venue", "name": "Venue security", "role": "event_security", "country": "HST"},
+    ],
+    "roster": [
+        {"name": "Ana Pérez", "role": "analyst", "organisation": "CSIRT-HST", "team": "hst-csirt",
+         "gender": "Woman"},
+        {"name": "Bo Lind", "role": "analyst", "organisation": "CSIRT-HST", "team": "hst-csirt",
+         "gender": "man"},
+        {"name": "Cy Moreau", "role": "security lead", "organisation": "Organising committee",
+         "team": "venue", "gender": "woman"},
+        {"name": "Dee Okafor", "role": "observer", "organisation": "Ministry"},
+    ],
+    "objectives": OBJECTIVES,
+    "injects": [
+        {"sequence": 1, "time_hours": 2, "from": "Exercise control", "to": "hst-csirt",
+         "message": "Metro operator reports encrypted ticket machines."},
+        {"sequence": 2, "time_hours": 62.5, "from": "Venue SOC", "to": "venue",
+         "message": "Accreditation desk cannot print badges.", "objective": "contain"},
+        {"sequence": 3, "time_hours": 200, "from": "Press", "to": "venue",
+         "message": "A journalist asks about the outage."},
+    ],
+    "decision_points": [
+        {"id": "share-iocs", "at_hours": 12, "team": "hst-csirt",
+         "prompt": "Share the metro ransomware indicators with the region?",
+         "options": [
+             {"label": "Keep them national"},
+             {"label": "Share with every member",
+              "actions": [{"action": "share_indicators", "country": "HST"}]},
+         ]},
+        {"id": "isolate-venue", "at_hours": 63, "team": "venue",
+         "prompt": "Isolate the venue network?",
+         "options": [
+             {"label": "Isolate for six hours",
+              "actions": [{"action": "isolate", "asset": "HST-ven-net", "hours": 6}]},
+             {"label": "Keep it running"},
+         ]},
+    ],
+}  # fmt: skip
+
+DECISIONS = [
+    {"point": "share-iocs", "option": 1, "label": "Share with every member", "time_hours": 12.0,
+     "wall_clock": "2026-03-02T10:14:00+00:00", "source": "room"},
+    {"point": "isolate-venue", "option": 0, "label": "Isolate for six hours", "time_hours": 63.0,
+     "wall_clock": "2026-03-02T11:02:00+00:00", "source": "policy:always_isolate"},
+]  # fmt: skip
+
+ACTIONS = [
+    (12.0, "indicators_shared", "HST", "", "", "decision:share-iocs", math.nan, "metro IOCs"),
+    (12.5, "indicators_received", "VLD", "", "", "decision:share-iocs", math.nan, "from HST"),
+    (63.0, "isolated", "HST", "HST-ven-net", "", "decision:isolate-venue", 6.0, "6 h"),
+    (69.0, "isolation_end", "HST", "HST-ven-net", "", "decision:isolate-venue", math.nan, ""),
+]
+
+
+def _objective(better: str, thresholds: dict[str, float]) -> Objective:
+    return Objective(id="o", text="t", measure="x", better=better, thresholds=thresholds)
+
+
+thresholds = st.dictionaries(
+    st.sampled_from("PSM"), st.floats(-1e6, 1e6, allow_nan=False), max_size=3
+)
+values = st.floats(-2e6, 2e6, allow_nan=False)
+
+
+@given(st.sampled_from(["lower", "higher"]), thresholds, values, values)
+def test_a_better_value_never_gets_a_worse_rating(
+    better: str, levels: dict[str, float], a: float, b: float
+) -> None:
+    objective = _objective(better, levels)
+    good, bad = sorted((a, b), reverse=better == "higher")
+    assert ORDER.index(rating(objective, good)) <= ORDER.index(rating(objective, bad))
+
+
+@pytest.mark.parametrize("better", ["lower", "higher"])
+def test_thresholds_are_inclusive_and_undefined_is_unable(better: str) -> None:
+    levels = {"P": 1.0, "S": 2.0, "M": 3.0} if better == "lower" else {"P": 3, "S": 2, "M": 1}
+    objective = _objective(better, levels)
+    assert [rating(objective, v) for v in levels.values()] == ["P", "S", "M"]
+    worst = 3.5 if better == "lower" else 0.5
+    assert rating(objective, worst) == "U"
+    assert rating(objective, None) == "U"
+
+
+def test_measure_follows_dotted_paths_and_is_none_where_undefined() -> None:
+    metrics = {"a": {"b": {"c": 2}, "n": None, "nan": math.nan, "d": {"e": 1}}, "x": 1.5}
+    assert measure(metrics, "a.b.c") == 2.0
+    assert measure(metrics, "x") == 1.5
+    for path in ("a.n", "a.nan", "a.missing", "x.y", "a.d", ""):
+        assert measure(metrics, path) is None
+    rated = rate(_objective("lower", {"P": 1}), {"x": None})
+    assert (rated["value"], rated["rating"]) == (None, "U")
+    assert rated["rating_text"] == "Unable to be performed"
+
+
+def test_participation_adds_up_and_names_no_one() -> None:
+    exercise = Exercise.model_validate(EXERCISE)
+    counts = participation(exercise)
+    assert counts["total"] == len(exercise.roster) == 4
+    for key in ("by_team", "by_role", "by_organisation", "by_gender"):
+        assert sum(counts[key].values()) == counts["total"]
+    assert sum(sum(g.values()) for g in counts["team_by_gender"].values()) == counts["total"]
+    assert counts["by_gender"] == {"woman": 2, "man": 1, NOT_STATED: 1}
+    assert (counts["gender_stated"], counts["women"], counts["women_share"]) == (3, 2, 2 / 3)
+    text = json.dumps(counts)
+    assert not any(part in text for p in exercise.roster for part in p.name.split())
+    assert participation(exercise.model_copy(update={"roster": ()}))["women_share"] is None
+
+
+@pytest.fixture(scope="module")
+def room() -> tuple[sim.Scenario, dict[str, Any], list[tuple], dict[str, dict[str, Any]]]:
+    """The continental final as an exercise: the room's run with faked injects, decisions and
+    their consequences, and two counterfactuals."""
+    base = sim.load_scenario(sim.bundled_scenario("continental_final"))
+    scenario = base.model_copy(update={"exercise": Exercise.model_validate(EXERCISE)})
+    result = sim.run(scenario)
+    events = list(result.records.events)
+    for inject in scenario.exercise.injects[:2]:
+        s = inject.sequence
+        events.append((inject.time_hours, "inject", "", "", "", f"inject:{s}", float(s), ""))
+    for d in DECISIONS:
+        point = f"decision:{d['point']}"
+        events.append((d["time_hours"], "decision", "", "", "", point, d["option"], d["label"]))
+    events += ACTIONS
+    counterfactuals = {
+        "scenario as written, no decisions": result.metrics,
+        "best variant: all_cbms": sim.run(base, "all_cbms").metrics,
+    }
+    return scenario, result.metrics, sorted(events, key=lambda e: e[0]), counterfactuals
+
+
+def _report(room: tuple, **changes: Any) -> str:
+    scenario, metrics, events, counterfactuals = room
+    provenance = {"package_version": sim.__version__, "seed": scenario.seed}
+    return aar_report(
+        changes.get("scenario", scenario), metrics, events, DECISIONS, counterfactuals,
+        provenance, figures={"a figure": b"\x89PNG"},
+    ).decode()  # fmt: skip
+
+
+def test_the_report_shows_every_decision_inject_and_objective(room: tuple) -> None:
+    html = _report(room)
+    scenario, metrics = room[0], room[1]
+    for d in DECISIONS:
+        assert d["point"] in html and str(escape(d["label"])) in html and d["source"] in html
+    for inject in scenario.exercise.injects[:2]:
+        assert str(escape(inject.message)) in html
+    assert "inject 3 (hour 200" in html  # on the MSEL, never delivered
+    for detail in ("indicators shared (HST): metro IOCs", "isolated (HST, HST-ven-net): 6 h"):
+        assert detail in html
+    plan = html.split("<h2>Improvement plan</h2>")[1]
+    for objective in scenario.exercise.objectives:
+        rated = rate(objective, metrics)
+        assert f'<td class="rating {rated["rating"]}">{rated["rating"]}</td>' in html
+        assert (f"<code>{objective.id}</code>" in plan) == (rated["rating"] != "P")
+    assert rate(scenario.exercise.objectives[-1], metrics)["rating"] == "U"
+    assert "best variant: all_cbms" in html and "data:image/png;base64," in html
+    assert not any(p.name in html for p in scenario.exercise.roster) and "woman" in html
+
+
+def test_the_report_escapes_text_from_the_scenario(room: tuple) -> None:
+    scenario = room[0]
+    hostile = scenario.exercise.model_copy(update={"title": "<script>alert(1)</script>"})
+    html = _report(room, scenario=scenario.model_copy(update={"exercise": hostile}))
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_a_scenario_without_an_exercise_has_no_report(room: tuple) -> None:
+    with pytest.raises(ValueError, match="no exercise"):
+        _report(room, scenario=room[0].model_copy(update={"exercise": None}))
