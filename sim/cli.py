@@ -780,3 +780,69 @@ def _after_action(
 
 def _session_path(folder: Path) -> Path:
     return folder.with_name(f"{folder.name}.session.yaml")
+
+
+@main.group("msel")
+def msel_group() -> None:
+    """Master Scenario Events List: the exercise's injects as a spreadsheet and back.
+
+    Facilitators draft the timeline in a spreadsheet; `msel import` turns it into the
+    `injects:` block of a scenario's `exercise:`, and `msel export` writes a scenario's
+    injects for review. A round trip loses nothing.
+    """
+
+
+@msel_group.command("export")
+@click.argument("scenario", required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx"]),
+    help="File format (default: from the --out suffix, else csv).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: results/<scenario>-msel.<format>).",
+)
+def msel_export_command(scenario: str | None, fmt: str | None, out: Path | None) -> None:
+    """Write the injects of SCENARIO (default: the bundled default) as a MSEL table: sequence,
+    time_hours, datetime, type, method, from, to, message, expected_action, objective."""
+    from .facilitation.msel import export_msel
+
+    with _input_errors():
+        path = resolve_scenario(scenario)
+        loaded = load_scenario(path)
+    fmt = fmt or (out.suffix.lstrip(".") if out and out.suffix in (".csv", ".xlsx") else "csv")
+    target = out or Path("results") / f"{path.stem}-msel.{fmt}"
+    injects = loaded.exercise.injects if loaded.exercise else ()
+    try:
+        write_file(target, export_msel(loaded, fmt))  # type: ignore[arg-type]
+    except OSError as error:
+        _fail(f"error: cannot write {target}: {error.strerror or error}")
+    click.echo(f"Wrote {target} ({_count(len(injects), 'inject', 'injects')})")
+
+
+@msel_group.command("import")
+@click.argument("table", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the YAML to this file (default: print it).",
+)
+def msel_import_command(table: Path, out: Path | None) -> None:
+    """Read a MSEL table (.csv or .xlsx) and print its injects as YAML to paste under a
+    scenario's `exercise:`. Every bad cell is reported with its line and column (exit 2)."""
+    from .facilitation.msel import injects_yaml, read_msel
+
+    with _input_errors(table):
+        injects = read_msel(table)
+    text = injects_yaml(injects)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        write_file(out, text.encode())
+    except OSError as error:
+        _fail(f"error: cannot write {out}: {error.strerror or error}")
+    click.echo(f"Wrote {out} ({_count(len(injects), 'inject', 'injects')})", err=True)

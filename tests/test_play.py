@@ -155,3 +155,27 @@ def test_isolating_an_asset_for_the_whole_run_stops_every_intrusion_into_it() ->
     records = run_exercise(_with_points(point), 5, lambda point, world: 1)
     landed = [r for r in records.events if r[3] == target and r[1] in ("stage_success", "impact")]
     assert landed == []
+
+
+def test_msel_export_then_import_gives_back_the_scenarios_injects(tmp_path: Path) -> None:
+    from sim.schema.exercise import Inject
+
+    for fmt in ("csv", "xlsx"):
+        table, back = tmp_path / f"msel.{fmt}", tmp_path / f"injects-{fmt}.yaml"
+        exported = CliRunner().invoke(main, ["msel", "export", "--out", str(table)])
+        assert exported.exit_code == 0 and "5 injects" in exported.output, exported.output
+        imported = CliRunner().invoke(main, ["msel", "import", str(table), "--out", str(back)])
+        assert imported.exit_code == 0, imported.output
+        injects = tuple(Inject(**row) for row in yaml.safe_load(back.read_text())["injects"])
+        assert injects == SCENARIO.exercise.injects
+
+
+def test_a_bad_msel_cell_is_reported_with_its_line_and_column(tmp_path: Path) -> None:
+    table = tmp_path / "msel.csv"
+    CliRunner().invoke(main, ["msel", "export", "--out", str(table)])
+    lines = table.read_text().splitlines()
+    lines[2] = lines[2].replace(",11.0,", ",eleven,", 1)
+    table.write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(main, ["msel", "import", str(table)])
+    assert result.exit_code == 2 and "line 3" in result.stderr and "time_hours" in result.stderr
+    assert "Traceback" not in result.output

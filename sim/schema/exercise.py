@@ -17,8 +17,12 @@ class Inject(Model):
 
     sequence: int = Field(ge=1, description="Order of delivery; unique.")
     time_hours: Hours = Field(description="Scenario hour at which the inject is delivered.")
-    type: str = Field(default="information", description="e.g. information, incident, media.")
-    method: str = Field(default="email", description="Delivery method: email, phone, in person…")
+    type: str = Field(
+        default="information", min_length=1, description="e.g. information, incident, media."
+    )
+    method: str = Field(
+        default="email", min_length=1, description="Delivery method: email, phone, in person…"
+    )
     sender: str = Field(alias="from", description="Who the message comes from.")
     recipient: str = Field(alias="to", description="Who receives it: a team or a role.")
     message: str

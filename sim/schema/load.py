@@ -7,6 +7,7 @@ file it came from and the field path (or CSV line) inside it.
 from __future__ import annotations
 
 import csv
+import io
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -58,21 +59,30 @@ def _fail(file: Path | str, message: str, path: str = "") -> ScenarioError:
     return ScenarioError([Problem(str(file), path, message)])
 
 
+def read_bytes(path: Path, what: str) -> bytes:
+    """The contents of a file that should be `what` (e.g. "a CSV table").
+
+    Raises ScenarioError if it is missing, a directory or cannot be read.
+    """
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise _fail(path, "no such file") from None
+    except IsADirectoryError:
+        raise _fail(path, f"is a directory, not {what}") from None
+    except OSError as error:
+        raise _fail(path, f"cannot be read ({error.strerror})") from None
+
+
 def read_yaml_mapping(path: Path) -> dict[str, Any]:
     """The top-level mapping of a YAML file, read with a safe loader.
 
     Raises ScenarioError if the file is missing, not UTF-8 text, not YAML, empty or not a mapping.
     """
     try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise _fail(path, "no such file") from None
-    except IsADirectoryError:
-        raise _fail(path, "is a directory, not a scenario file") from None
+        text = read_bytes(path, "a scenario file").decode("utf-8")
     except UnicodeDecodeError:
         raise _fail(path, "not a UTF-8 text file") from None
-    except OSError as error:
-        raise _fail(path, f"cannot be read ({error.strerror})") from None
     if "\x00" in text:
         raise _fail(path, "not a text file (it contains NUL bytes)")
     try:
@@ -116,40 +126,50 @@ def _line_path(line: int, rest: Loc) -> str:
     return f"line {line}: {dotted(rest)}" if rest else f"line {line}"
 
 
-def read_table(path: Path, item_type: type[BaseModel]) -> tuple[list[Any], list[int]]:
-    """The rows of a CSV table validated as `item_type`, and the line each came from.
+def read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header of a UTF-8 CSV table and its non-empty rows, each with the line it starts on.
 
-    Dotted headers nest (`recovery.dist`, `recovery.hours`); empty cells take the default.
-    Raises ScenarioError naming the line and column of every invalid cell.
+    Raises ScenarioError if the file cannot be read, is not CSV, is empty, is separated by ';'
+    or has a row whose number of cells differs from the header's.
     """
+    data = read_bytes(path, "a CSV table")
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if not header:
-                raise _fail(path, "is empty; expected a header row naming the columns")
-            if len(header) == 1 and ";" in header[0]:
-                raise _fail(path, "looks separated by ';': save it with commas", "line 1")
-            build = _row_builder(header)
-            rows: list[dict[str, Any]] = []
-            lines: list[int] = []
-            for cells in reader:
-                if not any(cells):
-                    continue
+        reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+        header = next(reader, None)
+        if not header:
+            raise _fail(path, "is empty; expected a header row naming the columns")
+        if len(header) == 1 and ";" in header[0]:
+            raise _fail(path, "looks separated by ';': save it with commas", "line 1")
+        rows: list[tuple[int, list[str]]] = []
+        start = reader.line_num + 1
+        for cells in reader:
+            if any(cells):
                 if len(cells) != len(header):
                     raise _fail(
                         path,
                         f"has {len(cells)} cells where the header has {len(header)}",
-                        f"line {reader.line_num}",
+                        f"line {start}",
                     )
-                rows.append(build(cells))
-                lines.append(reader.line_num)
-    except FileNotFoundError:
-        raise _fail(path, "no such file") from None
+                rows.append((start, cells))
+            start = reader.line_num + 1
     except (UnicodeDecodeError, csv.Error) as error:
         raise _fail(path, f"not a readable CSV table ({error})") from None
+    return header, rows
+
+
+def read_table(path: Path, item_type: type[BaseModel]) -> tuple[list[Any], list[int]]:
+    """The rows of a CSV table validated as `item_type`, and the line each starts on.
+
+    Dotted headers nest (`recovery.dist`, `recovery.hours`); empty cells take the default.
+    Raises ScenarioError naming the line and column of every invalid cell.
+    """
+    header, rows = read_csv(path)
+    build = _row_builder(header)
+    lines = [line for line, _ in rows]
     try:
-        items = TypeAdapter(list[item_type]).validate_python(rows)  # type: ignore[valid-type]
+        items = TypeAdapter(list[item_type]).validate_python(  # type: ignore[valid-type]
+            [build(cells) for _, cells in rows]
+        )
     except ValidationError as error:
         problems = _validation_problems(
             error,
