@@ -20,7 +20,7 @@ import click
 
 from . import __version__
 from .analysis.export import run_files
-from .analysis.journal import Journal, read_journal
+from .analysis.journal import Journal, JournalMismatch, read_journal
 from .analysis.metrics import AFFECTED, DOWN
 from .analysis.result import RunResult, run
 from .atomic import FolderExists, write_file, write_folder
@@ -329,6 +329,10 @@ def _executor(workers: int | None, dask_local: int | None, scheduler: str | None
 
     if dask_local is not None and scheduler is not None:
         raise click.UsageError("give --dask-local or --scheduler, not both")
+    if workers is not None and (dask_local is not None or scheduler is not None):
+        raise click.UsageError(
+            "--workers sets local processes; with Dask, --dask-local sets the workers"
+        )
     if dask_local is not None or scheduler is not None:
         return executors.dask(dask_local, scheduler)
     workers = workers or os.cpu_count() or 1
@@ -361,6 +365,27 @@ def _journal_path(folder: Path) -> Path:
     return folder.with_name(f"{folder.name}.journal.jsonl")
 
 
+def _resumable(path: Path, seed: int, runs: dict[str, Any], options: dict[str, Any]) -> Any:
+    """The finished runs of the journal at `path` that this experiment can reuse, saying so."""
+    if path.exists() and not (options["resume"] or options["force"]):
+        _fail(
+            f"error: {path} holds an interrupted experiment; add --resume to continue it "
+            "(or --force to start again)"
+        )
+    if not options["resume"]:
+        return {}
+    if not path.exists():
+        click.echo(f"Nothing to resume at {path}; starting afresh.", err=True)
+        return {}
+    try:
+        done, changed = read_journal(path, seed, runs)
+    except JournalMismatch as error:
+        _fail(f"error: {path}: {error}; run without --resume and with --force to start again")
+    for label in changed:
+        click.echo(f"Variant {label} changed since the journal was written: redoing it.", err=True)
+    return done
+
+
 def _experiment(
     runs: dict[str, Any], replications: int, seed: int, options: dict[str, Any], folder: Path
 ) -> tuple[Experiment, Journal]:
@@ -370,39 +395,38 @@ def _experiment(
     from .analysis.experiment import run_experiment
 
     path = _journal_path(folder)
-    if path.exists() and not (options["resume"] or options["force"]):
-        _fail(
-            f"error: {path} holds an interrupted experiment; add --resume to continue it "
-            "(or --force to start again)"
-        )
-    done = read_journal(path, seed, runs) if options["resume"] else {}
-    if options["resume"]:
-        total = len(runs) * replications
-        reused = sum(1 for label, r in done if label in runs and r < replications)
-        click.echo(f"Resuming: {reused} of {total} runs already done ({path})", err=True)
-    journal = Journal(path, seed, runs, done)
-    finished = [len(done)]
-
-    def record(key: tuple[str, int], result: dict[str, Any]) -> None:
-        journal.record(key, result)
-        finished[0] += 1
-
+    done = _resumable(path, seed, runs, options)
+    total = len(runs) * replications
+    reused = {
+        key: result for key, result in done.items() if key[0] in runs and key[1] < replications
+    }
+    if options["resume"] and done:
+        click.echo(f"Resuming: {len(reused)} of {total} runs already done ({path})", err=True)
+    journal: Journal | None = None
     try:
         with _executor(options["workers"], options["dask_local"], options["scheduler"]) as pool:
+            journal = Journal(path, seed, runs, done)
             experiment = run_experiment(
-                runs, replications, seed, _progress(pool, len(done)), done, record
+                runs, replications, seed, _progress(pool, len(reused)), reused, journal.record
             )
     except KeyboardInterrupt:
-        journal.close()
+        kept = len(done) + (journal.entries if journal else 0)
+        if journal is not None:
+            journal.close()
+            if not kept:
+                journal.remove()
         click.echo(
-            f"\nInterrupted: {finished[0]} finished runs are kept in {path}.\n"
-            f"Continue with the same command and: --out {folder} --resume",
+            f"\nInterrupted: {kept} finished runs are kept in {path}.\n"
+            f"Continue with the same command and: --out {folder} --resume"
+            if kept
+            else "\nInterrupted before any run finished; nothing to keep.",
             err=True,
         )
         sys.exit(EXIT_INTERRUPTED)
     except ExecutorUnavailable as error:
-        journal.close()
         _fail(f"error: {error}")
+    except OSError as error:
+        _fail(f"error: cannot write {path}: {error.strerror or error}")
     journal.close()
     return experiment, journal
 
@@ -460,6 +484,25 @@ def _tables(
     return files
 
 
+def _chosen_variants(loaded: Any, given: str | None, ablation: bool) -> list[str | None]:
+    """The variants to compare (None: as written). By default, every declared variant, after
+    the scenario as written unless a declared variant is identical to it."""
+    if given is None:
+        written = loaded.digest()
+        same = any(apply_variant(loaded, v).digest() == written for v in loaded.variants)
+        return [*([] if same else [None]), *loaded.variants]
+    chosen = [v.strip() or None for v in given.split(",")]
+    repeated = sorted({v or "as_written" for v in chosen if chosen.count(v) > 1})
+    if repeated:
+        raise click.BadParameter(f"{', '.join(repeated)} given twice", param_hint="--variants")
+    if len(chosen) < 2 and not ablation:
+        raise click.BadParameter(
+            "name at least two variants to compare (an empty name is the scenario as written)",
+            param_hint="--variants",
+        )
+    return chosen
+
+
 @main.command("compare")
 @click.argument("scenario", required=False)
 @click.option(
@@ -507,9 +550,7 @@ def compare_command(
     with _input_errors():
         path = resolve_scenario(scenario)
         loaded = load_scenario(path)
-    chosen: list[str | None] = (
-        [v.strip() or None for v in variants.split(",")] if variants else [None, *loaded.variants]
-    )
+    chosen = _chosen_variants(loaded, variants, cbm_ablation_flag)
     with _input_errors(path):
         if cbm_ablation_flag:
             runs = cbm_ablation(apply_variant(loaded, chosen[0] if variants else None))
@@ -533,7 +574,7 @@ def compare_command(
     _save(folder, files, options["force"])
     journal.remove()
     click.echo(f"{loaded.name}: {replications} paired replications of {len(runs)} variants")
-    click.echo("service-hours lost, difference (M, 95% CI):")
+    click.echo("difference in service-hours lost, in millions (95% CI):")
     for row in results:
         paired = row["paired_half_width"] / 1e6
         unpaired = row["unpaired_half_width"] / 1e6
@@ -575,7 +616,7 @@ def sweep_command(
     """
     import yaml
 
-    from .analysis.experiment import summarise, sweep_points
+    from .analysis.experiment import summarise, sweep_grid, sweep_points
     from .report.sweep import sweep_plot
 
     grid: dict[str, list[Any]] = {}
@@ -588,14 +629,26 @@ def sweep_command(
         path_ = resolve_scenario(scenario)
         loaded = load_scenario(path_)
     with _input_errors(path_):
-        points = sweep_points(apply_variant(loaded, variant), grid)
+        chosen = apply_variant(loaded, variant)
+    try:
+        points = sweep_points(chosen, grid)
+    except VariantError as error:
+        _fail(f"error: --param {' --param '.join(params)}: {error}")
     seed = loaded.seed if options["seed"] is None else options["seed"]
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = _free_folder(out, options["force"], f"{path_.stem}-sweep-{stamp}")
     experiment, journal = _experiment(points, replications, seed, options, folder)
-    summary = summarise(experiment.rows)
+    values = sweep_grid(grid)
+    summary = [
+        values[s["variant"]] | s | {"contain_mean_hours": c["mean"]}
+        for s, c in zip(
+            summarise(experiment.rows),
+            summarise(experiment.rows, "contain_mean_hours"),
+            strict=True,
+        )
+    ]
     files = _tables(experiment.rows, summary, "sweep.csv")
-    files |= sweep_plot(summary, f"{loaded.name}: {', '.join(grid)}")
+    files |= sweep_plot(summary, list(grid), loaded.name)
     _save(folder, files, options["force"])
     journal.remove()
     click.echo(f"{loaded.name}: {replications} paired replications at {len(points)} points")

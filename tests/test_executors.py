@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from sim import bundled_scenario, load_scenario
 from sim.analysis import executors
 from sim.analysis.experiment import run_experiment, variants_of
-from sim.analysis.journal import Journal, read_journal
+from sim.analysis.journal import Journal, JournalMismatch, read_journal
 from sim.cli import main
 
 COMPARE = ["compare", "ransomware_wave", "--variants", ",all_cbms", "-n", "6"]
@@ -63,12 +63,14 @@ def test_a_journal_resumes_only_what_it_belongs_to(tmp_path: Path) -> None:
     journal.close()
     with path.open("a") as handle:
         handle.write('{"variant": "as_wri')  # a line cut short by a kill
-    done = read_journal(path, 7, variants)
-    assert len(done) == 6
+    done, changed = read_journal(path, 7, variants)
+    assert len(done) == 6 and changed == []
     assert _same(run_experiment(variants, 3, seed=7, done=done).rows, whole.rows)
-    assert read_journal(path, 8, variants) == {}
-    changed = variants | {"all_cbms": variants["as_written"]}
-    assert {label for label, _ in read_journal(path, 7, changed)} == {"as_written"}
+    with pytest.raises(JournalMismatch, match="seed 7, not 8"):
+        read_journal(path, 8, variants)
+    altered = variants | {"all_cbms": variants["as_written"]}
+    done, changed = read_journal(path, 7, altered)
+    assert {label for label, _ in done} == {"as_written"} and changed == ["all_cbms"]
 
 
 def _same(rows: list[dict], others: list[dict]) -> bool:
@@ -139,13 +141,29 @@ def test_a_left_over_journal_is_not_silently_overwritten(tmp_path: Path) -> None
     assert not (tmp_path / "c").exists()
 
 
-def test_an_unreachable_scheduler_is_a_short_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:9", "notanaddress"])
+def test_an_unusable_scheduler_is_a_short_error_and_leaves_nothing(
+    tmp_path: Path, address: str
+) -> None:
     pytest.importorskip("distributed")
-    result = CliRunner().invoke(
-        main, [*COMPARE, "--scheduler", "tcp://127.0.0.1:9", "--out", str(tmp_path / "c")]
-    )
+    out = tmp_path / "c"
+    result = CliRunner().invoke(main, [*COMPARE, "--scheduler", address, "--out", str(out)])
     assert result.exit_code == 2 and "cannot reach the Dask scheduler" in result.stderr
-    assert "Traceback" not in result.output and not (tmp_path / "c").exists()
+    assert "Traceback" not in result.output and list(tmp_path.iterdir()) == []
+
+
+def test_an_unwritable_output_is_a_short_error(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("")
+    result = CliRunner().invoke(main, [*COMPARE, "--out", str(tmp_path / "afile" / "sub")])
+    assert result.exit_code == 2 and "cannot write" in result.stderr, result.output
+
+
+def test_resuming_another_seeds_journal_is_refused(tmp_path: Path) -> None:
+    variants = variants_of(load_scenario(bundled_scenario("ransomware_wave")), [None, "all_cbms"])
+    Journal(tmp_path / "c.journal.jsonl", 7, variants, {}).close()
+    args = [*COMPARE, "--seed", "8", "--resume", "--out", str(tmp_path / "c")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "seed 7, not 8" in result.stderr
 
 
 def test_a_process_pool_leaves_no_workers_behind() -> None:

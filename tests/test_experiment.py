@@ -46,7 +46,7 @@ def test_cbm_ablation_covers_each_cbm_alone_and_all_but_one() -> None:
     effects = attribution(rows)
     assert {(e["cbm"], e["effect"]) for e in effects} == {
         (c, kind) for c in MECHANICAL_CBMS for kind in ("alone", "marginal")
-    }
+    } | {("all", "together")}
     assert all(e["n"] == 3 for e in effects)
 
 
@@ -123,3 +123,20 @@ def test_text_from_the_scenario_is_escaped_in_the_report() -> None:
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "a &amp; b &lt;i&gt;x&lt;/i&gt;" in html and "&lt;b&gt;bold&lt;/b&gt;" in html
     assert "<x>" not in html
+
+
+def test_compare_refuses_a_repeated_or_single_variant(tmp_path: Path) -> None:
+    for given, message in (("baseline,baseline", "given twice"), ("baseline", "at least two")):
+        args = ["compare", "--variants", given, "-n", "2", "--out", str(tmp_path / "c")]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2 and message in result.output
+    assert not (tmp_path / "c").exists()
+
+
+def test_by_default_compare_leaves_out_the_scenario_as_written_when_a_variant_equals_it() -> None:
+    from sim.cli import _chosen_variants
+
+    scenario = load_scenario(bundled_scenario())
+    assert _chosen_variants(scenario, None, False) == list(scenario.variants)
+    other = load_scenario(bundled_scenario("ransomware_wave"))
+    assert _chosen_variants(other, None, False) == [None, *other.variants]

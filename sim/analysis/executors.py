@@ -9,7 +9,9 @@ not started and waits for those running, so nothing keeps running behind the cal
 
 from __future__ import annotations
 
+import logging
 import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -33,15 +35,21 @@ def sequential() -> Iterator[UnorderedMap]:
     yield in_process
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the parent, which cancels what has not started."""
+def _worker_setup() -> None:
+    """Workers leave Ctrl-C to the parent, which cancels what has not started, and (on Linux)
+    end when the parent dies, even by `kill -9`."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform == "linux":
+        import ctypes
+
+        set_parent_death_signal = 1  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None).prctl(set_parent_death_signal, signal.SIGTERM)
 
 
 @contextmanager
 def process_pool(workers: int) -> Iterator[UnorderedMap]:
     """Run jobs in `workers` local processes."""
-    pool = ProcessPoolExecutor(workers, initializer=_ignore_interrupts)
+    pool = ProcessPoolExecutor(workers, initializer=_worker_setup)
 
     def unordered(work: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         futures = {pool.submit(work, job): index for index, job in enumerate(jobs)}
@@ -70,13 +78,19 @@ def dask(workers: int | None = None, scheduler: str | None = None) -> Iterator[U
     try:
         if scheduler is None:
             cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
             )
         client = Client(cluster or scheduler, timeout=10)
-    except OSError as error:
+    except Exception as error:  # distributed raises many kinds for a bad or silent address
         if cluster is not None:
             cluster.close()
-        raise ExecutorUnavailable(f"cannot reach the Dask scheduler {scheduler}: {error}") from None
+        raise ExecutorUnavailable(
+            f"cannot reach the Dask scheduler {scheduler}: {type(error).__name__}: {error}"
+        ) from None
 
     def unordered(work: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         futures = client.map(work, list(jobs), pure=False)

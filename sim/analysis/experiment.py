@@ -177,14 +177,20 @@ def compare(
 
 
 def attribution(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per mechanical CBM, from an ablation: its effect alone (only it against none) and its
-    marginal effect (all against all but it), each with paired intervals."""
-    return [
-        paired(rows, f"only_{c}", "none") | {"cbm": c, "effect": "alone"} for c in MECHANICAL_CBMS
-    ] + [
-        paired(rows, "all", f"all_but_{c}") | {"cbm": c, "effect": "marginal"}
-        for c in MECHANICAL_CBMS
-    ]
+    """From an ablation: all CBMs together against none, then per mechanical CBM its effect
+    alone (only it against none) and its marginal effect (all against all but it), each with
+    paired intervals."""
+    return (
+        [paired(rows, "all", "none") | {"cbm": "all", "effect": "together"}]
+        + [
+            paired(rows, f"only_{c}", "none") | {"cbm": c, "effect": "alone"}
+            for c in MECHANICAL_CBMS
+        ]
+        + [
+            paired(rows, "all", f"all_but_{c}") | {"cbm": c, "effect": "marginal"}
+            for c in MECHANICAL_CBMS
+        ]
+    )
 
 
 def _half_width(values: np.ndarray) -> float:
@@ -203,37 +209,50 @@ def _welch_half_width(a: np.ndarray, b: np.ndarray) -> float:
     return float(stats.t.ppf(0.975, dof) * np.sqrt(va + vb))
 
 
+def sweep_grid(params: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
+    """Every point of the grid `params` (dotted path -> values), labelled `path=value,...`,
+    as its values by path."""
+    return {
+        ",".join(f"{p}={v}" for p, v in zip(params, values, strict=True)): dict(
+            zip(params, values, strict=True)
+        )
+        for values in itertools.product(*params.values())
+    }
+
+
 def sweep_points(scenario: Scenario, params: dict[str, list[Any]]) -> dict[str, Scenario]:
-    """The scenario at every point of the grid `params` (dotted path -> values), labelled
-    `path=value,...`; ids in paths address entities (`countries.AUR.csirt.analysts`).
-    Raises VariantError for a path or value that does not apply."""
+    """The scenario at every point of `sweep_grid(params)`, by label; ids in paths address
+    entities (`countries.AUR.csirt.analysts`). Raises VariantError for a path or value that
+    does not apply."""
     points = {}
-    for values in itertools.product(*params.values()):
+    for label, point in sweep_grid(params).items():
         overrides: dict[str, Any] = {}
-        for path, value in zip(params, values, strict=True):
+        for path, value in point.items():
             *parents, leaf = path.split(".")
             target = overrides
             for part in parents:
                 target = target.setdefault(part, {})
             target[leaf] = value
-        label = ",".join(f"{p}={v}" for p, v in zip(params, values, strict=True))
-        points[label] = apply_overrides(scenario, overrides, ("sweep", label))
+        points[label] = apply_overrides(scenario, overrides)
     return points
 
 
 def summarise(
     rows: list[dict[str, Any]], outcome: str = "service_hours_lost"
 ) -> list[dict[str, Any]]:
-    """Per variant (in row order): replications, mean of `outcome` and its 95% half-width."""
+    """Per variant (in row order): the replications where `outcome` is defined (not NaN), its
+    mean over them and the 95% half-width (NaN when undefined)."""
     values: dict[str, list[float]] = {}
     for row in rows:
-        values.setdefault(row["variant"], []).append(row[outcome])
+        kept = values.setdefault(row["variant"], [])
+        if not math.isnan(row[outcome]):
+            kept.append(row[outcome])
     return [
         {
             "variant": label,
             "outcome": outcome,
             "n": len(v),
-            "mean": float(np.mean(v)),
+            "mean": float(np.mean(v)) if v else math.nan,
             "half_width": _half_width(np.asarray(v)),
         }
         for label, v in values.items()

@@ -27,33 +27,41 @@ def _header(seed: int, variants: dict[str, Scenario]) -> dict[str, Any]:
     return {"seed": seed, "version": __version__, "variants": digests}
 
 
-def read_journal(path: Path, seed: int, variants: dict[str, Scenario]) -> dict[Key, Any]:
-    """Finished replications recorded at `path` that still belong to this experiment (same
-    seed, package version and resolved variant); {} if there is no journal."""
-    if not path.exists():
-        return {}
-    lines = path.read_text(encoding="utf-8").splitlines()
+class JournalMismatch(ValueError):
+    """A journal written by another experiment (another seed or package version)."""
+
+
+def read_journal(
+    path: Path, seed: int, variants: dict[str, Scenario]
+) -> tuple[dict[Key, Any], list[str]]:
+    """Finished replications recorded at `path` that belong to this experiment, and the
+    labels whose resolved scenario changed since (their runs are not reused); ({}, []) if
+    the journal holds nothing. Raises JournalMismatch for another seed or package version."""
     entries = []
-    for line in lines:
+    for line in path.read_text(encoding="utf-8").splitlines():
         try:
             entries.append(json.loads(line))
         except json.JSONDecodeError:
             continue
-    if not entries:
-        return {}
+    if not entries or not isinstance(entries[0], dict):
+        return {}, []
     header, current = entries[0], _header(seed, variants)
-    if (header.get("seed"), header.get("version")) != (current["seed"], current["version"]):
-        return {}
-    kept = {
-        label
-        for label, digest in current["variants"].items()
-        if header.get("variants", {}).get(label) == digest
-    }
-    return {
+    for field in ("seed", "version"):
+        if header.get(field) != current[field]:
+            raise JournalMismatch(
+                f"it was written with {field} {header.get(field)}, not {current[field]}"
+            )
+    recorded = header.get("variants", {})
+    kept = {label for label, digest in current["variants"].items() if recorded.get(label) == digest}
+    changed = sorted(
+        label for label in current["variants"] if label in recorded and label not in kept
+    )
+    done = {
         (e["variant"], e["replication"]): e["result"]
         for e in entries[1:]
         if isinstance(e, dict) and e.get("variant") in kept
     }
+    return done, changed
 
 
 class Journal:
@@ -69,6 +77,8 @@ class Journal:
         ]
         write_file(path, "".join(json.dumps(line) + "\n" for line in lines).encode())
         self.path = path
+        self.entries = 0
+        """Replications recorded since the journal was (re)started."""
         self._handle: IO[str] = path.open("a", encoding="utf-8")
 
     def record(self, key: Key, result: Any) -> None:
@@ -76,12 +86,13 @@ class Journal:
         entry = {"variant": key[0], "replication": key[1], "result": result}
         self._handle.write(json.dumps(entry) + "\n")
         self._handle.flush()
+        self.entries += 1
 
     def close(self) -> None:
         """Close the file, keeping it."""
         self._handle.close()
 
     def remove(self) -> None:
-        """Close and delete the journal: the experiment's outputs are written."""
+        """Close and delete the journal (the experiment's outputs are written)."""
         self.close()
         self.path.unlink(missing_ok=True)

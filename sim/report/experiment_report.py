@@ -53,13 +53,13 @@ def _interval(mean: float, half: float, outcome: Outcome, signed: bool = False) 
 
 
 def _kpi_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    columns = [{s["variant"]: s for s in summarise(_finite(rows, o.key), o.key)} for o in OUTCOMES]
+    columns = [{s["variant"]: s for s in summarise(rows, o.key)} for o in OUTCOMES]
     labels = list(dict.fromkeys(row["variant"] for row in rows))
     return [
         {
             "variant": label,
             "cells": [
-                _interval(c[label]["mean"], c[label]["half_width"], o) if label in c else "—"
+                _interval(c[label]["mean"], c[label]["half_width"], o)
                 for c, o in zip(columns, OUTCOMES, strict=True)
             ],
         }
@@ -67,26 +67,32 @@ def _kpi_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _finite(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-    """Rows where `key` is defined (a mean time to contain is undefined with no containment)."""
-    return [row for row in rows if not math.isnan(row[key])]
+def _verdict(mean: float, half: float) -> str:
+    """`better` or `worse` when the paired interval excludes zero (lower loss is better)."""
+    if math.isnan(half) or abs(mean) <= half:
+        return ""
+    return "better" if mean < 0 else "worse"
 
 
-def _comparison_rows(comparisons: list[dict[str, Any]]) -> tuple[list[str], list[dict[str, Any]]]:
+def _comparison_rows(comparisons: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows of (text, CSS class) cells; a difference whose paired interval
+    excludes zero is marked better or worse."""
     money = OUTCOMES[0]
     ablation = bool(comparisons) and "cbm" in comparisons[0]
-    header = ["CBM", "effect"] if ablation else []
-    header += ["variant", "against", "difference (95% CI, paired)", "unpaired interval"]
+    header = ["CBM", "Effect"] if ablation else []
+    header += ["Variant", "Against", "Difference (95% CI, paired)", "Unpaired interval"]
     rows = []
     for c in comparisons:
         text = [c["cbm"], c["effect"]] if ablation else []
         text += [c["variant"], c["against"]]
-        cells = [
-            *text,
-            _interval(c["mean_difference"], c["paired_half_width"], money, signed=True),
-            "± " + _interval(c["unpaired_half_width"], math.nan, money),
-        ]
-        rows.append({"cells": cells, "text_cells": len(text)})
+        mean, half = c["mean_difference"], c["paired_half_width"]
+        rows.append(
+            [(cell, "") for cell in text]
+            + [
+                (_interval(mean, half, money, signed=True), f"num {_verdict(mean, half)}"),
+                ("± " + _interval(c["unpaired_half_width"], math.nan, money), "num"),
+            ]
+        )
     return header, rows
 
 
@@ -200,11 +206,13 @@ def experiment_report(
         kpis=_kpi_rows(experiment.rows),
         comparison_title="What each CBM is worth" if ablation else "Differences",
         comparison_note=(
-            "Service-hours lost: each CBM alone (against no CBMs) and its marginal effect (all "
-            "CBMs against all but it). Negative numbers are reductions."
+            "Service-hours lost: all CBMs together against none, each CBM alone (against no "
+            "CBMs) and its marginal effect (all CBMs against all but it). Negative numbers are "
+            "reductions; green and red mark differences whose paired interval excludes zero."
             if ablation
             else "Service-hours lost, each variant against the reference over the same "
-            "replications. Negative numbers are reductions."
+            "replications. Negative numbers are reductions; green and red mark differences "
+            "whose paired interval excludes zero."
         ),
         comparison_header=header,
         comparisons=comparison_rows,

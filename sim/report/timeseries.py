@@ -115,7 +115,6 @@ def impact_plot(
             axes.fill_between(times, low, high, step="post", color=colour, alpha=0.2, lw=0)
             axes.plot(times, median, drawstyle="steps-post", color=colour, label=variant)
         axes.set_title(sector.replace("_", " "), loc="left")
-        axes.spines["left"].set(color=SECTOR_COLOURS[sector], linewidth=5)
         axes.set_ylim(bottom=0)
         large_numbers(axes)
     handles = [*panels[0].get_legend_handles_labels()[0], *_windows(panels, windows)]
@@ -220,6 +219,7 @@ def incident_timeline(spans: list[dict[str, Any]], horizon: float, title: str) -
         for step, marker in MARKERS.items():
             if span[step] is not None:
                 axes.plot([span[step]], [-y], linestyle="", zorder=3, **marker)
+        axes.text(end, -y, f"  {span['asset']}", va="center", fontsize=10, color="0.25")
     for lane in list(lanes.values())[:-1]:
         axes.axhline(-lane.stop + 0.5, color="0.3", lw=0.8)
     axes.set_yticks([-(lane.start + lane.stop - 1) / 2 for lane in lanes.values()], list(lanes))
