@@ -1,7 +1,9 @@
-"""Engine benchmark: event throughput against bare SimPy, and time and memory by model size.
+"""Engine benchmark: event throughput against bare SimPy, one replication of the default
+scenario, time and memory by model size (with campaigns and CSIRTs), and experiment
+throughput on one and two workers.
 
 Run on demand (it is not a test): `python benchmarks/bench_engine.py [--sizes 1000,10000,100000]`.
-See benchmarks/README.md for what each figure means.
+See docs/performance.md for what each figure means and the latest figures.
 """
 
 from __future__ import annotations
@@ -19,18 +21,23 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import numpy as np
 import simpy
 
 import sim
+from sim.analysis import executors
+from sim.analysis.experiment import run_experiment, variants_of
 from sim.analysis.export import run_files
 from sim.atomic import write_folder
 from sim.engine import world
 from sim.synthetic import synthetic_files
 
 RATIO_TARGET = 0.5
-LOAD_TARGET_S, RUN_TARGET_S, MEMORY_TARGET_MB = 5.0, 10.0, 4096.0
+TOTAL_TARGET_S, MEMORY_TARGET_MB = 20.0, 4096.0
 TARGET_ASSETS = 100_000
 """The time and memory targets apply to the model of this many assets."""
+EFFICIENCY_TARGET = 0.85
+"""Parallel efficiency wanted on two workers."""
 
 RSS_UNIT = 1 if sys.platform == "darwin" else 1024
 """Bytes per unit of `ru_maxrss`: bytes on macOS, KiB on Linux."""
@@ -116,6 +123,7 @@ def measure(folder: Path) -> dict[str, float]:
     figures |= {"export_s": time.perf_counter() - began, "export_mb": peak_mb()}
     figures["dependencies"] = len(scenario.dependencies)
     figures["change_points"] = len(result.records.series_q)
+    figures["events"] = len(result.records.events)
     return figures
 
 
@@ -146,7 +154,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--countries", type=int, default=5, help="countries per model")
     parser.add_argument("--seed", type=int, default=0, help="generator and scenario seed")
     parser.add_argument("--events-assets", type=int, default=10_000, help="model size for (a)")
-    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per size in (b)")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per size in (c)")
+    parser.add_argument("--repeats", type=int, default=7, help="replications timed in (b)")
+    parser.add_argument(
+        "--replications", type=int, default=40, help="replications per variant in (d)"
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -167,30 +179,76 @@ def report_rates(folder: Path, assets: int) -> None:
 
 
 def report_sizes(folders: dict[int, Path], timeout: float) -> None:
-    """Print (b): time and peak memory of each phase, one fresh process per size."""
-    print("\n(b) Wall time and peak memory by size, each size in a fresh process")
+    """Print (c): time and peak memory of each phase, one fresh process per size, and how
+    the total grows with the number of assets."""
+    print("\n(c) Wall time and peak memory by size, each size in a fresh process")
     print(
         f"  {'assets':>9} {'deps':>9} {'load+validate':>13} {'run':>9} {'export':>8} "
-        f"{'change pts':>11}   peak MB after import/load/run/export"
+        f"{'total':>8} {'events':>8} {'change pts':>11}   peak MB after import/load/run/export"
     )
+    totals: dict[int, float] = {}
     for n, folder in folders.items():
         f = measure_in_child(folder, timeout)
         if f is None:
             print(f"  {n:>9,} did not finish within {timeout:g} s")
             continue
+        totals[n] = total = f["load_s"] + f["run_s"] + f["export_s"]
         print(
             f"  {n:>9,} {f['dependencies']:>9,} {f['load_s']:>11.2f} s {f['run_s']:>7.2f} s "
-            f"{f['export_s']:>6.2f} s {f['change_points']:>11,}   "
+            f"{f['export_s']:>6.2f} s {total:>6.2f} s {f['events']:>8,} "
+            f"{f['change_points']:>11,}   "
             + " / ".join(f"{f[k]:,.0f}" for k in ("imported_mb", "load_mb", "run_mb", "export_mb"))
         )
         if n == TARGET_ASSETS:
             peak = max(f["load_mb"], f["run_mb"], f["export_mb"])
             print(
-                f"  targets at {n:,} assets: load+validate < {LOAD_TARGET_S:g} s "
-                f"{verdict(f['load_s'] < LOAD_TARGET_S)}, run < {RUN_TARGET_S:g} s "
-                f"{verdict(f['run_s'] < RUN_TARGET_S)}, peak < {MEMORY_TARGET_MB / 1024:g} GB "
+                f"  targets at {n:,} assets: total < {TOTAL_TARGET_S:g} s "
+                f"{verdict(total < TOTAL_TARGET_S)}, peak < {MEMORY_TARGET_MB / 1024:g} GB "
                 f"{verdict(peak < MEMORY_TARGET_MB)}"
             )
+    if len(totals) >= 2:
+        sizes = np.log(list(totals))
+        slope = np.polyfit(sizes, np.log(list(totals.values())), 1)[0]
+        print(f"  total time grows as assets^{slope:.2f} (least-squares fit over the sizes above)")
+
+
+def report_default(repeats: int) -> None:
+    """Print (b): one replication of the bundled default scenario, the median of `repeats`."""
+    scenario = sim.load_scenario(sim.bundled_scenario())
+    seconds = []
+    for replication in range(repeats):
+        began = time.perf_counter()
+        world.run_replication(scenario, seed=scenario.seed, replication=replication)
+        seconds.append(time.perf_counter() - began)
+    print(f"\n(b) One replication of the default scenario ({len(scenario.assets)} assets)")
+    print(
+        f"  median {np.median(seconds) * 1000:.0f} ms over {repeats} replications "
+        f"(min {min(seconds) * 1000:.0f}, max {max(seconds) * 1000:.0f} ms)"
+    )
+
+
+def report_workers(replications: int) -> None:
+    """Print (d): replications per second of a two-variant experiment on the default scenario
+    in this process and on a pool of two workers, and the parallel efficiency."""
+    scenario = sim.load_scenario(sim.bundled_scenario())
+    variants = variants_of(scenario, ["baseline", "all_cbms"])
+    runs = len(variants) * replications
+    run_experiment(variants, 1, scenario.seed)  # warm up imports and caches before timing
+    rates, tables = {}, []
+    for workers, executor in ((1, executors.sequential()), (2, executors.process_pool(2))):
+        began = time.perf_counter()
+        with executor as unordered:
+            tables.append(run_experiment(variants, replications, scenario.seed, unordered).rows)
+        rates[workers] = runs / (time.perf_counter() - began)
+    efficiency = rates[2] / (2 * rates[1])
+    same = "identical" if str(tables[0]) == str(tables[1]) else "DIFFERENT"
+    print(f"\n(d) Experiment throughput: {runs} runs of the default scenario ({same} tables)")
+    for workers, rate in rates.items():
+        print(f"  {workers} worker{'s' if workers > 1 else ' '}  {rate:6.2f} replications/s")
+    print(
+        f"  parallel efficiency on 2 workers {efficiency:.0%} (pool start-up included)   "
+        f"target >= {EFFICIENCY_TARGET:.0%}: {verdict(efficiency >= EFFICIENCY_TARGET)}"
+    )
 
 
 def main() -> None:
@@ -214,7 +272,9 @@ def main() -> None:
             write_folder(folders[n], synthetic_files(n, args.countries, args.seed))
             print(f"  {n:>9,} assets: {time.perf_counter() - began:6.2f} s")
         report_rates(folders[args.events_assets], args.events_assets)
+        report_default(args.repeats)
         report_sizes({n: folders[n] for n in sizes}, args.timeout)
+    report_workers(args.replications)
 
 
 if __name__ == "__main__":

@@ -314,9 +314,11 @@ def _progress(executor: UnorderedMap, done: int) -> UnorderedMap:
     finished before."""
     from tqdm import tqdm
 
-    def unordered(work: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+    def unordered(
+        work: Callable[[Any, Any], Any], shared: Any, jobs: Sequence[Any]
+    ) -> Iterator[tuple[int, Any]]:
         with tqdm(total=done + len(jobs), initial=done, unit="run", leave=False) as bar:
-            for pair in executor(work, jobs):
+            for pair in executor(work, shared, jobs):
                 bar.update()
                 yield pair
 
@@ -668,7 +670,8 @@ def sweep_command(
 def generate_command(assets: int, countries: int, seed: int, out: Path | None, force: bool) -> None:
     """Write a synthetic infrastructure model and a scenario that runs on it.
 
-    The folder gets scenario.yaml (countries, a few disruptions, variants) naming
+    The folder gets scenario.yaml (countries with CSIRTs, a regional network, campaigns from
+    the templates, a few disruptions, variants) naming
     assets.csv and dependencies.csv. Run it with `cyberttx run OUT/scenario.yaml`.
     """
     from .synthetic import synthetic_files

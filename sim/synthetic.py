@@ -1,13 +1,14 @@
 """Synthetic infrastructure models of any size, for demonstrations and benchmarks.
 
-`synthetic_files` returns a scenario and the two CSV tables it names. Each country gets a typical
-sector mix; its assets depend on assets of the same country following typical patterns (power
-feeds nearly everything, telecom carries finance and emergency services, water supplies
-hospitals), each supplier chosen in proportion to its weight so that a few hubs carry many
-dependents; interconnectors, cable landings and a regional payment switch link countries. The
-figures live in `infrastructure_models/presets/synthetic.yaml`. Everything is vectorised with
-numpy and drawn from one seed: the same arguments always give the same bytes.
-"""
+`synthetic_files` returns a scenario and the two CSV tables it names. Each country gets a
+typical sector mix, a national CSIRT sized to it, routine incidents and a seat in a regional
+network, and campaigns from the bundled templates run against the model. Assets depend on
+assets of the same country following typical patterns (power feeds nearly everything, telecom
+carries finance and emergency services, water supplies hospitals), each supplier chosen in
+proportion to its weight so that a few hubs carry many dependents; interconnectors, cable
+landings and a regional payment switch link countries. The figures live in
+`infrastructure_models/presets/synthetic.yaml`. Everything is vectorised with numpy and drawn
+from one seed: the same arguments always give the same bytes."""
 
 from __future__ import annotations
 
@@ -231,6 +232,19 @@ def _variants(model: _Model, disrupted: list[str], deps: dict[str, np.ndarray]) 
             "description": "Grids can island from their neighbours within minutes.",
             "dependencies": {f"{s}->{d}": {"strength": 0.05} for s, d in pairs},
         }
+    variants["all_cbms"] = {
+        "description": "Every country adopts every CBM with a mechanical effect.",
+        "cbms": {
+            cbm: model.country_ids
+            for cbm in (
+                "points_of_contact",
+                "incident_sharing",
+                "severity_schemes",
+                "un_norms",
+                "multistakeholder",
+            )
+        },
+    }
     variants["fast_restoration"] = {
         "description": "Restoration crews on standby bring disrupted assets back in 2 h.",
         "assets": {a: {"recovery": {"dist": "fixed", "hours": 2.0}} for a in disrupted},
@@ -274,6 +288,21 @@ def synthetic_files(assets: int, countries: int, seed: int) -> dict[str, bytes]:
         if target is not None:
             fields = {k: v for k, v in plan.items() if k != "role"}
             disruptions.append({"asset": model.ids[target], **fields})
+    defenders = presets["defenders"]
+    present = {str(sector) for sector in model.asset_columns["sector"].tolist()}
+    campaigns = [
+        {
+            "id": plan["id"],
+            "template": plan["template"],
+            "start_hours": plan["start_hours"],
+            "targeting": {
+                "sectors": targets,
+                "count": max(plan["min"], round(plan["per_1000"] * assets / 1000)),
+            },
+        }
+        for plan in presets["campaigns"]
+        if (targets := [s for s in plan["sectors"] if s in present])
+    ]
     scenario = {
         "name": f"Synthetic model: {assets} assets in {countries} countries",
         "description": (
@@ -285,12 +314,26 @@ def synthetic_files(assets: int, countries: int, seed: int) -> dict[str, bytes]:
         "duration_hours": DURATION_HOURS,
         "seed": seed,
         "countries": [
-            {"id": i, "name": n}
-            for i, n in zip(model.country_ids, model.country_names, strict=True)
+            {
+                "id": i,
+                "name": n,
+                "csirt": {
+                    "analysts": max(2, round(defenders["analysts_per_1000_assets"] * k / 1000))
+                },
+                "background": {
+                    "per_day": round(defenders["routine_per_day_per_1000_assets"] * k / 1000, 3),
+                    "handling": defenders["handling"],
+                },
+            }
+            for i, n, k in zip(
+                model.country_ids, model.country_names, model.sizes.tolist(), strict=True
+            )
         ],
         "assets_csv": "assets.csv",
         "dependencies_csv": "dependencies.csv",
         "disruptions": disruptions,
+        "campaigns": campaigns,
+        "network": {"members": model.country_ids},
         "variants": _variants(model, [d["asset"] for d in disruptions], deps),
     }
     text = yaml.safe_dump(scenario, sort_keys=False, default_flow_style=None, width=100)

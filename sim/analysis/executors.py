@@ -1,8 +1,9 @@
 """Where replications run: in this process, in a local process pool, or on a Dask cluster.
 
 Every executor is a context manager that yields an `unordered map`: given a picklable
-function and a list of jobs, it yields `(index, result)` pairs as runs finish, in whatever
-order they finish. Callers put results back in job order, so tables never depend on the
+function `work(shared, job)`, the `shared` data every job needs (sent to each worker once, not
+with every job) and a list of small jobs, it yields `(index, result)` pairs as runs finish, in
+whatever order they finish. Callers put results back in job order, so tables never depend on the
 executor. Leaving the context (normally, on an error or on Ctrl-C) cancels the jobs that have
 not started and waits for those running, so nothing keeps running behind the caller's back.
 """
@@ -17,16 +18,17 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from typing import Any
 
-UnorderedMap = Callable[[Callable[[Any], Any], Sequence[Any]], Iterator[tuple[int, Any]]]
+Work = Callable[[Any, Any], Any]
+UnorderedMap = Callable[[Work, Any, Sequence[Any]], Iterator[tuple[int, Any]]]
 
 
 class ExecutorUnavailable(RuntimeError):
     """The executor asked for cannot start (a missing package, an unreachable scheduler)."""
 
 
-def in_process(work: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+def in_process(work: Work, shared: Any, jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
     """The unordered map of `sequential`: every job in this process, in order."""
-    return ((index, work(job)) for index, job in enumerate(jobs))
+    return ((index, work(shared, job)) for index, job in enumerate(jobs))
 
 
 @contextmanager
@@ -35,9 +37,15 @@ def sequential() -> Iterator[UnorderedMap]:
     yield in_process
 
 
-def _worker_setup() -> None:
-    """Workers leave Ctrl-C to the parent, which cancels what has not started, and (on Linux)
-    end when the parent dies, even by `kill -9`."""
+_shared: Any = None
+"""In a pool worker: the data every job of the current run needs."""
+
+
+def _worker_setup(shared: Any) -> None:
+    """Workers keep the shared data, leave Ctrl-C to the parent, which cancels what has not
+    started, and (on Linux) end when the parent dies, even by `kill -9`."""
+    global _shared
+    _shared = shared
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform == "linux":
         import ctypes
@@ -46,20 +54,27 @@ def _worker_setup() -> None:
         ctypes.CDLL(None).prctl(set_parent_death_signal, signal.SIGTERM)
 
 
+def _with_shared(work: Work, job: Any) -> Any:
+    return work(_shared, job)
+
+
 @contextmanager
 def process_pool(workers: int) -> Iterator[UnorderedMap]:
-    """Run jobs in `workers` local processes."""
-    pool = ProcessPoolExecutor(workers, initializer=_worker_setup)
+    """Run jobs in `workers` local processes, started for each map with the shared data."""
+    pools: list[ProcessPoolExecutor] = []
 
-    def unordered(work: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
-        futures = {pool.submit(work, job): index for index, job in enumerate(jobs)}
+    def unordered(work: Work, shared: Any, jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        pool = ProcessPoolExecutor(workers, initializer=_worker_setup, initargs=(shared,))
+        pools.append(pool)
+        futures = {pool.submit(_with_shared, work, job): k for k, job in enumerate(jobs)}
         for future in as_completed(futures):
             yield futures[future], future.result()
 
     try:
         yield unordered
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for pool in pools:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextmanager
@@ -92,8 +107,9 @@ def dask(workers: int | None = None, scheduler: str | None = None) -> Iterator[U
             f"cannot reach the Dask scheduler {scheduler}: {type(error).__name__}: {error}"
         ) from None
 
-    def unordered(work: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
-        futures = client.map(work, list(jobs), pure=False)
+    def unordered(work: Work, shared: Any, jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        everywhere = client.scatter(shared, broadcast=True)
+        futures = client.map(work, [everywhere] * len(jobs), list(jobs), pure=False)
         index = {future.key: k for k, future in enumerate(futures)}
         try:
             for future in dask_completed(futures):

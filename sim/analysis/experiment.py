@@ -83,10 +83,14 @@ def ablation_description(label: str) -> str:
     ]
 
 
-def replication(seed: int, job: tuple[str, Scenario, int]) -> dict[str, Any]:
-    """One run (picklable, JSON-ready): `row`, the variant label, replication and scalar KPIs;
-    `sector_loss`, the loss rate per sector at LOSS_POINTS even times over the horizon."""
-    label, scenario, replication = job
+def replication(
+    seed: int, variants: Mapping[str, Scenario], job: tuple[str, int]
+) -> dict[str, Any]:
+    """Replication `job` = (label, number) of `variants[label]` (picklable, JSON-ready): `row`,
+    the label, replication and scalar KPIs; `sector_loss`, the loss rate per sector at
+    LOSS_POINTS even times over the horizon."""
+    label, replication = job
+    scenario = variants[label]
     records = run_replication(scenario, seed=seed, replication=replication)
     metrics = compute_metrics(scenario, records)
     row: dict[str, Any] = {"variant": label, "replication": replication}
@@ -127,8 +131,7 @@ def run_experiment(
     keys = [(label, r) for label in variants for r in range(replications)]
     results = {key: done[key] for key in keys if done and key in done}
     todo = [key for key in keys if key not in results]
-    jobs = [(label, variants[label], r) for label, r in todo]
-    for index, result in executor(partial(replication, seed), jobs):
+    for index, result in executor(partial(replication, seed), variants, todo):
         results[todo[index]] = result
         on_result(todo[index], result)
     return Experiment(

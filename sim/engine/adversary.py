@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
-from scipy.sparse import csr_array
 
 from ..schema.campaigns import Campaign
 from ..schema.infrastructure import Asset
@@ -25,9 +24,6 @@ from .streams import Streams
 
 DDOS_HOURS = 6.0
 """How long a DDoS lasts when its campaign gives no duration."""
-
-REACH_HOPS = 3
-"""Dependency hops counted when ranking targets by the loss they would cascade."""
 
 
 @dataclass
@@ -52,42 +48,24 @@ class Indicators:
         self.held.add((country, campaign))
 
 
-def reach(scenario: Scenario, index: dict[str, int]) -> np.ndarray:
-    """Per asset, the weighted loss its full failure would cascade over REACH_HOPS hops
-    (its own weight included; delays, backups and the cap ignored)."""
-    n = len(scenario.assets)
-    deps = scenario.dependencies
-    feeds = csr_array(
-        (
-            [d.strength for d in deps],
-            ([index[d.supplier] for d in deps], [index[d.dependent] for d in deps]),
-        ),
-        shape=(n, n),
-    )
-    total = step = np.array([a.weight for a in scenario.assets], dtype=float)
-    for _ in range(REACH_HOPS):
-        step = feeds @ step
-        total = total + step
-    return total
-
-
 def choose_targets(
     campaign: Campaign, scenario: Scenario, infra: Infrastructure, rng: np.random.Generator
 ) -> list[tuple[float, int]]:
     """The campaign's targets as (hours after its start, asset index), in order of attack."""
     aim = campaign.targeting
     named = [infra.index[a] for a in aim.assets]
+    excluded = set(named)
     pool = [
         i
         for i, a in enumerate(scenario.assets)
         if (not aim.countries or a.country in aim.countries)
         and (not aim.sectors or a.sector in aim.sectors)
-        and i not in set(named)
+        and i not in excluded
     ]
     if aim.pick == "random":
         ranked = [pool[k] for k in rng.permutation(len(pool))]
     else:
-        score = reach(scenario, infra.index) if aim.pick == "reach" else infra.weights()
+        score = infra.reach if aim.pick == "reach" else infra.weights()
         ranked = sorted(pool, key=lambda i: (-score[i], i))
     candidates = named + ranked
     if aim.order == "spreading" and candidates:

@@ -12,6 +12,7 @@ from typing import Any
 
 import simpy
 
+from ..gc_pause import gc_paused
 from ..schema.defenders import LEVELS
 from ..schema.exercise import (
     ActivateBackup,
@@ -195,6 +196,7 @@ def _decide(
         actions.take(action, tag)
 
 
+@gc_paused()
 def run_exercise(
     scenario: Scenario,
     seed: int,

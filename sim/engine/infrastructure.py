@@ -16,7 +16,7 @@ a cycle that creeps towards its limit in many small steps is solved exactly inst
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from functools import partial
+from functools import cached_property, partial
 from heapq import heappop, heappush
 
 import numpy as np
@@ -45,6 +45,10 @@ FULL, RIDING, EXHAUSTED = 0, 1, 2
 """Backup states: unused, riding through a supplier loss, used up until supply returns."""
 
 
+REACH_HOPS = 3
+"""Dependency hops counted when ranking assets by the loss they would cascade."""
+
+
 class Infrastructure:
     """The assets of a scenario and their inoperability, inside a SimPy environment."""
 
@@ -62,6 +66,14 @@ class Infrastructure:
         self._delayed_in: list[list[tuple[int, float]]] = [[] for _ in range(n)]
         self._delayed_out: list[dict[float, list[tuple[int, int]]]] = [{} for _ in range(n)]
         self._lagged: list[float] = []
+        index = self.index
+        deps = scenario.dependencies
+        self.edges = (
+            np.fromiter((index[d.supplier] for d in deps), dtype=np.int64, count=len(deps)),
+            np.fromiter((index[d.dependent] for d in deps), dtype=np.int64, count=len(deps)),
+            np.fromiter((d.strength for d in deps), dtype=float, count=len(deps)),
+        )
+        """Every dependency as (supplier index, dependent index, strength) arrays."""
         for dep in scenario.dependencies:
             if dep.strength == 0:
                 continue
@@ -80,6 +92,19 @@ class Infrastructure:
         self._backup_token = [0] * n
         self._pending: dict[int, None] = {}
         self._pending_falls = False
+
+    @cached_property
+    def reach(self) -> np.ndarray:
+        """Per asset, the weighted loss its full failure would cascade over REACH_HOPS hops
+        (its own weight included; delays, backups and the cap ignored)."""
+        supplier, dependent, strength = self.edges
+        n = len(self.assets)
+        feeds = csr_array((strength, (supplier, dependent)), shape=(n, n))
+        total = step = self.weights()
+        for _ in range(REACH_HOPS):
+            step = feeds @ step
+            total = total + step
+        return total
 
     def weights(self) -> np.ndarray:
         """Every asset's consequence weight, in scenario order."""

@@ -17,7 +17,7 @@ import simpy
 from ..schema.campaigns import Campaign
 from ..schema.defenders import LEVELS, Shifts
 from ..schema.scenario import Scenario
-from .adversary import Adversary, Indicators, reach
+from .adversary import Adversary, Indicators
 from .infrastructure import Infrastructure
 from .sampling import draw
 from .severity import ROUTINE_SCORES, campaign_ratings, level, score
@@ -98,12 +98,11 @@ class Response:
     def _exposure(self) -> tuple[np.ndarray, np.ndarray]:
         """Per asset, for severity ratings (computed at the first triage): its cascading
         reach relative to the largest, and its dependents in other sectors (10 or more: 1)."""
-        scenario, index, assets = self.scenario, self.infra.index, self.scenario.assets
-        cascade = reach(scenario, index)
-        counts = np.zeros(len(assets))
-        for d in scenario.dependencies:
-            s, t = index[d.supplier], index[d.dependent]
-            counts[s] += assets[s].sector != assets[t].sector
+        cascade, assets = self.infra.reach, self.scenario.assets
+        sector = np.unique([a.sector for a in assets], return_inverse=True)[1]
+        supplier, dependent, _ = self.infra.edges
+        across = sector[supplier] != sector[dependent]
+        counts = np.bincount(supplier[across], minlength=len(assets))
         return cascade / max(cascade.max(initial=0.0), 1e-12), np.minimum(1.0, counts / 10)
 
     def _log(self, kind: str, country: str, incident: str = "", **fields: object) -> None:

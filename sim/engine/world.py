@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import simpy
 
+from ..gc_pause import gc_paused
 from ..schema.scenario import Disruption, Scenario
 from ..schema.variants import apply_variant
 from .adversary import Adversary, Indicators
@@ -72,6 +73,7 @@ def build_world(scenario: Scenario, seed: int, replication: int = 0) -> World:
     return World(scenario, env, records, infra, adversary, response, indicators)
 
 
+@gc_paused()
 def run_replication(
     scenario: Scenario, variant: str | None = None, seed: int | None = None, replication: int = 0
 ) -> Records:

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..errors import Problem, ScenarioError
+from ..gc_pause import gc_paused
 from ..library import library_root
 from .distributions import DISTRIBUTION_NAMES
 from .infrastructure import Asset, Dependency
@@ -304,6 +305,7 @@ def _expand_templates(data: dict[str, Any], file: str) -> dict[str, Any]:
     return {**data, "campaigns": expanded}
 
 
+@gc_paused()
 def load_scenario(source: str | Path | Mapping[str, Any], base_dir: str | Path = ".") -> Scenario:
     """A checked scenario from a YAML file, or from a mapping (relative paths from `base_dir`).
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from .exercise import Exercise
 from .scenario import Scenario
 
@@ -32,20 +34,65 @@ def _duplicates(field: str, ids: list[str], what: str, attribute: str = "id") ->
     return findings
 
 
-def check_references(scenario: Scenario) -> list[Finding]:
-    """Every id that is referred to exists, ids are unique, and no asset depends on itself.
+BLOCKS_BY_FIELD = {
+    "assets": {"assets", "campaigns", "events", "exercise"},
+    "dependencies": {"dependencies"},
+    "campaigns": {"campaigns"},
+    "network": {"defenders"},
+    "cbms": {"defenders"},
+    "events": {"events"},
+    "disruptions": {"disruptions"},
+    "exercise": {"exercise"},
+    "parameters": set(),
+    "severity_scheme": set(),
+    "duration_hours": set(),
+    "start": set(),
+    "name": set(),
+    "description": set(),
+}
+"""The checks a change to each top-level field calls for (a changed country list, or any
+field not named here, calls for all of them). Ids cannot change through variants."""
+
+
+def check_references(scenario: Scenario, changed: Iterable[str] | None = None) -> list[Finding]:
+    """Every id that is referred to exists, ids are unique, and no asset depends on itself;
+    with `changed` (the top-level fields a variant overrides), only what those can break.
 
     Fast on the common, valid case: whole columns are compared as sets first, and rows are
     only visited to locate a problem that was found.
     """
-    findings = _duplicates("countries", [c.id for c in scenario.countries], "country id")
+    blocks = {b for field in changed or () for b in BLOCKS_BY_FIELD.get(field, {"all"})}
+    if changed is None or "all" in blocks:
+        blocks = {"countries", *(b for bs in BLOCKS_BY_FIELD.values() for b in bs)}
+    countries = {c.id for c in scenario.countries}
     asset_ids = [a.id for a in scenario.assets]
-    findings += _duplicates("assets", asset_ids, "asset id")
-    countries, assets = {c.id for c in scenario.countries}, set(asset_ids)
-    findings += _unknown("assets", "country", [a.country for a in scenario.assets], countries)
+    assets = set(asset_ids)
+    findings: list[Finding] = []
+    if "countries" in blocks:
+        findings += _duplicates("countries", [c.id for c in scenario.countries], "country id")
+    if "assets" in blocks:
+        findings += _duplicates("assets", asset_ids, "asset id")
+        findings += _unknown("assets", "country", [a.country for a in scenario.assets], countries)
+    if "dependencies" in blocks:
+        findings += _dependency_findings(scenario, assets)
+    if "campaigns" in blocks:
+        findings += _campaign_findings(scenario, countries, assets)
+    if "defenders" in blocks:
+        findings += _defender_findings(scenario, countries)
+    if "events" in blocks:
+        findings += _event_findings(scenario, countries, assets)
+    if "disruptions" in blocks:
+        disrupted = [d.asset for d in scenario.disruptions]
+        findings += _unknown("disruptions", "asset", disrupted, assets)
+    if "exercise" in blocks and scenario.exercise is not None:
+        findings += _exercise_findings(scenario.exercise, countries, assets)
+    return findings
+
+
+def _dependency_findings(scenario: Scenario, assets: set[str]) -> list[Finding]:
     suppliers = [d.supplier for d in scenario.dependencies]
     dependents = [d.dependent for d in scenario.dependencies]
-    findings += _unknown("dependencies", "supplier", suppliers, assets)
+    findings = _unknown("dependencies", "supplier", suppliers, assets)
     findings += _unknown("dependencies", "dependent", dependents, assets)
     pairs = list(zip(suppliers, dependents, strict=True))
     for i, (supplier, dependent) in enumerate(pairs):
@@ -63,9 +110,11 @@ def check_references(scenario: Scenario) -> list[Finding]:
                     )
                 )
             first.setdefault(pair, i)
-    findings += _campaign_findings(scenario, countries, assets)
-    findings += _defender_findings(scenario, countries)
-    findings += _duplicates("events", [e.id for e in scenario.events], "event id")
+    return findings
+
+
+def _event_findings(scenario: Scenario, countries: set[str], assets: set[str]) -> list[Finding]:
+    findings = _duplicates("events", [e.id for e in scenario.events], "event id")
     for i, event in enumerate(scenario.events):
         if event.country not in countries:
             findings.append((("events", i, "country"), f"unknown country '{event.country}'"))
@@ -74,9 +123,6 @@ def check_references(scenario: Scenario) -> list[Finding]:
             for k, a in enumerate(event.venue_assets)
             if a not in assets
         ]
-    findings += _unknown("disruptions", "asset", [d.asset for d in scenario.disruptions], assets)
-    if scenario.exercise is not None:
-        findings += _exercise_findings(scenario.exercise, countries, assets)
     return findings
 
 
@@ -159,12 +205,11 @@ def _campaign_findings(scenario: Scenario, countries: set[str], assets: set[str]
                 for k, ref in enumerate(refs)
                 if ref not in known
             ]
-        matching = [
-            a
-            for a in scenario.assets
-            if (not aim.countries or a.country in aim.countries)
+        matching = any(
+            (not aim.countries or a.country in aim.countries)
             and (not aim.sectors or a.sector in aim.sectors)
-        ]
+            for a in scenario.assets
+        )
         if not aim.assets and not matching:
             findings.append((("campaigns", i, "targeting"), "no asset matches this targeting"))
     return findings

@@ -93,7 +93,7 @@ def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any], loc: Loc =
         raise VariantError([((*loc, f), "a variant cannot change this field") for f in fixed])
     result = _override(scenario, patch, loc)
     assert isinstance(result, Scenario)
-    findings = check_references(result)
+    findings = check_references(result, changed=patch)
     if findings:
         raise VariantError([((*loc, *f_loc), msg) for f_loc, msg in findings])
     return result
