@@ -739,6 +739,23 @@ def play_command(
 
     if sum(x is not None for x in (decisions_file, policy, session)) > 1:
         raise click.UsageError("give at most one of --decisions, --auto and --resume")
+    header: dict[str, Any] = {}
+    recorded: list[Any] = []
+    if decisions_file or session:
+        try:
+            header, recorded = read_decisions(decisions_file or session)  # type: ignore[arg-type]
+        except DecisionsError as error:
+            _fail(f"error: {error}")
+        scenario = scenario or header.get("scenario")
+        for name, given in (("seed", seed), ("variant", variant)):
+            if given is not None and header.get(name) not in (None, given):
+                click.echo(
+                    f"warning: the decisions were recorded with {name} "
+                    f"{header[name]}; playing {given} instead",
+                    err=True,
+                )
+        seed = header.get("seed") if seed is None else seed
+        variant = header.get("variant") if variant is None else variant
     with _input_errors():
         path = resolve_scenario(scenario)
         loaded = load_scenario(path)
@@ -746,9 +763,16 @@ def play_command(
         chosen = apply_variant(loaded, variant)
     if chosen.exercise is None:
         _fail(f"{path}: exercise: this scenario has no exercise to play (see docs/exercises.md)")
+    if header.get("resolved_scenario_sha256") not in (None, chosen.digest()):
+        click.echo("warning: the decisions were recorded on a different scenario", err=True)
     used_seed = chosen.seed if seed is None else seed
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = _free_folder(out, force, f"{path.stem}-play-{stamp}")
+    if _session_path(folder).exists() and session != _session_path(folder) and not force:
+        _fail(
+            f"error: {_session_path(folder)} holds a saved session; continue it with --resume "
+            "(or --force to start again)"
+        )
     about = {
         "scenario": str(path),
         "resolved_scenario_sha256": chosen.digest(),
@@ -757,11 +781,6 @@ def play_command(
     }
     began = time.perf_counter()
     try:
-        recorded: list[Any] = []
-        if decisions_file or session:
-            header, recorded = read_decisions(decisions_file or session)  # type: ignore[arg-type]
-            if header.get("resolved_scenario_sha256") not in (None, chosen.digest()):
-                click.echo("warning: the decisions were recorded on a different scenario", err=True)
         if decisions_file or policy:
             from .engine.exercise import run_exercise
 
@@ -777,7 +796,7 @@ def play_command(
                 except click.exceptions.Abort:
                     return "q"  # end of input: save rather than lose the session
 
-            stopped = float((read_decisions(session)[0] if session else {}).get("stopped_at", -1))
+            stopped = float(header.get("stopped_at", -1))
             outcome = play(chosen, used_seed, Console(ask, click.echo), recorded, stopped)
             records, taken = outcome.records, outcome.decisions
             if records is None:
@@ -797,7 +816,8 @@ def play_command(
     provenance = _provenance(path, began)
     files = run_files(result, provenance)
     files["decisions.yaml"] = write_decisions(taken, about)
-    files["aar.html"] = _after_action(loaded, result, taken, provenance | about)
+    provenance |= {"seed": used_seed, "variant": variant or "none"}
+    files["aar.html"] = _after_action(loaded, result, taken, provenance)
     _save(folder, files, force)
     if session is not None and session == _session_path(folder):
         session.unlink(missing_ok=True)
@@ -819,7 +839,8 @@ def _after_action(
 
     counterfactuals = {"no decisions taken": metrics_of(result.scenario)}
     variants = {name: metrics_of(apply_variant(loaded, name)) for name in loaded.variants}
-    if "baseline" in variants:
+    played = result.scenario.digest()
+    if "baseline" in variants and apply_variant(loaded, "baseline").digest() != played:
         counterfactuals["variant baseline"] = variants["baseline"]
     if variants:
         best = min(variants, key=lambda name: variants[name]["service_hours_lost"])
@@ -869,7 +890,10 @@ def msel_export_command(scenario: str | None, fmt: str | None, out: Path | None)
     with _input_errors():
         path = resolve_scenario(scenario)
         loaded = load_scenario(path)
-    fmt = fmt or (out.suffix.lstrip(".") if out and out.suffix in (".csv", ".xlsx") else "csv")
+    suffix = out.suffix.lstrip(".") if out and out.suffix in (".csv", ".xlsx") else None
+    if fmt and suffix and fmt != suffix:
+        raise click.BadParameter(f"{out} ends in .{suffix}, not .{fmt}", param_hint="--format")
+    fmt = fmt or suffix or "csv"
     target = out or Path("results") / f"{path.stem}-msel.{fmt}"
     injects = loaded.exercise.injects if loaded.exercise else ()
     try:

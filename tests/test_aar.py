@@ -113,6 +113,8 @@ values = st.floats(-2e6, 2e6, allow_nan=False)
 def test_a_better_value_never_gets_a_worse_rating(
     better: str, levels: dict[str, float], a: float, b: float
 ) -> None:
+    order = sorted(levels.values(), reverse=better == "higher")
+    levels = dict(zip(sorted(levels, key="PSM".index), order, strict=True))
     objective = _objective(better, levels)
     good, bad = sorted((a, b), reverse=better == "higher")
     assert ORDER.index(rating(objective, good)) <= ORDER.index(rating(objective, bad))
@@ -214,3 +216,8 @@ def test_the_report_escapes_text_from_the_scenario(room: tuple) -> None:
 def test_a_scenario_without_an_exercise_has_no_report(room: tuple) -> None:
     with pytest.raises(ValueError, match="no exercise"):
         _report(room, scenario=room[0].model_copy(update={"exercise": None}))
+
+
+def test_thresholds_that_run_the_wrong_way_are_refused() -> None:
+    with pytest.raises(ValueError, match="P ≤ S ≤ M"):
+        _objective("lower", {"P": 36, "S": 16, "M": 8})

@@ -38,9 +38,9 @@ INJECT = st.fixed_dictionaries(
         "time_hours": st.floats(min_value=0, allow_nan=False, allow_infinity=False),
         "type": TEXT.filter(bool),
         "method": TEXT.filter(bool),
-        "sender": TEXT,
-        "recipient": TEXT,
-        "message": TEXT,
+        "sender": TEXT.filter(bool),
+        "recipient": TEXT.filter(bool),
+        "message": TEXT.filter(bool),
         "expected_action": TEXT,
         "objective": st.none() | IDS,
     }
@@ -83,9 +83,9 @@ def test_injects_yaml_loads_back(injects: list[Inject]) -> None:
 
 
 def test_injects_yaml_leaves_out_defaults() -> None:
-    inject = Inject(sequence=1, time_hours=2, sender="a", recipient="b", message="")
+    inject = Inject(sequence=1, time_hours=2, sender="a", recipient="b", message="m")
     assert injects_yaml([inject]) == (
-        "injects:\n- sequence: 1\n  time_hours: 2.0\n  from: a\n  to: b\n  message: ''\n"
+        "injects:\n- sequence: 1\n  time_hours: 2.0\n  from: a\n  to: b\n  message: m\n"
     )
 
 
@@ -158,12 +158,19 @@ def test_a_hand_drafted_csv_takes_defaults_and_skips_empty_rows(tmp_path: Path) 
             ["1", "2", "Control", "CSIRT", "Go", ""],
             [],
             ["", "", "", "", "", ""],
-            ["2", "0.5", "", "", "", "obj"],
+            ["2", "0.5", "Control", "CSIRT", "Later", "obj"],
         ],
     )
     assert read_msel(path) == (
         Inject(sequence=1, time_hours=2, sender="Control", recipient="CSIRT", message="Go"),
-        Inject(sequence=2, time_hours=0.5, sender="", recipient="", message="", objective="obj"),
+        Inject(
+            sequence=2,
+            time_hours=0.5,
+            sender="Control",
+            recipient="CSIRT",
+            message="Later",
+            objective="obj",
+        ),
     )
 
 
@@ -197,6 +204,7 @@ def test_invalid_xlsx_cells_are_named_by_row_and_column(tmp_path: Path) -> None:
     assert messages(path) == [
         f"{path}: line 3: sequence: Field required",
         f"{path}: line 3: time_hours: Input should be greater than or equal to 0",
+        f"{path}: line 3: message: String should have at least 1 character",
     ]
 
 

@@ -179,3 +179,47 @@ def test_a_bad_msel_cell_is_reported_with_its_line_and_column(tmp_path: Path) ->
     result = CliRunner().invoke(main, ["msel", "import", str(table)])
     assert result.exit_code == 2 and "line 3" in result.stderr and "time_hours" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_session_resumes_with_its_own_seed_and_variant(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    args = ["play", "--seed", "9", "--variant", "all_cbms", "--out", str(out)]
+    assert CliRunner().invoke(main, args, input="q\n").exit_code == 0
+    session = tmp_path / "s.session.yaml"
+    again = CliRunner().invoke(main, ["play", "--out", str(out)], input="q\n")
+    assert again.exit_code == 2 and "--resume" in again.stderr
+    resumed = CliRunner().invoke(
+        main, ["play", "--resume", str(session), "--out", str(out)], input="\n" * 20
+    )
+    assert resumed.exit_code == 0, resumed.output
+    assert "variant: all_cbms, seed 9" in resumed.output
+    log = yaml.safe_load((out / "decisions.yaml").read_text())
+    assert (log["seed"], log["variant"]) == (9, "all_cbms")
+
+
+def test_exercise_timing_and_help_from_a_country_without_a_csirt_are_checked() -> None:
+    from sim.errors import ScenarioError
+    from sim.schema.exercise import Inject, RequestAssistance
+
+    late = Inject(sequence=1, time_hours=500, sender="a", recipient="b", message="m")
+    lonely = RequestAssistance(
+        action="request_assistance", country="HST", helper="SLV", arrival_hours=1, hours=2
+    )
+    point = DecisionPoint(
+        id="p",
+        at_hours=1,
+        prompt="?",
+        options=(Option(label="a"), Option(label="b", actions=(lonely,))),
+    )
+    data = SCENARIO.model_dump(mode="json", by_alias=True, exclude={"exercise"})
+    data["exercise"] = Exercise(title="t", injects=(late,), decision_points=(point,)).model_dump(
+        mode="json", by_alias=True
+    )
+    try:
+        load_scenario(data)
+    except ScenarioError as error:
+        report = error.report()
+    else:
+        raise AssertionError("the exercise should not validate")
+    assert "exercise.injects[0].time_hours: falls due after the scenario ends" in report
+    assert "'SLV' has no CSIRT to lend" in report

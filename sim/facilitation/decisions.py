@@ -81,10 +81,16 @@ class Recorder:
     def __call__(self, point: DecisionPoint, world: World) -> int:
         if self.replaying:
             expected = self.recorded[len(self.taken)]
-            if expected.point != point.id or expected.option >= len(point.options):
+            number = len(self.taken) + 1
+            if expected.point != point.id:
                 raise DecisionsError(
-                    f"decision {len(self.taken) + 1} was recorded at point '{expected.point}' "
-                    f"(option {expected.option}), but this scenario reaches '{point.id}' there"
+                    f"decision {number} was recorded at point '{expected.point}', but this "
+                    f"scenario reaches '{point.id}' there"
+                )
+            if not 0 <= expected.option < len(point.options):
+                raise DecisionsError(
+                    f"decision {number}: option {expected.option} is not an option of "
+                    f"'{point.id}' (0 to {len(point.options) - 1}, counted from 0)"
                 )
             self.taken.append(expected)
             return expected.option

@@ -5,6 +5,7 @@ save-and-quit. Input and output go through two functions, so any terminal or tes
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -64,8 +65,9 @@ def describe_inject(scenario: Scenario, inject: Inject) -> str:
 
 
 def _action_text(action: Any) -> str:
-    fields = action.model_dump(exclude={"action"}, exclude_defaults=True)
-    return f"{action.action}({', '.join(f'{k}={v}' for k, v in fields.items())})"
+    fields = action.model_dump(exclude={"action"}, exclude_defaults=True, by_alias=True)
+    shown = {k: ", ".join(v) if isinstance(v, tuple) else v for k, v in fields.items()}
+    return f"{action.action}({', '.join(f'{k}={v}' for k, v in shown.items())})"
 
 
 def describe_point(scenario: Scenario, point: DecisionPoint, now: float) -> str:
@@ -100,7 +102,8 @@ def describe_board(board: dict[str, Any]) -> str:
     ]
     for country, q in board["csirts"].items():
         lines.append(
-            f"  CSIRT {country}: {q['busy']}/{q['analysts']} analysts busy, {q['waiting']} waiting"
+            f"  CSIRT {country}: {q['busy']}/{q['analysts']} analysts busy, {q['waiting']} "
+            "tasks waiting (routine work included)"
         )
     return "\n".join(lines)
 
@@ -147,7 +150,12 @@ class Room:
                 try:
                     target = float(answer[1:])
                 except ValueError:
-                    self.console.say("Jump how far? e.g. j 48 (a scenario hour)")
+                    target = math.nan
+                if not world.env.now < target <= self.scenario.duration_hours:
+                    self.console.say(
+                        f"Jump to a scenario hour after {world.env.now:g} and up to "
+                        f"{self.scenario.duration_hours:g}, e.g. j 48."
+                    )
                     continue
                 self.jump_to = target
                 return

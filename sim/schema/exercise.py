@@ -23,9 +23,11 @@ class Inject(Model):
     method: str = Field(
         default="email", min_length=1, description="Delivery method: email, phone, in person…"
     )
-    sender: str = Field(alias="from", description="Who the message comes from.")
-    recipient: str = Field(alias="to", description="Who receives it: a team or a role.")
-    message: str
+    sender: str = Field(alias="from", min_length=1, description="Who the message comes from.")
+    recipient: str = Field(
+        alias="to", min_length=1, description="Who receives it: a team or a role."
+    )
+    message: str = Field(min_length=1)
     expected_action: str = ""
     objective: Id | None = Field(default=None, description="The objective it exercises.")
 
@@ -125,7 +127,9 @@ class DecisionPoint(Entity):
     team: Id | None = Field(default=None, description="The team that decides.")
     prompt: str
     options: tuple[Option, ...] = Field(min_length=2)
-    default: int = Field(default=0, ge=0, description="Index of the default option.")
+    default: int = Field(
+        default=0, ge=0, description="Index of the default option, counted from 0."
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> DecisionPoint:
@@ -174,6 +178,15 @@ class Objective(Entity):
     better: Literal["lower", "higher"] = "lower"
     thresholds: dict[Literal["P", "S", "M"], float]
     team: Id | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Objective:
+        values = [self.thresholds[k] for k in ("P", "S", "M") if k in self.thresholds]
+        ordered = values == sorted(values, reverse=self.better == "higher")
+        if not ordered:
+            way = "P ≤ S ≤ M" if self.better == "lower" else "P ≥ S ≥ M"
+            raise ValueError(f"thresholds must run {way} when {self.better} is better")
+        return self
 
 
 class Exercise(Model):

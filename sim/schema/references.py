@@ -85,7 +85,8 @@ def check_references(scenario: Scenario, changed: Iterable[str] | None = None) -
         disrupted = [d.asset for d in scenario.disruptions]
         findings += _unknown("disruptions", "asset", disrupted, assets)
     if "exercise" in blocks and scenario.exercise is not None:
-        findings += _exercise_findings(scenario.exercise, countries, assets)
+        with_csirt = {c.id for c in scenario.countries if c.csirt is not None}
+        findings += _exercise_findings(scenario.exercise, countries, assets, with_csirt)
     return findings
 
 
@@ -126,8 +127,11 @@ def _event_findings(scenario: Scenario, countries: set[str], assets: set[str]) -
     return findings
 
 
-def _exercise_findings(exercise: Exercise, countries: set[str], assets: set[str]) -> list[Finding]:
-    """Teams, objectives, injects and decision points refer to things that exist."""
+def _exercise_findings(
+    exercise: Exercise, countries: set[str], assets: set[str], with_csirt: set[str]
+) -> list[Finding]:
+    """Teams, objectives, injects and decision points refer to things that exist (and help
+    is asked only of countries with a CSIRT)."""
     teams = {t.id for t in exercise.teams}
     objectives = {o.id for o in exercise.objectives}
     where = ("exercise",)
@@ -140,6 +144,7 @@ def _exercise_findings(exercise: Exercise, countries: set[str], assets: set[str]
     sequences = [str(i.sequence) for i in exercise.injects]
     findings += _duplicates("exercise.injects", sequences, "inject sequence", "sequence")
     refs: list[tuple[tuple[str | int, ...], str | None, set[str], str]] = []
+    lonely: list[Finding] = []
     refs += [
         (("teams", i, "country"), t.country, countries, "country")
         for i, t in enumerate(exercise.teams)
@@ -161,6 +166,9 @@ def _exercise_findings(exercise: Exercise, countries: set[str], assets: set[str]
         for k, option in enumerate(point.options):
             for a, action in enumerate(option.actions):
                 place = (*at, "options", k, "actions", a)
+                helper = getattr(action, "helper", None)
+                if helper in countries and helper not in with_csirt:
+                    lonely.append(((*where, *place, "from"), f"'{helper}' has no CSIRT to lend"))
                 for field in ("country", "helper", "asset"):
                     value = getattr(action, field, None)
                     kind = "asset" if field == "asset" else "country"
@@ -175,19 +183,32 @@ def _exercise_findings(exercise: Exercise, countries: set[str], assets: set[str]
         for loc, value, known, kind in refs
         if value is not None and value not in known
     ]
-    return findings
+    return findings + lonely
 
 
 def check_schedule(scenario: Scenario) -> list[Finding]:
     """Nothing is scheduled to start after the scenario ends (a likely typo). Variants are
     exempt: one that shortens the horizon simply cuts what comes later."""
     late = f"starts after the scenario ends at hour {scenario.duration_hours:g}"
-    return [
+    findings: list[Finding] = [
         ((field, i, "start_hours"), late)
         for field in ("disruptions", "campaigns")
         for i, item in enumerate(getattr(scenario, field))
         if item.start_hours >= scenario.duration_hours
     ]
+    if scenario.exercise is not None:
+        end = scenario.duration_hours
+        findings += [
+            (("exercise", "injects", i, "time_hours"), late.replace("starts", "falls due"))
+            for i, inject in enumerate(scenario.exercise.injects)
+            if inject.time_hours >= end
+        ]
+        findings += [
+            (("exercise", "decision_points", i, "at_hours"), late.replace("starts", "falls due"))
+            for i, point in enumerate(scenario.exercise.decision_points)
+            if point.at_hours is not None and point.at_hours >= end
+        ]
+    return findings
 
 
 def _campaign_findings(scenario: Scenario, countries: set[str], assets: set[str]) -> list[Finding]:
