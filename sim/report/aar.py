@@ -198,6 +198,9 @@ def aar_report(
         number=_number,
         figures={name: base64.b64encode(data).decode() for name, data in (figures or {}).items()},
         provenance=provenance,
+        conducted=" to ".join(
+            dict.fromkeys(d["wall_clock"][:10] for d in decisions if d.get("wall_clock"))
+        ),
         digest=scenario.digest(),
     )
     return html.encode()

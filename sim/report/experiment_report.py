@@ -138,7 +138,7 @@ def _figures(
             event_windows(scenario),
             scenario.name,
         ),
-        f"Service lost per sector over time: median across replications with the 10–90% band, "
+        f"Service lost per sector over time: mean across replications with the 10–90% band, "
         f"for the reference ({reference})"
         + (f" and the variant with least loss ({best})" if best else "")
         + "; event windows shaded.",

@@ -100,8 +100,9 @@ def impact_plot(
     title: str,
 ) -> dict[str, bytes]:
     """Service lost over time, one panel per sector that lost any: per variant (`runs` maps
-    it to {sector: array of replications x times}) the median across replications, with
-    the 10th-90th percentile band; windows shaded and numbered."""
+    it to {sector: array of replications x times}) the mean across replications (losses are
+    heavy-tailed: most replications lose nothing at a given hour, so the median hides them),
+    with the 10th-90th percentile band; windows shaded and numbered."""
     sectors = [s for s in SECTOR_COLOURS if any(np.any(r.get(s, 0)) for r in runs.values())]
     if not sectors:
         return empty("impact_over_time", title, "no service lost")
@@ -111,9 +112,10 @@ def impact_plot(
             if sector not in loss:
                 continue
             colour = SECTOR_COLOURS[sector] if len(runs) == 1 else f"C{k % 10}"
-            low, median, high = np.percentile(loss[sector], [10, 50, 90], axis=0)
+            low, high = np.percentile(loss[sector], [10, 90], axis=0)
             axes.fill_between(times, low, high, step="post", color=colour, alpha=0.2, lw=0)
-            axes.plot(times, median, drawstyle="steps-post", color=colour, label=variant)
+            mean = loss[sector].mean(axis=0)
+            axes.plot(times, mean, drawstyle="steps-post", color=colour, label=variant)
         axes.set_title(sector.replace("_", " "), loc="left")
         axes.set_ylim(bottom=0)
         large_numbers(axes)
@@ -121,7 +123,7 @@ def impact_plot(
     _legend(panels, handles)
     panels[0].set_xlim(times[0], times[-1])
     figure.supylabel("service lost (weight × inoperability)")
-    figure.suptitle(f"{title}\nmedian across replications, band 10th–90th percentile")
+    figure.suptitle(f"{title}\nmean across replications, band 10th–90th percentile")
     return encode(figure, "impact_over_time")
 
 
