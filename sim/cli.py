@@ -787,7 +787,7 @@ def play_command(
             fallback = (lambda point, world: policy_choice(policy, point)) if policy else None
             recorder = Recorder(recorded, fallback, f"policy:{policy}" if policy else "default")
             records = run_exercise(chosen, used_seed, recorder)
-            taken = recorder.taken
+            taken, undone = recorder.taken, []
         else:
 
             def ask(text: str) -> str:
@@ -797,11 +797,12 @@ def play_command(
                     return "q"  # end of input: save rather than lose the session
 
             stopped = float(header.get("stopped_at", -1))
-            outcome = play(chosen, used_seed, Console(ask, click.echo), recorded, stopped)
-            records, taken = outcome.records, outcome.decisions
+            console = Console(ask, click.echo)
+            outcome = play(chosen, used_seed, console, recorded, stopped, header.get("undone"))
+            records, taken, undone = outcome.records, outcome.decisions, outcome.undone
             if records is None:
                 saved = _session_path(folder)
-                data = write_decisions(taken, about | {"stopped_at": outcome.stopped_at})
+                data = write_decisions(taken, about | {"stopped_at": outcome.stopped_at}, undone)
                 try:
                     write_file(saved, data)
                 except OSError as error:
@@ -815,9 +816,9 @@ def play_command(
     result = RunResult(chosen, variant, used_seed, records)
     provenance = _provenance(path, began)
     files = run_files(result, provenance)
-    files["decisions.yaml"] = write_decisions(taken, about)
+    files["decisions.yaml"] = write_decisions(taken, about, undone)
     provenance |= {"seed": used_seed, "variant": variant or "none"}
-    files["aar.html"] = _after_action(loaded, result, taken, provenance)
+    files["aar.html"] = _after_action(loaded, result, taken, undone, provenance)
     _save(folder, files, force)
     if session is not None and session == _session_path(folder):
         session.unlink(missing_ok=True)
@@ -826,7 +827,11 @@ def play_command(
 
 
 def _after_action(
-    loaded: ScenarioFile | Any, result: RunResult, taken: list[Any], provenance: dict[str, Any]
+    loaded: ScenarioFile | Any,
+    result: RunResult,
+    taken: list[Any],
+    undone: list[Any],
+    provenance: dict[str, Any],
 ) -> bytes:
     """The after-action report: the room's run against the same scenario without decisions,
     the baseline variant and the best declared variant, on the same seed."""
@@ -852,6 +857,7 @@ def _after_action(
         [asdict(d) for d in taken],
         counterfactuals,
         provenance,
+        undone=[asdict(d) for d in undone],
     )
 
 

@@ -68,6 +68,9 @@ def test_undo_gives_the_records_of_never_having_decided_otherwise(tmp_path: Path
     undone = ["", "", "1", "u", "2", "s", "", "", "2", "3", "2", ""]
     output, out = _play(tmp_path, "undo", undone)
     assert "Undone: 'Keep normal operations'" in output
+    log = yaml.safe_load((out / "decisions.yaml").read_text())
+    assert [d["label"] for d in log["undone"]] == ["Keep normal operations"]
+    assert "Decisions the room took back" in (out / "aar.html").read_text()
     _, direct = _play(tmp_path, "direct", ROOM)
     assert (out / "events.csv").read_bytes() == (direct / "events.csv").read_bytes()
 

@@ -99,21 +99,27 @@ class Recorder:
         return option
 
 
-def write_decisions(decisions: list[Decision], about: dict[str, Any]) -> bytes:
-    """A decisions file: `about` (scenario, seed, variant...) and the decisions in order."""
-    return yaml.safe_dump(
-        about | {"decisions": [asdict(d) for d in decisions]}, sort_keys=False, allow_unicode=True
-    ).encode()
+def write_decisions(
+    decisions: list[Decision], about: dict[str, Any], undone: list[Decision] | None = None
+) -> bytes:
+    """A decisions file: `about` (scenario, seed, variant...), the decisions in order, and
+    any decisions the room undid (kept for the record; a replay ignores them)."""
+    content = about | {"decisions": [asdict(d) for d in decisions]}
+    if undone:
+        content["undone"] = [asdict(d) for d in undone]
+    return yaml.safe_dump(content, sort_keys=False, allow_unicode=True).encode()
 
 
 def read_decisions(path: Path) -> tuple[dict[str, Any], list[Decision]]:
-    """The header and decisions of a decisions file. Raises DecisionsError."""
+    """The header of a decisions file (its `undone` as Decisions) and its decisions. Raises
+    DecisionsError."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        rows = data["decisions"]
-        decisions = [Decision(**row) for row in rows]
+        decisions = [Decision(**row) for row in data["decisions"]]
+        undone = [Decision(**row) for row in data.get("undone") or []]
     except OSError as error:
         raise DecisionsError(f"{path}: {error.strerror or error}") from None
-    except (yaml.YAMLError, KeyError, TypeError, UnicodeDecodeError) as error:
+    except (yaml.YAMLError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
         raise DecisionsError(f"{path}: not a decisions file ({error})") from None
-    return {k: v for k, v in data.items() if k != "decisions"}, decisions
+    header = {k: v for k, v in data.items() if k != "decisions"}
+    return header | {"undone": undone}, decisions

@@ -40,11 +40,12 @@ class Console:
 @dataclass(frozen=True)
 class Outcome:
     """How a session ended: the records if it ran to the end (None if saved to resume), the
-    decisions taken, and the scenario hour it stopped at."""
+    decisions taken, the scenario hour it stopped at, and the decisions undone on the way."""
 
     records: Records | None
     decisions: list[Decision]
     stopped_at: float
+    undone: list[Decision]
 
 
 def _clock(scenario: Scenario, hours: float) -> str:
@@ -187,19 +188,22 @@ def play(
     console: Console,
     recorded: list[Decision] | None = None,
     stopped_at: float = -1.0,
+    undone: list[Decision] | None = None,
 ) -> Outcome:
     """Run the exercise with the room deciding, starting again (with the same seed and the
-    decisions so far) after each undo; `recorded` and `stopped_at` resume a saved session."""
-    decisions, quiet_until = list(recorded or []), stopped_at
+    decisions so far) after each undo; `recorded`, `stopped_at` and `undone` resume a saved
+    session."""
+    decisions, quiet_until, dropped = list(recorded or []), stopped_at, list(undone or [])
     while True:
         room = Room(scenario, console, decisions, quiet_until)
         try:
             records = run_exercise(scenario, seed, room.recorder, room.deliver)
         except Undo:
-            undone = room.recorder.taken.pop()
-            decisions, quiet_until = room.recorder.taken, undone.time_hours
-            console.say(f"Undone: '{undone.label}' at {undone.time_hours:.1f} h. Re-simulating.")
+            last = room.recorder.taken.pop()
+            dropped.append(last)
+            decisions, quiet_until = room.recorder.taken, last.time_hours
+            console.say(f"Undone: '{last.label}' at {last.time_hours:.1f} h. Re-simulating.")
             continue
         except SaveAndQuit as stop:
-            return Outcome(None, room.recorder.taken, max(quiet_until, stop.args[0]))
-        return Outcome(records, room.recorder.taken, scenario.duration_hours)
+            return Outcome(None, room.recorder.taken, max(quiet_until, stop.args[0]), dropped)
+        return Outcome(records, room.recorder.taken, scenario.duration_hours, dropped)

@@ -161,6 +161,7 @@ def aar_report(
     counterfactuals: dict[str, dict[str, Any]],
     provenance: dict[str, Any],
     figures: dict[str, bytes] | None = None,
+    undone: list[dict[str, Any]] | None = None,
 ) -> bytes:
     """The AAR/IP as UTF-8 HTML: overview, timeline of injects, decisions and consequences,
     the room's KPIs against each counterfactual run, objectives rated P/S/M/U, participation
@@ -198,6 +199,7 @@ def aar_report(
         number=_number,
         figures={name: base64.b64encode(data).decode() for name, data in (figures or {}).items()},
         provenance=provenance,
+        undone=undone or [],
         conducted=" to ".join(
             dict.fromkeys(d["wall_clock"][:10] for d in decisions if d.get("wall_clock"))
         ),
