@@ -358,13 +358,14 @@ def _free_folder(out: Path | None, force: bool, default: str) -> Path:
         return out
     for n in itertools.count(1):
         candidate = Path("results") / (default if n == 1 else f"{default}-{n}")
-        if not candidate.exists() and not _journal_path(candidate).exists():
+        if not candidate.exists() and not _beside(candidate, ".journal.jsonl").exists():
             return candidate
     raise AssertionError("unreachable")
 
 
-def _journal_path(folder: Path) -> Path:
-    return folder.with_name(f"{folder.name}.journal.jsonl")
+def _beside(folder: Path, suffix: str) -> Path:
+    """A working file next to an output folder: its journal or saved session."""
+    return folder.with_name(folder.name + suffix)
 
 
 def _resumable(path: Path, seed: int, runs: dict[str, Any], options: dict[str, Any]) -> Any:
@@ -396,7 +397,7 @@ def _experiment(
     from .analysis.executors import ExecutorUnavailable
     from .analysis.experiment import run_experiment
 
-    path = _journal_path(folder)
+    path = _beside(folder, ".journal.jsonl")
     done = _resumable(path, seed, runs, options)
     total = len(runs) * replications
     reused = {
@@ -768,9 +769,10 @@ def play_command(
     used_seed = chosen.seed if seed is None else seed
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = _free_folder(out, force, f"{path.stem}-play-{stamp}")
-    if _session_path(folder).exists() and session != _session_path(folder) and not force:
+    saved = _beside(folder, ".session.yaml")
+    if saved.exists() and session != saved and not force:
         _fail(
-            f"error: {_session_path(folder)} holds a saved session; continue it with --resume "
+            f"error: {saved} holds a saved session; continue it with --resume "
             "(or --force to start again)"
         )
     about = {
@@ -801,7 +803,6 @@ def play_command(
             outcome = play(chosen, used_seed, console, recorded, stopped, header.get("undone"))
             records, taken, undone = outcome.records, outcome.decisions, outcome.undone
             if records is None:
-                saved = _session_path(folder)
                 data = write_decisions(taken, about | {"stopped_at": outcome.stopped_at}, undone)
                 try:
                     write_file(saved, data)
@@ -820,7 +821,7 @@ def play_command(
     provenance |= {"seed": used_seed, "variant": variant or "none"}
     files["aar.html"] = _after_action(loaded, result, taken, undone, provenance)
     _save(folder, files, force)
-    if session is not None and session == _session_path(folder):
+    if session is not None and session == saved:
         session.unlink(missing_ok=True)
     click.echo(_summary(result))
     click.echo(f"\n{len(taken)} decisions taken. Wrote {folder}/ ({', '.join(files)})")
@@ -859,10 +860,6 @@ def _after_action(
         provenance,
         undone=[asdict(d) for d in undone],
     )
-
-
-def _session_path(folder: Path) -> Path:
-    return folder.with_name(f"{folder.name}.session.yaml")
 
 
 @main.group("msel")

@@ -226,3 +226,20 @@ def test_exercise_timing_and_help_from_a_country_without_a_csirt_are_checked() -
         raise AssertionError("the exercise should not validate")
     assert "exercise.injects[0].time_hours: falls due after the scenario ends" in report
     assert "'SLV' has no CSIRT to lend" in report
+
+
+def test_two_decision_points_on_the_same_trigger_both_fire() -> None:
+    from sim.schema.exercise import Trigger
+
+    when = Trigger(first_incident_at_least="Baseline")
+    points = tuple(
+        DecisionPoint(
+            id=name, when=when, prompt="?", options=(Option(label="a"), Option(label="b"))
+        )
+        for name in ("first", "second")
+    )
+    asked: list[tuple[float, str]] = []
+    choose = lambda point, world: asked.append((world.env.now, point.id)) or 0  # noqa: E731
+    run_exercise(_with_points(*points), 5, choose)
+    assert sorted(name for _, name in asked) == ["first", "second"]
+    assert asked[0][0] == asked[1][0]  # the same triaged incident triggers both

@@ -145,10 +145,6 @@ class Actions:
         self._log("public_statement", tag, detail=action.text)
 
 
-def _due(env: simpy.Environment, hours: float) -> simpy.Event:
-    return env.timeout(max(0.0, hours - env.now))
-
-
 def _triggered(world: World, point: DecisionPoint) -> simpy.Event:
     """The event that `point`'s trigger first holds: an incident triaged at or above its
     level in its country."""
@@ -170,7 +166,7 @@ def _triggered(world: World, point: DecisionPoint) -> simpy.Event:
 
 
 def _inject(world: World, inject: Inject, deliver: Deliver) -> Generator[simpy.Event, None, None]:
-    yield _due(world.env, inject.time_hours)
+    yield world.env.timeout(inject.time_hours)  # started at hour 0
     world.records.log(
         world.env.now,
         "inject",
@@ -185,7 +181,7 @@ def _decide(
     world: World, point: DecisionPoint, choose: Chooser, actions: Actions
 ) -> Generator[simpy.Event, None, None]:
     if point.at_hours is not None:
-        yield _due(world.env, point.at_hours)
+        yield world.env.timeout(point.at_hours)
     else:
         yield _triggered(world, point)
     option = choose(point, world)

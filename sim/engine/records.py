@@ -46,7 +46,7 @@ class Records:
         """Append one row to the event log and show it to the listeners."""
         row = (time, kind, country, asset, campaign, incident, value, detail)
         self.events.append(row)
-        for listener in self.listeners:
+        for listener in tuple(self.listeners):  # a listener may remove itself
             listener(row)
 
     def change(self, time: float, asset: int, q: float) -> None:
