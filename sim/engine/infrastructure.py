@@ -86,7 +86,9 @@ class Infrastructure:
                 self._lagged.append(0.0)
                 self._delayed_in[i].append((edge, dep.strength))
                 self._delayed_out[j].setdefault(dep.delay_hours, []).append((edge, i))
-        self._rank, self._cycle = _cycle_order(n, self._instant_out)
+        rank, self._cycle = _cycle_order(n, self._instant_out)
+        self._entry = [(r, i) for i, r in enumerate(rank)]
+        """Each asset's place in the settle order: (rank, index)."""
         self._backup = [asset.backup_hours for asset in scenario.assets]
         self._backup_state = [FULL] * n
         self._backup_token = [0] * n
@@ -134,50 +136,60 @@ class Infrastructure:
         """Whether asset i's backup hides its suppliers' losses."""
         return self._backup[i] > 0 and self._backup_state[i] != EXHAUSTED
 
-    def _target(self, i: int) -> float:
-        felt = 0.0 if self._masked(i) else self.supply(i)
-        return min(1.0, self.c[i] + felt)
-
     def _settle(self, seeds: Iterable[int], falling: bool = False) -> None:
         """Bring the zero-delay system to its least fixed point after the inputs of `seeds`
         changed; `falling` says that some input went down.
 
         Assets are evaluated in topological order of the dependency cycles they belong to, so
-        an asset outside any cycle is evaluated once its suppliers have settled.
+        an asset outside any cycle is evaluated once its suppliers have settled. This loop runs
+        for every asset a change reaches, so it works on local names and sums `supply` inline.
         """
-        q, out, rank, cycle = self.q, self._instant_out, self._rank, self._cycle
+        q, c, out, cycle, entry = self.q, self.c, self._instant_out, self._cycle, self._entry
+        instant_in, delayed_in, lagged = self._instant_in, self._delayed_in, self._lagged
+        backup, state = self._backup, self._backup_state
         before: dict[int, float] = {}
         heap: list[tuple[int, int]] = []
         queued: set[int] = set()
         pops: dict[int, int] = {}
         reset: set[int] = set()
 
-        def push(i: int) -> None:
-            if i not in queued:
-                queued.add(i)
-                heappush(heap, (rank[i], i))
-
         def assign(i: int, value: float) -> None:
-            before.setdefault(i, q[i])
+            if i not in before:
+                before[i] = q[i]
             q[i] = value
             for k in out[i]:
-                push(k)
+                if k not in queued:
+                    queued.add(k)
+                    heappush(heap, entry[k])
 
         for i in seeds:
-            push(i)
+            if i not in queued:
+                queued.add(i)
+                heappush(heap, entry[i])
         while heap:
             i = heappop(heap)[1]
             queued.discard(i)
-            members = cycle.get(i)
-            if falling and members is not None and id(members) not in reset:
+            if falling and i in cycle and id(cycle[i]) not in reset:
                 # A loss leaves a dependency cycle at its least fixed point only if the cycle
                 # is recomputed from zero (a mutual dependency would otherwise hold itself up).
+                members = cycle[i]
                 reset.add(id(members))
                 for k in members:
                     if q[k] > 0:
                         assign(k, 0.0)
-                    push(k)
-            new = self._target(i)
+                    if k not in queued:
+                        queued.add(k)
+                        heappush(heap, entry[k])
+            new = c[i]
+            if not backup[i] > 0 or state[i] == EXHAUSTED:  # no backup masks the suppliers
+                felt = 0.0
+                for j, strength in instant_in[i]:
+                    felt += strength * q[j]
+                for edge, strength in delayed_in[i]:
+                    felt += strength * lagged[edge]
+                new += felt
+            if new >= 1.0:
+                new = 1.0
             if abs(new - q[i]) > TOLERANCE:
                 assign(i, new)
                 pops[i] = pops.get(i, 0) + 1
@@ -194,7 +206,7 @@ class Infrastructure:
             self._commit(i, old)
             fed.update(out[i])
         for i in fed:
-            if self._backup[i] > 0:
+            if backup[i] > 0:
                 self._update_backup(i)
 
     def _cycle_limit(self, hot: list[int]) -> list[tuple[int, float]]:
