@@ -1,0 +1,82 @@
+"""Optimisations must not change results: the records of a few fixed runs, pinned by digest.
+
+The digests cover every event row and every change point, with floats written to 12
+significant digits (so a last-bit difference in a platform's maths library does not count,
+while any change in what happens, when, or in which order does). A change to the model that
+is meant to change results must update them: `python tests/test_golden_records.py` prints the
+new ones; say in the commit why results changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path
+
+import pytest
+
+import sim
+from sim.atomic import write_folder
+from sim.engine.exercise import run_exercise
+from sim.engine.records import Records
+from sim.engine.world import run_replication
+from sim.synthetic import synthetic_files
+
+GOLDEN = {
+    "continental_final/-/3/0": "d5c6f5e9dfcee195",
+    "continental_final/all_cbms/3/2": "c3ca2ee3693479e8",
+    "continental_final/exercise-last/5/0": "ecb7854b13169f1c",
+    "grid_cascade/-/11/0": "4143d7cfd6aca913",
+    "ransomware_wave/-/5/1": "68b0befc33b93787",
+    "synthetic-1000/-/0/0": "8d6bd291bfd63970",
+}
+"""Digest of the records of each run, keyed `scenario/variant/seed/replication`."""
+
+
+def digest(records: Records) -> str:
+    """SHA-256 (first 16 hex digits) of the event log and series, floats to 12 digits."""
+
+    def text(value: object) -> str:
+        if isinstance(value, float):
+            return "nan" if math.isnan(value) else f"{value:.12g}"
+        return str(value)
+
+    lines = ["\t".join(map(text, row)) for row in records.events]
+    lines += [
+        f"{t:.12g}\t{a}\t{q:.12g}"
+        for t, a, q in zip(records.series_time, records.series_asset, records.series_q, strict=True)
+    ]
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
+
+
+def records_of(key: str, tmp: Path) -> Records:
+    """Run the replication that `key` names."""
+    name, variant, seed, replication = key.split("/")
+    if name.startswith("synthetic-"):
+        write_folder(tmp / "model", synthetic_files(int(name.split("-")[1]), 5, 0))
+        scenario = sim.load_scenario(tmp / "model" / "scenario.yaml")
+    else:
+        scenario = sim.load_scenario(sim.bundled_scenario(name))
+    if variant == "exercise-last":
+        return run_exercise(
+            scenario,
+            int(seed),
+            lambda point, world: len(point.options) - 1,
+            replication=int(replication),
+        )
+    return run_replication(
+        scenario, None if variant == "-" else variant, int(seed), int(replication)
+    )
+
+
+@pytest.mark.parametrize("key", sorted(GOLDEN))
+def test_records_match_their_pinned_digest(key: str, tmp_path: Path) -> None:
+    assert digest(records_of(key, tmp_path)) == GOLDEN[key]
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for key in sorted(GOLDEN):
+            print(f'    "{key}": "{digest(records_of(key, Path(tmp)))}",')
