@@ -22,12 +22,13 @@ from . import __version__
 from .analysis.export import run_files
 from .analysis.journal import Journal, JournalMismatch, read_journal
 from .analysis.metrics import AFFECTED, DOWN
+from .analysis.objectives import measure_problems
 from .analysis.result import RunResult, run
 from .atomic import FolderExists, write_file, write_folder
-from .errors import ScenarioError
+from .errors import Problem, ScenarioError
 from .library import DEFAULT_SCENARIO, list_scenarios, resolve_scenario
 from .schema.load import load_model_or_scenario, load_scenario
-from .schema.scenario import InfrastructureModel, ScenarioFile
+from .schema.scenario import InfrastructureModel, Scenario, ScenarioFile
 from .schema.variants import VariantError, apply_variant
 
 if TYPE_CHECKING:
@@ -55,6 +56,14 @@ def _input_errors(file: object = "error") -> Iterator[None]:
         _fail(error.report())
     except (VariantError, KeyError) as error:
         _fail(f"{file}: {error.args[0] if isinstance(error, KeyError) else error}")
+
+
+def _check_measures(path: Path, scenario: Scenario) -> None:
+    """Raise ScenarioError naming each exercise objective whose `measure` names no number in
+    the scenario's metrics (a misspelt one would otherwise rate U without a word)."""
+    problems = measure_problems(scenario)
+    if problems:
+        raise ScenarioError(Problem(str(path), where, message) for where, message in problems)
 
 
 def _millions(value: float) -> str:
@@ -232,7 +241,9 @@ def validate_command(files: tuple[str, ...]) -> None:
     failed = False
     for name in files:
         try:
-            scenario = load_model_or_scenario(resolve_scenario(name))
+            path = resolve_scenario(name)
+            scenario = load_model_or_scenario(path)
+            _check_measures(path, scenario)
         except (ScenarioError, KeyError) as error:
             failed = True
             message = error.report() if isinstance(error, ScenarioError) else error.args[0]
@@ -762,6 +773,7 @@ def play_command(
         loaded = load_scenario(path)
     with _input_errors(path):
         chosen = apply_variant(loaded, variant)
+        _check_measures(path, chosen)
     if chosen.exercise is None:
         _fail(f"{path}: exercise: this scenario has no exercise to play (see docs/exercises.md)")
     if header.get("resolved_scenario_sha256") not in (None, chosen.digest()):

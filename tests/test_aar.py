@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import escape
 
 import sim
-from sim.analysis.objectives import NOT_STATED, measure, participation, rate, rating
+from sim.analysis.metrics import compute_metrics
+from sim.analysis.objectives import (
+    NOT_STATED,
+    measure,
+    measure_problems,
+    participation,
+    rate,
+    rating,
+)
+from sim.cli import main
+from sim.engine.world import run_replication
 from sim.report.aar import aar_report
 from sim.schema.exercise import Exercise, Objective
 
@@ -221,3 +233,70 @@ def test_a_scenario_without_an_exercise_has_no_report(room: tuple) -> None:
 def test_thresholds_that_run_the_wrong_way_are_refused() -> None:
     with pytest.raises(ValueError, match="P ≤ S ≤ M"):
         _objective("lower", {"P": 36, "S": 16, "M": 8})
+
+
+def _measuring(*paths: str, name: str = "continental_final") -> sim.Scenario:
+    """Bundled scenario `name` with the default scenario's exercise, holding one objective
+    per path in `paths`."""
+    exercise = sim.load_scenario(sim.bundled_scenario()).exercise
+    assert exercise is not None
+    objectives = tuple(
+        exercise.objectives[0].model_copy(update={"id": f"o{k}", "measure": path})
+        for k, path in enumerate(paths)
+    )
+    exercise = exercise.model_copy(update={"objectives": objectives})
+    return sim.load_scenario(sim.bundled_scenario(name)).model_copy(update={"exercise": exercise})
+
+
+def _leaves(value: Any, prefix: str = "") -> list[str]:
+    if isinstance(value, dict):
+        return [leaf for k, v in value.items() for leaf in _leaves(v, f"{prefix}{k}.")]
+    return [prefix[:-1]]
+
+
+def test_every_number_a_real_run_reports_is_a_valid_measure() -> None:
+    for name, seed in (("continental_final", 1), ("continental_final", 2), ("ransomware_wave", 3)):
+        scenario = sim.load_scenario(sim.bundled_scenario(name))
+        paths = _leaves(compute_metrics(scenario, run_replication(scenario, seed=seed)))
+        assert any("_by_tactic." in path for path in paths)  # keys that only a run fills
+        assert measure_problems(_measuring(*paths, name=name)) == []
+
+
+def test_a_measure_naming_no_number_is_refused_with_its_field_path() -> None:
+    problems = dict(
+        measure_problems(
+            _measuring(
+                "incident_timing.contain.mean",  # misspelt metric
+                "incident_timings.contain.avg",  # misspelt statistic
+                "incident_timings.contain",  # a group
+                "service_hours_lost.energy",  # under a number
+                "incident_timings.contain.mean",  # fine
+            )
+        )
+    )
+    assert sorted(problems) == [f"exercise.objectives[{k}].measure" for k in range(4)]
+    assert "choose from service_hours_lost" in problems["exercise.objectives[0].measure"]
+    assert "n, mean, p50, p90" in problems["exercise.objectives[1].measure"]
+    assert "names a group" in problems["exercise.objectives[2].measure"]
+    assert "is a number" in problems["exercise.objectives[3].measure"]
+
+
+def test_validate_and_play_refuse_a_misspelt_measure_and_write_nothing(tmp_path: Path) -> None:
+    bundled = Path(sim.bundled_scenario())
+    text = bundled.read_text().replace("incident_timings.contain.mean", "incident_timing.mean")
+    text = text.replace(
+        "../infrastructure_models/", f"{bundled.parent.parent}/infrastructure_models/"
+    )
+    assert "incident_timing.mean" in text
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    out = tmp_path / "played"
+    for args in (
+        ["validate", str(path)],
+        ["play", str(path), "--auto", "default", "--out", str(out)],
+    ):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2
+        assert f"{path}: exercise.objectives[0].measure: no 'incident_timing'" in result.output
+        assert "Traceback" not in result.output
+    assert not out.exists()

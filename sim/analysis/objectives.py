@@ -8,7 +8,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..engine.records import Records
 from ..schema.exercise import RATINGS, Exercise, Objective, Rating
+from ..schema.scenario import Scenario
+from .metrics import compute_metrics
 
 LEVELS: tuple[Rating, ...] = ("P", "S", "M")
 """Ratings with a threshold, best first; U is what remains."""
@@ -33,6 +36,41 @@ def measure(metrics: Mapping[str, Any], path: str) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
         return None
     return float(value)
+
+
+def measure_problems(scenario: Scenario) -> list[tuple[str, str]]:
+    """(field path, message) for each objective whose `measure` names no number in this
+    scenario's metrics, judged on the metrics of a run in which nothing happens. Those have
+    every key a real run has, except in groups that fill only as things happen (such as a
+    campaign's counts by tactic), under which any key is accepted."""
+    if scenario.exercise is None:
+        return []
+    ids = tuple(asset.id for asset in scenario.assets)
+    shape = compute_metrics(scenario, Records(scenario.duration_hours, ids))
+    return [
+        (f"exercise.objectives[{k}].measure", problem)
+        for k, objective in enumerate(scenario.exercise.objectives)
+        if (problem := _path_problem(shape, objective.measure)) is not None
+    ]
+
+
+def _path_problem(shape: Mapping[str, Any], path: str) -> str | None:
+    """What is wrong with dotted `path` into the metrics `shape`, or None."""
+    value: Any = shape
+    walked: list[str] = []
+    for key in path.split("."):
+        if not isinstance(value, Mapping):
+            return f"{'.'.join(walked)} is a number, with nothing under it"
+        if key not in value:
+            if not value:
+                return None  # a group that fills only as things happen
+            under = f" under {'.'.join(walked)}" if walked else ""
+            return f"no '{key}'{under}; choose from {', '.join(value)}"
+        value = value[key]
+        walked.append(key)
+    if isinstance(value, Mapping):
+        return "names a group, not a number" + (f"; add one of {', '.join(value)}" if value else "")
+    return None
 
 
 def meets(objective: Objective, value: float, threshold: float) -> bool:
