@@ -20,7 +20,7 @@ from sim.analysis.timelines import (
 )
 from sim.engine.infrastructure import DOWN
 from sim.engine.records import Records
-from sim.report.graph import draw_graph
+from sim.report.graph import LABELLED, draw_graph, labelled
 from sim.report.timeseries import impact_plot, incident_timeline, kpi_plot, queue_plot
 from sim.schema.infrastructure import Sector
 from sim.schema.scenario import Scenario
@@ -202,3 +202,15 @@ def test_graph_coloured_by_failure() -> None:
     for failed_at in (failed, {}):
         files = draw_graph(scenario, failed_at=failed_at)
         assert set(files) == {"png", "svg"} and files["png"].startswith(b"\x89PNG")
+
+
+def test_a_large_failure_graph_names_the_failed_assets_first_to_fail_first() -> None:
+    scenario = load_scenario(bundled_scenario())
+    assert len(scenario.assets) > LABELLED
+    failed = failure_times(scenario, run_replication(scenario, seed=3))
+    named = [asset.id for asset in labelled(scenario, failed)]
+    assert named and set(named) <= set(failed)
+    assert len(named) == min(len(failed), LABELLED)
+    assert [failed[i] for i in named] == sorted(failed[i] for i in named)
+    heaviest = labelled(scenario, None)
+    assert len(heaviest) == 3 * len(scenario.countries)

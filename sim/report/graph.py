@@ -25,7 +25,8 @@ PER_ROW = 6
 DX = 1.8
 """Horizontal spacing of assets, in row heights (room for their ids)."""
 LABELLED = 60
-"""Up to this many assets every asset is labelled; above, the three heaviest per country."""
+"""Up to this many assets every asset is labelled; above, the three heaviest per country, or
+the first LABELLED to fail when the graph shows failures."""
 
 
 def layout(scenario: Scenario) -> dict[str, tuple[float, float]]:
@@ -70,6 +71,21 @@ def _by_failure(
     )
     colours = [cmap(norm(failed_at[a.id])) if a.id in failed_at else NEVER for a in scenario.assets]
     return colours, [Line2D([], [], marker="o", linestyle="", color=NEVER, label="never failed")]
+
+
+def labelled(scenario: Scenario, failed_at: dict[str, float] | None) -> list[Any]:
+    """The assets whose ids are written on the graph (see LABELLED)."""
+    assets = scenario.assets
+    if len(assets) <= LABELLED:
+        return list(assets)
+    if failed_at is not None:
+        failed = sorted((a for a in assets if a.id in failed_at), key=lambda a: failed_at[a.id])
+        return failed[:LABELLED]
+    return [
+        asset
+        for c in scenario.countries
+        for asset in sorted((a for a in assets if a.country == c.id), key=lambda a: -a.weight)[:3]
+    ]
 
 
 def draw_graph(scenario: Scenario, failed_at: dict[str, float] | None = None) -> dict[str, bytes]:
@@ -118,17 +134,17 @@ def draw_graph(scenario: Scenario, failed_at: dict[str, float] | None = None) ->
             fontsize=11,
             weight="bold",
         )
-        mine = sorted((a for a in scenario.assets if a.country == c.id), key=lambda a: -a.weight)
-        for asset in mine if len(scenario.assets) <= LABELLED else mine[:3]:
-            x, y = where[asset.id]
-            axes.annotate(
-                asset.id,
-                (x, y),
-                fontsize=6,
-                xytext=(0, -9),
-                textcoords="offset points",
-                ha="center",
-            )
+    for asset in labelled(scenario, failed_at):
+        x, y = where[asset.id]
+        below = round(x / DX) % 2 == 0  # neighbours in a row alternate, so ids do not overlap
+        axes.annotate(
+            asset.id,
+            (x, y),
+            fontsize=6,
+            xytext=(0, -9 if below else 6),
+            textcoords="offset points",
+            ha="center",
+        )
     handles.append(Line2D([], [], color="crimson", label="cross-border dependency"))
     axes.legend(
         handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False
