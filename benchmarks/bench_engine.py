@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import pickle
 import platform
 import resource
 import subprocess
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Generator
+from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -46,49 +48,57 @@ RSS_UNIT = 1 if sys.platform == "darwin" else 1024
 
 
 class CountingEnvironment(simpy.Environment):
-    """A SimPy environment that counts the events it processes and times its `run` calls."""
+    """A SimPy environment that adds the events it processes to a class-wide count."""
 
-    latest: CountingEnvironment | None = None
-
-    def __init__(self, initial_time: float = 0) -> None:
-        super().__init__(initial_time)
-        self.events = 0
-        self.seconds = 0.0
-        CountingEnvironment.latest = self
+    events = 0
 
     def step(self) -> None:
-        self.events += 1
+        CountingEnvironment.events += 1
         super().step()
+
+
+class TimedEnvironment(simpy.Environment):
+    """A SimPy environment that adds the seconds its `run` calls take to a class-wide total,
+    at no cost per event."""
+
+    seconds = 0.0
 
     def run(self, until: Any = None) -> Any:
         began = time.perf_counter()
         try:
             return super().run(until)
         finally:
-            self.seconds += time.perf_counter() - began
+            TimedEnvironment.seconds += time.perf_counter() - began
 
 
-def engine_rate(scenario: sim.Scenario, replications: int = 1) -> tuple[int, float]:
-    """Events processed by `replications` runs of `run_replication` on `scenario`, and the
-    seconds their `env.run` calls took.
+Workload = Callable[[type[simpy.Environment]], None]
+"""A deterministic piece of SimPy work, run in environments of the class it is given."""
 
-    Raises RuntimeError if the engine no longer builds its environment as `simpy.Environment`.
-    """
-    events, seconds = 0, 0.0
-    with mock.patch.object(world.simpy, "Environment", CountingEnvironment):
+
+def rate(workload: Workload) -> tuple[int, float]:
+    """The events `workload` processes, counted in one run, and the seconds its `env.run`
+    calls take, timed in another, so that counting does not slow what is timed (it costs
+    about a microsecond per event, a third of a bare timeout's cost).
+
+    Raises RuntimeError if the workload processed no event (it did not use the class)."""
+    CountingEnvironment.events, TimedEnvironment.seconds = 0, 0.0
+    workload(CountingEnvironment)
+    if CountingEnvironment.events == 0:
+        raise RuntimeError("the workload used no counting environment: update the benchmark")
+    workload(TimedEnvironment)
+    return CountingEnvironment.events, TimedEnvironment.seconds
+
+
+def engine(scenario: sim.Scenario, replications: int, environment: type[simpy.Environment]) -> None:
+    """`replications` runs of `run_replication` on `scenario`, in `environment`s."""
+    with mock.patch.object(world.simpy, "Environment", environment):
         for replication in range(replications):
-            CountingEnvironment.latest = None
             world.run_replication(scenario, replication=replication)
-            env = CountingEnvironment.latest
-            if env is None:
-                raise RuntimeError("run_replication did not use simpy.Environment: update this")
-            events, seconds = events + env.events, seconds + env.seconds
-    return events, seconds
 
 
-def bare_rate(events: int) -> tuple[int, float]:
-    """Events processed, and seconds taken, by processes that only wait on timeouts."""
-    env = CountingEnvironment()
+def bare(events: int, environment: type[simpy.Environment]) -> None:
+    """About `events` events of 100 processes that only wait on timeouts."""
+    env = environment()
 
     def ticker() -> Generator[simpy.Event, None, None]:
         while True:
@@ -97,14 +107,13 @@ def bare_rate(events: int) -> tuple[int, float]:
     for _ in range(100):
         env.process(ticker())
     env.run(until=events // 100)
-    return env.events, env.seconds
 
 
-def queue_rate(events: int) -> tuple[int, float]:
-    """Events processed, and seconds taken, by a queue built from the SimPy primitives the
-    CSIRTs use (a process per task, a priority request granted through `any_of`, a timeout,
-    a release) with no engine logic at all: the most a queueing engine on SimPy can keep."""
-    env = CountingEnvironment()
+def queue(events: int, environment: type[simpy.Environment]) -> None:
+    """About `events` events of a queue built from the SimPy primitives the CSIRTs use (a
+    process per task, a priority request granted through `any_of`, a timeout, a release)
+    with no engine logic at all: the most an engine whose events are such tasks can keep."""
+    env = environment()
     analysts = simpy.PriorityResource(env, capacity=5)
     draws = iter(np.random.default_rng(0).random(2 * events).tolist())
 
@@ -122,8 +131,7 @@ def queue_rate(events: int) -> tuple[int, float]:
             env.process(task(-(k % 3)))
 
     env.process(arrivals())
-    env.run(until=events / 24)  # about 6 events per task, 2 tasks an hour
-    return env.events, env.seconds
+    env.run(until=events / 24)  # about 6 events per task, 4 tasks an hour
 
 
 def peak_mb() -> float:
@@ -155,7 +163,7 @@ def measure(folder: Path) -> dict[str, float]:
     figures |= {"export_s": time.perf_counter() - began, "export_mb": peak_mb()}
     figures["dependencies"] = len(scenario.dependencies)
     figures["change_points"] = len(result.records.series_q)
-    figures["events"] = len(result.records.events)
+    figures["log_rows"] = len(result.records.events)
     return figures
 
 
@@ -180,24 +188,36 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number of at least 1: {text!r}")
+    return int(text)
+
+
+def sizes(text: str) -> list[int]:
+    """An argparse type: comma-separated whole numbers of at least 1."""
+    return [positive(part.strip()) for part in text.split(",")]
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="1000,10000,100000", help="assets per model")
-    parser.add_argument("--countries", type=int, default=5, help="countries per model")
+    parser.add_argument("--sizes", type=sizes, default="1000,10000,100000", help="assets per model")
+    parser.add_argument("--countries", type=positive, default=5, help="countries per model")
     parser.add_argument("--seed", type=int, default=0, help="generator and scenario seed")
-    parser.add_argument("--events-assets", type=int, default=10_000, help="model size for (a)")
+    parser.add_argument("--events-assets", type=positive, default=10_000, help="model size for (a)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per size in (c)")
     parser.add_argument(
         "--repeats",
-        type=int,
+        type=positive,
         default=7,
         help="replications of the default scenario timed in (a) and (b)",
     )
     parser.add_argument(
-        "--replications", type=int, default=100, help="replications per variant in (d)"
+        "--replications", type=positive, default=100, help="replications per variant in (d)"
     )
     parser.add_argument(
-        "--rounds", type=int, default=3, help="interleaved rounds in (a) and (d); best kept"
+        "--rounds", type=positive, default=3, help="interleaved rounds in (a) and (d); best kept"
     )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -209,30 +229,30 @@ def report_rates(folder: Path, assets: int, repeats: int, rounds: int) -> None:
     is measured `rounds` times, interleaved, and its best round kept."""
     default = sim.load_scenario(sim.bundled_scenario())
     model = sim.load_scenario(folder / "scenario.yaml")
-    measures: dict[str, Callable[[], tuple[int, float]]] = {
+    workloads: dict[str, Workload] = {
         f"engine, default scenario ({len(default.assets)} assets)": partial(
-            engine_rate, default, repeats
+            engine, default, repeats
         ),
-        f"engine, {assets:,}-asset model": partial(engine_rate, model),
-        "SimPy queue, no engine logic": partial(queue_rate, 200_000),
-        "bare SimPy timeout loop": partial(bare_rate, 200_000),
+        f"engine, {assets:,}-asset model": partial(engine, model, 1),
+        "SimPy queue, no engine logic": partial(queue, 200_000),
+        "bare SimPy timeout loop": partial(bare, 200_000),
     }
     best: dict[str, tuple[int, float]] = {}
     for _ in range(rounds):
-        for label, measure_rate in measures.items():
-            events, seconds = measure_rate()
+        for label, workload in workloads.items():
+            events, seconds = rate(workload)
             if label not in best or events / seconds > best[label][0] / best[label][1]:
                 best[label] = events, seconds
-    bare = best["bare SimPy timeout loop"][0] / best["bare SimPy timeout loop"][1]
+    bare_events, bare_seconds = best["bare SimPy timeout loop"]
     print(f"\n(a) Events per second, all in this process, best of {rounds} interleaved rounds")
     for label, (events, seconds) in best.items():
-        rate = events / seconds
+        ratio = events / seconds / (bare_events / bare_seconds)
         print(
-            f"  {label:<36} {events:>9,} events in {seconds:6.2f} s = {rate:>9,.0f} /s"
-            f"   ratio {rate / bare:.3f}"
+            f"  {label:<36} {events:>9,} events in {seconds:6.2f} s = "
+            f"{events / seconds:>9,.0f} /s   ratio {ratio:.3f}"
         )
     for label in list(best)[:2]:
-        ratio = best[label][0] / best[label][1] / bare
+        ratio = best[label][0] / best[label][1] / (bare_events / bare_seconds)
         print(f"  {label}: target >= {RATIO_TARGET:g}: {verdict(ratio >= RATIO_TARGET)}")
 
 
@@ -242,18 +262,20 @@ def report_sizes(folders: dict[int, Path], timeout: float) -> None:
     print("\n(c) Wall time and peak memory by size, each size in a fresh process")
     print(
         f"  {'assets':>9} {'deps':>9} {'load+validate':>13} {'run':>9} {'export':>8} "
-        f"{'total':>8} {'events':>8} {'change pts':>11}   peak MB after import/load/run/export"
+        f"{'total':>8} {'log rows':>8} {'change pts':>11}   peak MB after import/load/run/export"
     )
-    totals: dict[int, float] = {}
+    phases: dict[int, dict[str, float]] = {}
     for n, folder in folders.items():
         f = measure_in_child(folder, timeout)
         if f is None:
             print(f"  {n:>9,} did not finish within {timeout:g} s")
             continue
-        totals[n] = total = f["load_s"] + f["run_s"] + f["export_s"]
+        total = f["load_s"] + f["run_s"] + f["export_s"]
+        phases[n] = {"total": total, "load+validate": f["load_s"], "run": f["run_s"]}
+        phases[n]["export"] = f["export_s"]
         print(
             f"  {n:>9,} {f['dependencies']:>9,} {f['load_s']:>11.2f} s {f['run_s']:>7.2f} s "
-            f"{f['export_s']:>6.2f} s {total:>6.2f} s {f['events']:>8,} "
+            f"{f['export_s']:>6.2f} s {total:>6.2f} s {f['log_rows']:>8,} "
             f"{f['change_points']:>11,}   "
             + " / ".join(f"{f[k]:,.0f}" for k in ("imported_mb", "load_mb", "run_mb", "export_mb"))
         )
@@ -264,10 +286,16 @@ def report_sizes(folders: dict[int, Path], timeout: float) -> None:
                 f"{verdict(total < TOTAL_TARGET_S)}, peak < {MEMORY_TARGET_MB / 1024:g} GB "
                 f"{verdict(peak < MEMORY_TARGET_MB)}"
             )
-    if len(totals) >= 2:
-        sizes = np.log(list(totals))
-        slope = np.polyfit(sizes, np.log(list(totals.values())), 1)[0]
-        print(f"  total time grows as assets^{slope:.2f} (least-squares fit over the sizes above)")
+    if len(phases) >= 2:
+        sizes = np.log(list(phases))
+        slopes = {
+            phase: np.polyfit(sizes, np.log([p[phase] for p in phases.values()]), 1)[0]
+            for phase in next(iter(phases.values()))
+        }
+        print(
+            "  time grows as assets^k (least-squares fit over the sizes above): "
+            + ", ".join(f"{phase} k = {k:.2f}" for phase, k in slopes.items())
+        )
 
 
 def report_default(repeats: int) -> None:
@@ -285,36 +313,71 @@ def report_default(repeats: int) -> None:
     )
 
 
+def spin(loops: int) -> float:
+    """Seconds this process takes to count to `loops` in Python."""
+    began = time.perf_counter()
+    for _ in range(loops):
+        pass
+    return time.perf_counter() - began
+
+
+def machine_check(loops: int = 20_000_000) -> float:
+    """How many times faster two processes do the same CPU-bound work side by side than one
+    after the other: 2.0 on two free cores, less where something else is running."""
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(spin, [1000, 1000]))  # start both workers before timing
+        alone = spin(loops)
+        began = time.perf_counter()
+        list(pool.map(spin, [loops, loops]))
+        return 2 * alone / (time.perf_counter() - began)
+
+
+def children_cpu() -> float:
+    """CPU seconds used so far by this process's finished child processes."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def report_workers(replications: int, rounds: int) -> None:
     """Print (d): replications per second of a two-variant experiment on the default scenario
     in this process and on a pool of two workers (each the best of `rounds` interleaved
-    rounds), and the parallel efficiency."""
+    rounds), the parallel efficiency, what the machine allows, and what an experiment keeps
+    per run."""
     scenario = sim.load_scenario(sim.bundled_scenario())
     variants = variants_of(scenario, ["baseline", "all_cbms"])
     runs = len(variants) * replications
     run_experiment(variants, 1, scenario.seed)  # warm up imports and caches before timing
     rates: dict[int, float] = {1: 0.0, 2: 0.0}
-    tables = set()
+    tables, busy, kept = set(), 0.0, 0
     for _ in range(rounds):
         for workers in rates:
             executor = executors.sequential() if workers == 1 else executors.process_pool(workers)
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), children_cpu()
             with executor as unordered:
-                rows = run_experiment(variants, replications, scenario.seed, unordered).rows
-            rates[workers] = max(rates[workers], runs / (time.perf_counter() - began))
-            tables.add(str(rows))
+                experiment = run_experiment(variants, replications, scenario.seed, unordered)
+            wall = time.perf_counter() - began
+            if workers == 2:
+                busy = max(busy, (children_cpu() - cpu) / wall)
+            rates[workers] = max(rates[workers], runs / wall)
+            tables.add(str(experiment.rows))
+            kept = len(pickle.dumps(experiment)) // runs
     efficiency = rates[2] / (2 * rates[1])
     same = "identical" if len(tables) == 1 else "DIFFERENT"
     print(
         f"\n(d) Experiment throughput: {runs} runs of the default scenario, best of {rounds} "
         f"interleaved rounds ({same} tables)"
     )
-    for workers, rate in rates.items():
-        print(f"  {workers} worker{'s' if workers > 1 else ' '}  {rate:6.2f} replications/s")
+    for workers, rate_ in rates.items():
+        print(f"  {workers} worker{'s' if workers > 1 else ' '}  {rate_:6.2f} replications/s")
     print(
         f"  parallel efficiency on 2 workers {efficiency:.0%} (pool start-up included)   "
         f"target >= {EFFICIENCY_TARGET:.0%}: {verdict(efficiency >= EFFICIENCY_TARGET)}"
     )
+    print(
+        f"  the two workers used {busy:.2f} cores on average; on this machine now, two busy "
+        f"processes run {machine_check():.2f}x as fast as one (2.00 = two free cores)"
+    )
+    print(f"  an experiment keeps {kept / 1024:.1f} KB per run (KPIs and loss per sector, pickled)")
 
 
 def main() -> None:
@@ -322,7 +385,6 @@ def main() -> None:
     if args.child:
         print(json.dumps(measure(args.child)))
         return
-    sizes = [int(s) for s in args.sizes.split(",")]
     print(
         f"cyberttx {sim.__version__} · Python {platform.python_version()} · "
         f"simpy {simpy.__version__} · {platform.machine()} {platform.system()}"
@@ -332,14 +394,14 @@ def main() -> None:
         print(
             f"\nGenerating models, {args.countries} countries, seed {args.seed} (not timed below)"
         )
-        for n in sorted({*sizes, args.events_assets}):
+        for n in sorted({*args.sizes, args.events_assets}):
             began = time.perf_counter()
             folders[n] = Path(tmp) / f"model-{n}"
             write_folder(folders[n], synthetic_files(n, args.countries, args.seed))
             print(f"  {n:>9,} assets: {time.perf_counter() - began:6.2f} s")
         report_rates(folders[args.events_assets], args.events_assets, args.repeats, args.rounds)
         report_default(args.repeats)
-        report_sizes({n: folders[n] for n in sizes}, args.timeout)
+        report_sizes({n: folders[n] for n in args.sizes}, args.timeout)
     report_workers(args.replications, args.rounds)
 
 

@@ -1,4 +1,5 @@
-"""Optimisations must not change results: the records of a few fixed runs, pinned by digest.
+"""Optimisations must not change results: the records of a few fixed runs, and the rows of a
+small experiment, pinned by digest.
 
 The digests cover every event row and every change point, with floats written to 12
 significant digits (so a last-bit difference in a platform's maths library does not count,
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import sim
+from sim.analysis.experiment import run_experiment, variants_of
 from sim.atomic import write_folder
 from sim.engine.exercise import run_exercise
 from sim.engine.records import Records
@@ -25,6 +27,7 @@ from sim.synthetic import synthetic_files
 GOLDEN = {
     "continental_final/-/3/0": "d5c6f5e9dfcee195",
     "continental_final/all_cbms/3/2": "c3ca2ee3693479e8",
+    "continental_final/all_cbms_joint_cell/3/0": "c8f29a2490bc9fb5",
     "continental_final/exercise-last/5/0": "ecb7854b13169f1c",
     "grid_cascade/-/11/0": "4143d7cfd6aca913",
     "ransomware_wave/-/5/1": "68b0befc33b93787",
@@ -69,6 +72,25 @@ def records_of(key: str, tmp: Path) -> Records:
     )
 
 
+EXPERIMENT = "aa68c78bf460ccb5"
+"""Digest of the rows of a three-replication experiment on two variants of the default
+scenario (KPIs as `compare` writes them), floats to 12 digits."""
+
+
+def experiment_digest() -> str:
+    scenario = sim.load_scenario(sim.bundled_scenario())
+    rows = run_experiment(variants_of(scenario, ["baseline", "all_cbms"]), 3, 5).rows
+    text = "\n".join(
+        "\t".join(f"{k}={v:.12g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items())
+        for row in rows
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def test_experiment_rows_match_their_pinned_digest() -> None:
+    assert experiment_digest() == EXPERIMENT
+
+
 @pytest.mark.parametrize("key", sorted(GOLDEN))
 def test_records_match_their_pinned_digest(key: str, tmp_path: Path) -> None:
     assert digest(records_of(key, tmp_path)) == GOLDEN[key]
@@ -80,3 +102,4 @@ if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         for key in sorted(GOLDEN):
             print(f'    "{key}": "{digest(records_of(key, Path(tmp)))}",')
+    print(f'EXPERIMENT = "{experiment_digest()}"')

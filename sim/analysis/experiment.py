@@ -129,11 +129,11 @@ def run_experiment(
     as each finishes; replication r of every variant draws from the same streams, so the
     result does not depend on the executor or on what was done before."""
     keys = [(label, r) for label in variants for r in range(replications)]
-    results = {key: done[key] for key in keys if done and key in done}
+    results = {key: _compact(done[key]) for key in keys if done and key in done}
     todo = [key for key in keys if key not in results]
     for index, result in executor(partial(replication, seed), variants, todo):
-        results[todo[index]] = result
         on_result(todo[index], result)
+        results[todo[index]] = _compact(result)
     return Experiment(
         rows=[results[key]["row"] for key in keys],
         sector_loss={
@@ -147,6 +147,13 @@ def run_experiment(
         },
         horizons={label: s.duration_hours for label, s in variants.items()},
     )
+
+
+def _compact(result: dict[str, Any]) -> dict[str, Any]:
+    """`result` with its loss per sector as arrays: a list of Python floats costs four times
+    the memory, and an experiment holds every run's until it ends."""
+    losses = result["sector_loss"]
+    return {"row": result["row"], "sector_loss": {s: np.asarray(v) for s, v in losses.items()}}
 
 
 def paired(

@@ -305,7 +305,7 @@ def _expand_templates(data: dict[str, Any], file: str) -> dict[str, Any]:
     return {**data, "campaigns": expanded}
 
 
-@gc_paused()
+@gc_paused(freeze=True)
 def load_scenario(source: str | Path | Mapping[str, Any], base_dir: str | Path = ".") -> Scenario:
     """A checked scenario from a YAML file, or from a mapping (relative paths from `base_dir`).
 
