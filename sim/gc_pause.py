@@ -6,7 +6,6 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-
 FREEZE_ABOVE = 100_000
 """Objects built (and still alive) above which `gc_paused(freeze=True)` freezes them: below,
 the full collection costs more than the later passes it saves (about 1 ms per 1,000)."""
