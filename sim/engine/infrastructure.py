@@ -66,26 +66,29 @@ class Infrastructure:
         self._delayed_in: list[list[tuple[int, float]]] = [[] for _ in range(n)]
         self._delayed_out: list[dict[float, list[tuple[int, int]]]] = [{} for _ in range(n)]
         self._lagged: list[float] = []
-        index = self.index
         deps = scenario.dependencies
+        index = self.index
+        suppliers = [index[d.supplier] for d in deps]
+        dependents = [index[d.dependent] for d in deps]
+        strengths = [d.strength for d in deps]
         self.edges = (
-            np.fromiter((index[d.supplier] for d in deps), dtype=np.int64, count=len(deps)),
-            np.fromiter((index[d.dependent] for d in deps), dtype=np.int64, count=len(deps)),
-            np.fromiter((d.strength for d in deps), dtype=float, count=len(deps)),
+            np.array(suppliers, dtype=np.int64),
+            np.array(dependents, dtype=np.int64),
+            np.array(strengths, dtype=float),
         )
         """Every dependency as (supplier index, dependent index, strength) arrays."""
-        for dep in scenario.dependencies:
-            if dep.strength == 0:
+        delays = [d.delay_hours for d in deps]
+        for j, i, strength, delay in zip(suppliers, dependents, strengths, delays, strict=True):
+            if strength == 0:
                 continue
-            j, i = self.index[dep.supplier], self.index[dep.dependent]
-            if dep.delay_hours == 0:
-                self._instant_in[i].append((j, dep.strength))
+            if delay == 0:
+                self._instant_in[i].append((j, strength))
                 self._instant_out[j].append(i)
             else:
                 edge = len(self._lagged)
                 self._lagged.append(0.0)
-                self._delayed_in[i].append((edge, dep.strength))
-                self._delayed_out[j].setdefault(dep.delay_hours, []).append((edge, i))
+                self._delayed_in[i].append((edge, strength))
+                self._delayed_out[j].setdefault(delay, []).append((edge, i))
         rank, self._cycle = _cycle_order(n, self._instant_out)
         self._entry = [(r, i) for i, r in enumerate(rank)]
         """Each asset's place in the settle order: (rank, index)."""
