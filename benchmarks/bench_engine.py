@@ -9,15 +9,16 @@ See docs/performance.md for what each figure means and the latest figures.
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import json
-import pickle
 import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable, Generator
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
@@ -34,6 +35,7 @@ from sim.analysis.experiment import run_experiment, variants_of
 from sim.analysis.export import run_files
 from sim.atomic import write_folder
 from sim.engine import world
+from sim.gc_pause import freeze_large_loads
 from sim.synthetic import synthetic_files
 
 RATIO_TARGET = 0.5
@@ -149,7 +151,9 @@ def peak_mb() -> float:
 
 
 def measure(folder: Path) -> dict[str, float]:
-    """Wall seconds and peak memory of loading, running and exporting the model in `folder`."""
+    """Wall seconds and peak memory of loading, running and exporting the model in `folder`,
+    as the command line does them (it lets a large load be frozen out of the collector)."""
+    freeze_large_loads()
     figures = {"imported_mb": peak_mb()}
     began = time.perf_counter()
     scenario = sim.load_scenario(folder / "scenario.yaml")
@@ -291,9 +295,9 @@ def report_sizes(folders: dict[int, Path], timeout: float) -> None:
                 f"{verdict(peak < MEMORY_TARGET_MB)}"
             )
     if len(phases) >= 2:
-        sizes = np.log(list(phases))
+        log_assets = np.log(list(phases))
         slopes = {
-            phase: np.polyfit(sizes, np.log([p[phase] for p in phases.values()]), 1)[0]
+            phase: np.polyfit(log_assets, np.log([p[phase] for p in phases.values()]), 1)[0]
             for phase in next(iter(phases.values()))
         }
         print(
@@ -342,6 +346,25 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def held_per_run(variants: dict[str, sim.Scenario], seed: int) -> float:
+    """Bytes an experiment holds per finished run while it goes on: how traced memory, read
+    (after a full collection) as the last run arrives, grows between experiments of 10 and
+    40 replications per variant."""
+    held = []
+    for replications in (10, 40):
+        final = (list(variants)[-1], replications - 1)
+
+        def note(key: tuple[str, int], result: object, final: tuple[str, int] = final) -> None:
+            if key == final:
+                gc.collect()
+                held.append(tracemalloc.get_traced_memory()[0])
+
+        tracemalloc.start()
+        run_experiment(variants, replications, seed, on_result=note)
+        tracemalloc.stop()
+    return (held[1] - held[0]) / (len(variants) * 30)
+
+
 def report_workers(replications: int, rounds: int) -> None:
     """Print (d): replications per second of a two-variant experiment on the default scenario
     in this process and on a pool of two workers in each of `rounds` interleaved rounds, the
@@ -352,7 +375,7 @@ def report_workers(replications: int, rounds: int) -> None:
     runs = len(variants) * replications
     run_experiment(variants, 1, scenario.seed)  # warm up imports and caches before timing
     rates: dict[int, list[float]] = {1: [], 2: []}
-    tables, busy, kept = set(), 0.0, 0
+    tables, busy = set(), []
     for _ in range(rounds):
         for workers, measured in rates.items():
             executor = executors.sequential() if workers == 1 else executors.process_pool(workers)
@@ -361,10 +384,9 @@ def report_workers(replications: int, rounds: int) -> None:
                 experiment = run_experiment(variants, replications, scenario.seed, unordered)
             wall = time.perf_counter() - began
             if workers == 2:
-                busy = max(busy, (children_cpu() - cpu) / wall)
+                busy.append((children_cpu() - cpu) / wall)
             measured.append(runs / wall)
             tables.add(str(experiment.rows))
-            kept = len(pickle.dumps(experiment)) // runs
     efficiencies = [two / (2 * one) for one, two in zip(rates[1], rates[2], strict=True)]
     efficiency = float(np.median(efficiencies))
     same = "identical" if len(tables) == 1 else "DIFFERENT"
@@ -384,10 +406,14 @@ def report_workers(replications: int, rounds: int) -> None:
         + verdict(efficiency >= EFFICIENCY_TARGET)
     )
     print(
-        f"  the two workers used {busy:.2f} cores on average; on this machine now, two busy "
-        f"processes run {machine_check():.2f}x as fast as one (2.00 = two free cores)"
+        f"  the two workers kept {np.median(busy):.2f} cores busy (median); on this machine now, "
+        f"two busy processes run {machine_check():.2f}x as fast as one (2.00 = two free cores)"
     )
-    print(f"  an experiment keeps {kept / 1024:.1f} KB per run (KPIs and loss per sector, pickled)")
+    held = held_per_run(variants, scenario.seed)
+    print(
+        f"  an experiment holds {held / 1024:.1f} KB per finished run "
+        "(traced as its last run arrives, 10 against 40 replications per variant)"
+    )
 
 
 def main() -> None:

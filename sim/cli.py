@@ -26,6 +26,7 @@ from .analysis.objectives import measure_problems
 from .analysis.result import RunResult, run
 from .atomic import FolderExists, write_file, write_folder
 from .errors import Problem, ScenarioError
+from .gc_pause import freeze_large_loads
 from .library import DEFAULT_SCENARIO, list_scenarios, resolve_scenario
 from .schema.load import load_model_or_scenario, load_scenario
 from .schema.scenario import InfrastructureModel, Scenario, ScenarioFile
@@ -58,12 +59,20 @@ def _input_errors(file: object = "error") -> Iterator[None]:
         _fail(f"{file}: {error.args[0] if isinstance(error, KeyError) else error}")
 
 
-def _check_measures(path: Path, scenario: Scenario) -> None:
+def _check_measures(path: Path, scenario: Scenario, variants: Sequence[str | None]) -> None:
     """Raise ScenarioError naming each exercise objective whose `measure` names no number in
-    the scenario's metrics (a misspelt one would otherwise rate U without a word)."""
-    problems = measure_problems(scenario)
-    if problems:
-        raise ScenarioError(Problem(str(path), where, message) for where, message in problems)
+    the metrics of `scenario` with each of `variants` applied (None: as written); a misspelt
+    one would otherwise rate U without a word. A problem is reported once, with the first
+    variant that shows it."""
+    if scenario.exercise is None or not scenario.exercise.objectives:
+        return
+    found: dict[tuple[str, str], str] = {}
+    for variant in variants:
+        for where, message in measure_problems(apply_variant(scenario, variant)):
+            with_variant = "" if variant is None else f" (with variant '{variant}')"
+            found.setdefault((where, message), message + with_variant)
+    if found:
+        raise ScenarioError(Problem(str(path), where, text) for (where, _), text in found.items())
 
 
 def _millions(value: float) -> str:
@@ -186,6 +195,7 @@ def main() -> None:
     Start with `cyberttx run` (the bundled default scenario), `cyberttx list` for the library,
     and `cyberttx validate FILE` while writing your own scenario.
     """
+    freeze_large_loads()  # this process loads one scenario and ends
 
 
 def _provenance(path: Path, began: float) -> dict[str, Any]:
@@ -243,7 +253,7 @@ def validate_command(files: tuple[str, ...]) -> None:
         try:
             path = resolve_scenario(name)
             scenario = load_model_or_scenario(path)
-            _check_measures(path, scenario)
+            _check_measures(path, scenario, [None, *scenario.variants])
         except (ScenarioError, KeyError) as error:
             failed = True
             message = error.report() if isinstance(error, ScenarioError) else error.args[0]
@@ -773,7 +783,7 @@ def play_command(
         loaded = load_scenario(path)
     with _input_errors(path):
         chosen = apply_variant(loaded, variant)
-        _check_measures(path, chosen)
+        _check_measures(path, loaded, [variant])
     if chosen.exercise is None:
         _fail(f"{path}: exercise: this scenario has no exercise to play (see docs/exercises.md)")
     if header.get("resolved_scenario_sha256") not in (None, chosen.digest()):

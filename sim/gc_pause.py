@@ -10,6 +10,18 @@ FREEZE_ABOVE = 100_000
 """Objects built (and still alive) above which `gc_paused(freeze=True)` freezes them: below,
 the full collection costs more than the later passes it saves (about 1 ms per 1,000)."""
 
+_freezing = False
+
+
+def freeze_large_loads() -> None:
+    """Let `gc_paused(freeze=True)` freeze in this process. A freeze keeps every object alive
+    at that moment out of the collector for good, so a reference cycle among them that later
+    becomes garbage is never freed: right for a process that loads a scenario and ends (the
+    command line opts in), wrong for one that loads and drops many (a notebook), which is
+    why it is not the default."""
+    global _freezing
+    _freezing = True
+
 
 @contextmanager
 def gc_paused(freeze: bool = False) -> Iterator[None]:
@@ -19,16 +31,16 @@ def gc_paused(freeze: bool = False) -> Iterator[None]:
     everything; the few reference cycles a run leaves are collected once the collector
     resumes as it was.
 
-    With `freeze`, when more than FREEZE_ABOVE objects were built, they are moved out of the
-    collector's sight for good once done (after one full collection, so that no garbage is
-    kept): a loaded scenario is long lived, and later passes would otherwise rescan it again
-    and again. Reference counting still frees it when it is no longer used."""
+    With `freeze`, in a process that called `freeze_large_loads`, when more than FREEZE_ABOVE
+    objects were built, everything alive is moved out of the collector's sight once done
+    (after one full collection, so that no garbage is kept): a loaded scenario is long lived,
+    and later passes would otherwise rescan it again and again."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if freeze and gc.get_count()[0] > FREEZE_ABOVE:
+        if freeze and _freezing and gc.get_count()[0] > FREEZE_ABOVE:
             gc.collect()
             gc.freeze()
         if enabled:

@@ -281,6 +281,18 @@ def test_a_measure_naming_no_number_is_refused_with_its_field_path() -> None:
     assert "is a number" in problems["exercise.objectives[3].measure"]
 
 
+def test_only_groups_keyed_by_tactic_take_keys_a_run_has_not_shown_yet() -> None:
+    tactic = "campaigns.opening-wiper.blocked_by_tactic.exfiltration"
+    assert measure_problems(_measuring(tactic)) == []
+    eventless = _measuring("event_window_impact.final.total").model_copy(update={"events": ()})
+    assert measure_problems(eventless) == [
+        (
+            "exercise.objectives[0].measure",
+            "no 'final' under event_window_impact, which is empty in this scenario",
+        )
+    ]
+
+
 def test_validate_and_play_refuse_a_misspelt_measure_and_write_nothing(tmp_path: Path) -> None:
     bundled = Path(sim.bundled_scenario())
     text = bundled.read_text().replace("incident_timings.contain.mean", "incident_timing.mean")
@@ -300,3 +312,19 @@ def test_validate_and_play_refuse_a_misspelt_measure_and_write_nothing(tmp_path:
         assert f"{path}: exercise.objectives[0].measure: no 'incident_timing'" in result.output
         assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_validate_checks_measures_under_every_variant_and_names_it(tmp_path: Path) -> None:
+    bundled = Path(sim.bundled_scenario())
+    text = bundled.read_text().replace(
+        "variants:\n", "variants:\n  called_off:\n    description: No final.\n    events: []\n", 1
+    )
+    text = text.replace(
+        "../infrastructure_models/", f"{bundled.parent.parent}/infrastructure_models/"
+    )
+    path = tmp_path / "called_off.yaml"
+    path.write_text(text)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if "measure" in line]
+    assert len(lines) == 1 and "(with variant 'called_off')" in lines[0]

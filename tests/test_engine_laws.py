@@ -26,6 +26,13 @@ def strength_matrices(max_n: int = 7) -> st.SearchStrategy[np.ndarray]:
     return st.integers(1, max_n).flatmap(build)
 
 
+RESIDUE = 1e-4
+"""Changes of at most TOLERANCE are not propagated, so a loss dying away around a delayed loop
+of gain g stops at up to TOLERANCE / (1 - g) instead of reaching 0 (found by Hypothesis: a
+loop of gain 0.5 kept 1.9e-6). Laws about amounts across two runs hold up to this residue,
+which covers loops of gain up to 0.99."""
+
+
 def damage_on(c: np.ndarray, start: float = 1.0) -> list[dict]:
     return [
         {"asset": f"a{i}", "start_hours": start, "damage": float(v), "duration_hours": 1000}
@@ -105,7 +112,7 @@ def test_adding_a_dependency_never_lowers_any_q(
     base = run_replication(scenario_from(a, spans, delays=delays, backups=backups, duration=40))
     plus = run_replication(scenario_from(more, spans, delays=delays, backups=backups, duration=40))
     for t in np.arange(0.25, 40, 0.5):
-        assert np.all(q_at(plus, n, t) >= q_at(base, n, t) - TOLERANCE)
+        assert np.all(q_at(plus, n, t) >= q_at(base, n, t) - RESIDUE)
 
 
 def test_zero_strength_edges_never_propagate() -> None:

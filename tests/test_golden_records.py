@@ -2,10 +2,13 @@
 small experiment, pinned by digest.
 
 The digests cover every event row and every change point, with floats written to 12
-significant digits (so a last-bit difference in a platform's maths library does not count,
-while any change in what happens, when, or in which order does). A change to the model that
-is meant to change results must update them: `python tests/test_golden_records.py` prints the
-new ones; say in the commit why results changed.
+significant digits, so that any change in what happens, when, or in which order fails. A
+last-bit difference alone does not, but it can still flip a threshold (a tolerance, "down")
+and so change what happens; and numpy does not promise the same random streams across
+versions. So if a digest fails after an upgrade rather than a change of code, compare the
+records with those of the previous commit before updating. A change to the model that is
+meant to change results must update the digests: `python tests/test_golden_records.py`
+prints the new ones; say in the commit why results changed.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim import load_scenario, run, run_replication
+from sim import ScenarioError, load_scenario, run, run_replication
 from sim.analysis.response import csirt_load, incident_timings
 
 
@@ -281,3 +281,11 @@ def test_spread_infections_after_containment_are_new_incidents() -> None:
         for incident in set(impacts):
             kinds = [e[1] for e in records.events if e[5] == incident]
             assert kinds.count("reported") <= 1 and kinds.count("impact_end") <= 1
+
+
+@pytest.mark.parametrize("share", [math.nan, math.inf, -1.0])
+def test_a_routine_mix_with_a_share_that_is_not_a_finite_frequency_is_refused(
+    share: float,
+) -> None:
+    with pytest.raises(ScenarioError, match=r"countries\[0\]\.background\.mix\.malware"):
+        routine_world(1, 1.0, 1.0, {"phishing": 1.0, "malware": share})

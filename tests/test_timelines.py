@@ -214,3 +214,4 @@ def test_a_large_failure_graph_names_the_failed_assets_first_to_fail_first() -> 
     assert [failed[i] for i in named] == sorted(failed[i] for i in named)
     heaviest = labelled(scenario, None)
     assert len(heaviest) == 3 * len(scenario.countries)
+    assert labelled(scenario, {}) == heaviest  # nothing failed: the heaviest are named

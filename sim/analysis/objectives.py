@@ -38,11 +38,15 @@ def measure(metrics: Mapping[str, Any], path: str) -> float | None:
     return float(value)
 
 
+RUN_KEYED = "_by_tactic"
+"""Groups named with this ending are keyed by ATT&CK tactic, and a key appears only once a
+stage of that tactic has run: under them any key is accepted."""
+
+
 def measure_problems(scenario: Scenario) -> list[tuple[str, str]]:
     """(field path, message) for each objective whose `measure` names no number in this
-    scenario's metrics, judged on the metrics of a run in which nothing happens. Those have
-    every key a real run has, except in groups that fill only as things happen (such as a
-    campaign's counts by tactic), under which any key is accepted."""
+    scenario's metrics, judged on the metrics of a run in which nothing happens: those have
+    every key a real run has, except under RUN_KEYED groups."""
     if scenario.exercise is None:
         return []
     ids = tuple(asset.id for asset in scenario.assets)
@@ -62,9 +66,11 @@ def _path_problem(shape: Mapping[str, Any], path: str) -> str | None:
         if not isinstance(value, Mapping):
             return f"{'.'.join(walked)} is a number, with nothing under it"
         if key not in value:
-            if not value:
-                return None  # a group that fills only as things happen
+            if walked and walked[-1].endswith(RUN_KEYED):
+                return None
             under = f" under {'.'.join(walked)}" if walked else ""
+            if not value:
+                return f"no '{key}'{under}, which is empty in this scenario"
             return f"no '{key}'{under}; choose from {', '.join(value)}"
         value = value[key]
         walked.append(key)

@@ -183,7 +183,7 @@ class Infrastructure:
                     if k not in queued:
                         queued.add(k)
                         heappush(heap, entry[k])
-            new = c[i]
+            new = c[i]  # min(1, c + supply) unless masked: `supply` and `_masked`, inline
             if not backup[i] > 0 or state[i] == EXHAUSTED:  # no backup masks the suppliers
                 felt = 0.0
                 for j, strength in instant_in[i]:

@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from ..analysis.timelines import SECTORS
+from ..schema.infrastructure import Asset
 from ..schema.scenario import Scenario
 from .figures import encode
 from .style import SECTOR_COLOURS
@@ -25,8 +26,8 @@ PER_ROW = 6
 DX = 1.8
 """Horizontal spacing of assets, in row heights (room for their ids)."""
 LABELLED = 60
-"""Up to this many assets every asset is labelled; above, the three heaviest per country, or
-the first LABELLED to fail when the graph shows failures."""
+"""Up to this many assets every asset is labelled; above, the first LABELLED to fail when the
+graph shows failures, else the three heaviest per country."""
 
 
 def layout(scenario: Scenario) -> dict[str, tuple[float, float]]:
@@ -73,12 +74,12 @@ def _by_failure(
     return colours, [Line2D([], [], marker="o", linestyle="", color=NEVER, label="never failed")]
 
 
-def labelled(scenario: Scenario, failed_at: dict[str, float] | None) -> list[Any]:
+def labelled(scenario: Scenario, failed_at: dict[str, float] | None) -> list[Asset]:
     """The assets whose ids are written on the graph (see LABELLED)."""
     assets = scenario.assets
     if len(assets) <= LABELLED:
         return list(assets)
-    if failed_at is not None:
+    if failed_at:
         failed = sorted((a for a in assets if a.id in failed_at), key=lambda a: failed_at[a.id])
         return failed[:LABELLED]
     return [

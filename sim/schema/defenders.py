@@ -15,7 +15,10 @@ class Background(Model):
 
     per_day: Annotated[float, Field(ge=0, allow_inf_nan=False)]
     handling: Distribution = Field(description="Analyst-hours to handle one incident.")
-    mix: dict[Literal["phishing", "malware", "scanning", "ddos", "fraud", "other"], float] = Field(
+    mix: dict[
+        Literal["phishing", "malware", "scanning", "ddos", "fraud", "other"],
+        Annotated[float, Field(ge=0, allow_inf_nan=False)],
+    ] = Field(
         default_factory=lambda: {"phishing": 0.5, "malware": 0.3, "scanning": 0.2},
         description="Relative frequency of each kind of routine incident.",
     )

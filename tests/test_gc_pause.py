@@ -1,0 +1,48 @@
+"""Freezing a large loaded scenario out of the garbage collector happens only where the process
+opted in (the command line), and never for small scenarios."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import sim
+from sim import gc_pause
+from sim.atomic import write_folder
+from sim.synthetic import synthetic_files
+
+
+@pytest.fixture
+def large_model(tmp_path: Path) -> Path:
+    """A generated model whose load builds more than FREEZE_ABOVE objects."""
+    write_folder(tmp_path / "model", synthetic_files(10_000, 3, 0))
+    return tmp_path / "model" / "scenario.yaml"
+
+
+@pytest.fixture
+def thawed() -> Iterator[None]:
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+def test_without_the_opt_in_a_large_load_never_freezes(
+    large_model: Path, thawed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gc_pause, "_freezing", False)  # a CLI test may have opted this worker in
+    sim.load_scenario(large_model)
+    assert gc.get_freeze_count() == 0
+
+
+def test_an_opted_in_process_freezes_large_loads_only(
+    large_model: Path, thawed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gc_pause, "_freezing", True)
+    sim.load_scenario(sim.bundled_scenario())
+    assert gc.get_freeze_count() == 0
+    scenario = sim.load_scenario(large_model)
+    assert gc.get_freeze_count() > gc_pause.FREEZE_ABOVE
+    assert len(scenario.assets) == 10_000
