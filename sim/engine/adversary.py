@@ -65,7 +65,7 @@ def choose_targets(
     if aim.pick == "random":
         ranked = [pool[k] for k in rng.permutation(len(pool))]
     else:
-        score = infra.reach if aim.pick == "reach" else infra.weights()
+        score = infra.reach if aim.pick == "reach" else infra.weights
         ranked = sorted(pool, key=lambda i: (-score[i], i))
     candidates = named + ranked
     if aim.order == "spreading" and candidates:

@@ -16,17 +16,16 @@ a cycle that creeps towards its limit in many small steps is solved exactly inst
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from functools import cached_property, partial
+from functools import partial
 from heapq import heappop, heappush
 
 import numpy as np
 import simpy
-from scipy.sparse import csr_array
-from scipy.sparse.csgraph import connected_components
 
 from ..schema.scenario import Scenario
 from .fixpoint import kleene_limit
 from .records import Records
+from .topology import topology
 
 TOLERANCE = 1e-6
 """Changes of inoperability at or below this are not propagated (nor recorded)."""
@@ -45,10 +44,6 @@ FULL, RIDING, EXHAUSTED = 0, 1, 2
 """Backup states: unused, riding through a supplier loss, used up until supply returns."""
 
 
-REACH_HOPS = 3
-"""Dependency hops counted when ranking assets by the loss they would cascade."""
-
-
 class Infrastructure:
     """The assets of a scenario and their inoperability, inside a SimPy environment."""
 
@@ -56,64 +51,22 @@ class Infrastructure:
         self.env = env
         self.records = records
         self.assets = scenario.assets
-        self.index = {asset.id: i for i, asset in enumerate(scenario.assets)}
+        shape = topology(scenario)
+        self.index, self.edges, self.reach = shape.index, shape.edges, shape.reach
+        self.weights = shape.weights
+        self._instant_in, self._instant_out = shape.instant_in, shape.instant_out
+        self._delayed_in, self._delayed_out = shape.delayed_in, shape.delayed_out
+        self._entry, self._cycle = shape.entry, shape.cycle
         n = len(scenario.assets)
         self.q = [0.0] * n
         self.c = [0.0] * n
         self._damages: dict[int, dict[Hashable, float]] = {}
-        self._instant_in: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-        self._instant_out: list[list[int]] = [[] for _ in range(n)]
-        self._delayed_in: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-        self._delayed_out: list[dict[float, list[tuple[int, int]]]] = [{} for _ in range(n)]
-        self._lagged: list[float] = []
-        deps = scenario.dependencies
-        index = self.index
-        suppliers = [index[d.supplier] for d in deps]
-        dependents = [index[d.dependent] for d in deps]
-        strengths = [d.strength for d in deps]
-        self.edges = (
-            np.array(suppliers, dtype=np.int64),
-            np.array(dependents, dtype=np.int64),
-            np.array(strengths, dtype=float),
-        )
-        """Every dependency as (supplier index, dependent index, strength) arrays."""
-        delays = [d.delay_hours for d in deps]
-        for j, i, strength, delay in zip(suppliers, dependents, strengths, delays, strict=True):
-            if strength == 0:
-                continue
-            if delay == 0:
-                self._instant_in[i].append((j, strength))
-                self._instant_out[j].append(i)
-            else:
-                edge = len(self._lagged)
-                self._lagged.append(0.0)
-                self._delayed_in[i].append((edge, strength))
-                self._delayed_out[j].setdefault(delay, []).append((edge, i))
-        rank, self._cycle = _cycle_order(n, self._instant_out)
-        self._entry = [(r, i) for i, r in enumerate(rank)]
-        """Each asset's place in the settle order: (rank, index)."""
+        self._lagged = [0.0] * shape.delayed_edges
         self._backup = [asset.backup_hours for asset in scenario.assets]
         self._backup_state = [FULL] * n
         self._backup_token = [0] * n
         self._pending: dict[int, None] = {}
         self._pending_falls = False
-
-    @cached_property
-    def reach(self) -> np.ndarray:
-        """Per asset, the weighted loss its full failure would cascade over REACH_HOPS hops
-        (its own weight included; delays, backups and the cap ignored)."""
-        supplier, dependent, strength = self.edges
-        n = len(self.assets)
-        feeds = csr_array((strength, (supplier, dependent)), shape=(n, n))
-        total = step = self.weights()
-        for _ in range(REACH_HOPS):
-            step = feeds @ step
-            total = total + step
-        return total
-
-    def weights(self) -> np.ndarray:
-        """Every asset's consequence weight, in scenario order."""
-        return np.array([asset.weight for asset in self.assets], dtype=float)
 
     def set_damage(self, asset: int, source: Hashable, level: float) -> None:
         """Set the direct damage `source` does to `asset` (0 removes it), then settle."""
@@ -298,27 +251,3 @@ class Infrastructure:
     def _log_backup(self, i: int, kind: str) -> None:
         asset = self.assets[i]
         self.records.log(self.env.now, kind, country=asset.country, asset=asset.id)
-
-
-def _cycle_order(n: int, out: list[list[int]]) -> tuple[list[int], dict[int, list[int]]]:
-    """A rank per asset that grows along zero-delay dependencies (members of one cycle share
-    it), and each cycle's members by asset; assets in no cycle are left out of the latter."""
-    src = np.repeat(np.arange(n), [len(o) for o in out])
-    dst = np.fromiter((k for o in out for k in o), dtype=np.int64, count=len(src))
-    graph = csr_array((np.ones(len(src)), (src, dst)), shape=(n, n))
-    count, label = connected_components(graph, directed=True, connection="strong")
-    across = label[src] != label[dst]
-    up, down = label[src][across], label[dst][across]
-    depth = np.zeros(count, dtype=np.int64)
-    while True:
-        deeper = depth.copy()
-        np.maximum.at(deeper, down, depth[up] + 1)
-        if np.array_equal(deeper, depth):
-            break
-        depth = deeper
-    sizes = np.bincount(label, minlength=count)
-    groups: dict[int, list[int]] = {}
-    for i in np.flatnonzero(sizes[label] > 1).tolist():
-        groups.setdefault(int(label[i]), []).append(i)
-    cycle = {i: members for members in groups.values() for i in members}
-    return depth[label].tolist(), cycle

@@ -1,0 +1,140 @@
+"""The static part of a scenario's infrastructure: its dependencies as adjacency lists, the
+order in which the cascade settles, and each asset's reach. Built once per scenario object and
+shared, read only, by every replication of it (an experiment runs hundreds on the same one)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import connected_components
+
+from ..schema.scenario import Scenario
+
+REACH_HOPS = 3
+"""Dependency hops counted when ranking assets by the loss they would cascade."""
+
+CACHED = 2
+"""Scenario objects whose topology is kept: an experiment's worker runs one variant's
+replications one after another, then the next variant's."""
+
+
+@dataclass(frozen=True, eq=False)
+class Topology:
+    """A scenario's dependency graph, as the cascade reads it; never changed once built."""
+
+    index: dict[str, int]
+    """Each asset's position, by id."""
+    edges: tuple[np.ndarray, np.ndarray, np.ndarray]
+    """Every dependency as (supplier index, dependent index, strength) arrays."""
+    instant_in: list[list[tuple[int, float]]]
+    """Per asset, its zero-delay suppliers as (supplier, strength)."""
+    instant_out: list[list[int]]
+    """Per asset, its zero-delay dependents."""
+    delayed_in: list[list[tuple[int, float]]]
+    """Per asset, its delayed dependencies as (edge number, strength)."""
+    delayed_out: list[dict[float, list[tuple[int, int]]]]
+    """Per asset, by delay, the (edge number, dependent) its value reaches after that delay."""
+    delayed_edges: int
+    """How many delayed dependencies there are (edge numbers run from 0)."""
+    entry: list[tuple[int, int]]
+    """Each asset's place in the settle order: (rank, index)."""
+    cycle: dict[int, list[int]]
+    """For each asset in a zero-delay dependency cycle, the cycle's members."""
+    weights: np.ndarray
+    """Every asset's consequence weight, in scenario order."""
+
+    @cached_property
+    def reach(self) -> np.ndarray:
+        """Per asset, the weighted loss its full failure would cascade over REACH_HOPS hops
+        (its own weight included; delays, backups and the cap ignored)."""
+        supplier, dependent, strength = self.edges
+        n = len(self.weights)
+        feeds = csr_array((strength, (supplier, dependent)), shape=(n, n))
+        total = step = self.weights
+        for _ in range(REACH_HOPS):
+            step = feeds @ step
+            total = total + step
+        return total
+
+
+_cache: dict[int, tuple[Scenario, Topology]] = {}
+
+
+def topology(scenario: Scenario) -> Topology:
+    """The topology of `scenario`, built on first use and kept for the CACHED scenario
+    objects used last (the entry holds the scenario, so its id cannot be reused)."""
+    hit = _cache.pop(id(scenario), None)
+    built = hit[1] if hit is not None and hit[0] is scenario else _build(scenario)
+    _cache[id(scenario)] = (scenario, built)
+    while len(_cache) > CACHED:
+        del _cache[next(iter(_cache))]
+    return built
+
+
+def _build(scenario: Scenario) -> Topology:
+    n = len(scenario.assets)
+    index = {asset.id: i for i, asset in enumerate(scenario.assets)}
+    deps = scenario.dependencies
+    suppliers = [index[d.supplier] for d in deps]
+    dependents = [index[d.dependent] for d in deps]
+    strengths = [d.strength for d in deps]
+    delays = [d.delay_hours for d in deps]
+    instant_in: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    instant_out: list[list[int]] = [[] for _ in range(n)]
+    delayed_in: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    delayed_out: list[dict[float, list[tuple[int, int]]]] = [{} for _ in range(n)]
+    edge = 0
+    for j, i, strength, delay in zip(suppliers, dependents, strengths, delays, strict=True):
+        if strength == 0:
+            continue
+        if delay == 0:
+            instant_in[i].append((j, strength))
+            instant_out[j].append(i)
+        else:
+            delayed_in[i].append((edge, strength))
+            delayed_out[j].setdefault(delay, []).append((edge, i))
+            edge += 1
+    rank, cycle = _cycle_order(n, instant_out)
+    return Topology(
+        index=index,
+        edges=(
+            np.array(suppliers, dtype=np.int64),
+            np.array(dependents, dtype=np.int64),
+            np.array(strengths, dtype=float),
+        ),
+        instant_in=instant_in,
+        instant_out=instant_out,
+        delayed_in=delayed_in,
+        delayed_out=delayed_out,
+        delayed_edges=edge,
+        entry=[(r, i) for i, r in enumerate(rank)],
+        cycle=cycle,
+        weights=np.array([asset.weight for asset in scenario.assets], dtype=float),
+    )
+
+
+def _cycle_order(n: int, out: list[list[int]]) -> tuple[list[int], dict[int, list[int]]]:
+    """A rank per asset that grows along zero-delay dependencies (members of one cycle share
+    it), and each cycle's members by asset; assets in no cycle are left out of the latter."""
+    src = np.repeat(np.arange(n), [len(o) for o in out])
+    dst = np.fromiter((k for o in out for k in o), dtype=np.int64, count=len(src))
+    graph = csr_array((np.ones(len(src)), (src, dst)), shape=(n, n))
+    count, label = connected_components(graph, directed=True, connection="strong")
+    across = label[src] != label[dst]
+    up, down = label[src][across], label[dst][across]
+    depth = np.zeros(count, dtype=np.int64)
+    while True:
+        deeper = depth.copy()
+        np.maximum.at(deeper, down, depth[up] + 1)
+        if np.array_equal(deeper, depth):
+            break
+        depth = deeper
+    sizes = np.bincount(label, minlength=count)
+    groups: dict[int, list[int]] = {}
+    for i in np.flatnonzero(sizes[label] > 1).tolist():
+        groups.setdefault(int(label[i]), []).append(i)
+    cycle = {i: members for members in groups.values() for i in members}
+    return depth[label].tolist(), cycle
