@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from threading import Lock
 
 import numpy as np
 from scipy.sparse import csr_array
@@ -61,17 +62,19 @@ class Topology:
 
 
 _cache: dict[int, tuple[Scenario, Topology]] = {}
+_cache_lock = Lock()  # a Dask worker may run replications in several threads
 
 
 def topology(scenario: Scenario) -> Topology:
     """The topology of `scenario`, built on first use and kept for the CACHED scenario
     objects used last (the entry holds the scenario, so its id cannot be reused)."""
-    hit = _cache.pop(id(scenario), None)
-    built = hit[1] if hit is not None and hit[0] is scenario else _build(scenario)
-    _cache[id(scenario)] = (scenario, built)
-    while len(_cache) > CACHED:
-        del _cache[next(iter(_cache))]
-    return built
+    with _cache_lock:
+        hit = _cache.pop(id(scenario), None)
+        built = hit[1] if hit is not None and hit[0] is scenario else _build(scenario)
+        _cache[id(scenario)] = (scenario, built)
+        while len(_cache) > CACHED:
+            del _cache[next(iter(_cache))]
+        return built
 
 
 def _build(scenario: Scenario) -> Topology:
