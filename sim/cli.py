@@ -10,7 +10,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -59,16 +59,14 @@ def _input_errors(file: object = "error") -> Iterator[None]:
         _fail(f"{file}: {error.args[0] if isinstance(error, KeyError) else error}")
 
 
-def _check_measures(path: Path, scenario: Scenario, variants: Sequence[str | None]) -> None:
+def _check_measures(path: Path, resolved: Mapping[str | None, Scenario]) -> None:
     """Raise ScenarioError naming each exercise objective whose `measure` names no number in
-    the metrics of `scenario` with each of `variants` applied (None: as written); a misspelt
-    one would otherwise rate U without a word. A problem is reported once, with the first
-    variant that shows it."""
-    if scenario.exercise is None or not scenario.exercise.objectives:
-        return
+    the metrics of the scenario with each variant applied (`resolved`, by variant name; None:
+    as written); a misspelt one would otherwise rate U without a word. A problem is reported
+    once, with the first variant that shows it."""
     found: dict[tuple[str, str], str] = {}
-    for variant in variants:
-        for where, message in measure_problems(apply_variant(scenario, variant)):
+    for variant, scenario in resolved.items():
+        for where, message in measure_problems(scenario):
             with_variant = "" if variant is None else f" (with variant '{variant}')"
             found.setdefault((where, message), message + with_variant)
     if found:
@@ -173,6 +171,14 @@ def _save(folder: Path, files: dict[str, bytes], force: bool) -> None:
         _fail(f"error: cannot write {folder}: {error.strerror or error}")
 
 
+def _write(path: Path, data: bytes) -> None:
+    """Write one file atomically; exit 2 with a short message if it cannot be written."""
+    try:
+        write_file(path, data)
+    except OSError as error:
+        _fail(f"error: cannot write {path}: {error.strerror or error}")
+
+
 def _out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def non_empty(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | None:
         if value is not None and not value.strip():
@@ -253,7 +259,11 @@ def validate_command(files: tuple[str, ...]) -> None:
         try:
             path = resolve_scenario(name)
             scenario = load_model_or_scenario(path)
-            _check_measures(path, scenario, [None, *scenario.variants])
+            if scenario.exercise is not None and scenario.exercise.objectives:
+                _check_measures(
+                    path,
+                    {None: scenario} | {v: apply_variant(scenario, v) for v in scenario.variants},
+                )
         except (ScenarioError, KeyError) as error:
             failed = True
             message = error.report() if isinstance(error, ScenarioError) else error.args[0]
@@ -283,10 +293,7 @@ def schema_command(kind: str, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
     else:
-        try:
-            write_file(out, text.encode())
-        except OSError as error:
-            _fail(f"error: cannot write {out}: {error.strerror or error}")
+        _write(out, text.encode())
         click.echo(f"Wrote {out}")
 
 
@@ -322,10 +329,7 @@ def graph_command(source: str | None, out: Path | None) -> None:
     written = []
     for kind, data in draw_graph(scenario).items():
         target = stem.with_name(f"{stem.name}.{kind}")
-        try:
-            write_file(target, data)
-        except OSError as error:
-            _fail(f"error: cannot write {target}: {error.strerror or error}")
+        _write(target, data)
         written.append(str(target))
     click.echo(f"Wrote {' and '.join(written)}")
 
@@ -783,7 +787,7 @@ def play_command(
         loaded = load_scenario(path)
     with _input_errors(path):
         chosen = apply_variant(loaded, variant)
-        _check_measures(path, loaded, [variant])
+        _check_measures(path, {variant: chosen})
     if chosen.exercise is None:
         _fail(f"{path}: exercise: this scenario has no exercise to play (see docs/exercises.md)")
     if header.get("resolved_scenario_sha256") not in (None, chosen.digest()):
@@ -826,10 +830,7 @@ def play_command(
             records, taken, undone = outcome.records, outcome.decisions, outcome.undone
             if records is None:
                 data = write_decisions(taken, about | {"stopped_at": outcome.stopped_at}, undone)
-                try:
-                    write_file(saved, data)
-                except OSError as error:
-                    _fail(f"error: cannot write {saved}: {error.strerror or error}")
+                _write(saved, data)
                 again = " ".join(["cyberttx play", *([scenario] if scenario else [])])
                 click.echo(f"Saved at {outcome.stopped_at:.1f} h. Resume with:")
                 click.echo(f"  {again} --resume {saved} --out {folder}")
@@ -866,9 +867,9 @@ def _after_action(
         return run(scenario, seed=result.seed).metrics
 
     counterfactuals = {"no decisions taken": metrics_of(result.scenario)}
-    variants = {name: metrics_of(apply_variant(loaded, name)) for name in loaded.variants}
-    played = result.scenario.digest()
-    if "baseline" in variants and apply_variant(loaded, "baseline").digest() != played:
+    resolved = {name: apply_variant(loaded, name) for name in loaded.variants}
+    variants = {name: metrics_of(scenario) for name, scenario in resolved.items()}
+    if "baseline" in resolved and resolved["baseline"].digest() != result.scenario.digest():
         counterfactuals["variant baseline"] = variants["baseline"]
     if variants:
         best = min(variants, key=lambda name: variants[name]["service_hours_lost"])
@@ -921,10 +922,7 @@ def msel_export_command(scenario: str | None, fmt: str | None, out: Path | None)
     fmt = fmt or suffix or "csv"
     target = out or Path("results") / f"{path.stem}-msel.{fmt}"
     injects = loaded.exercise.injects if loaded.exercise else ()
-    try:
-        write_file(target, export_msel(loaded, fmt))  # type: ignore[arg-type]
-    except OSError as error:
-        _fail(f"error: cannot write {target}: {error.strerror or error}")
+    _write(target, export_msel(loaded, fmt))  # type: ignore[arg-type]
     click.echo(f"Wrote {target} ({_count(len(injects), 'inject', 'injects')})")
 
 
@@ -946,8 +944,5 @@ def msel_import_command(table: Path, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
         return
-    try:
-        write_file(out, text.encode())
-    except OSError as error:
-        _fail(f"error: cannot write {out}: {error.strerror or error}")
+    _write(out, text.encode())
     click.echo(f"Wrote {out} ({_count(len(injects), 'inject', 'injects')})", err=True)

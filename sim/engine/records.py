@@ -46,8 +46,9 @@ class Records:
         """Append one row to the event log and show it to the listeners."""
         row = (time, kind, country, asset, campaign, incident, value, detail)
         self.events.append(row)
-        for listener in tuple(self.listeners):  # a listener may remove itself
-            listener(row)
+        if self.listeners:  # most runs have none; this is called for every row
+            for listener in tuple(self.listeners):  # a listener may remove itself
+                listener(row)
 
     def change(self, time: float, asset: int, q: float) -> None:
         """Record that asset index `asset` has inoperability `q` from `time` on."""
