@@ -82,3 +82,77 @@ def least_fixed_point(a: np.ndarray, c: np.ndarray, sweeps: int = 100_000) -> np
             return nxt
         q = nxt
     return q
+
+
+def campaign_world(**changes: Any) -> Any:
+    """Two countries whose banks a ransomware group hits one after another; AA is first."""
+    countries = [
+        {
+            "id": c,
+            "name": c,
+            "csirt": {"analysts": changes.pop(f"analysts_{c}", 2)},
+            "background": {
+                "per_day": changes.pop("load", 4),
+                "handling": {"dist": "exponential", "mean": 2},
+            },
+        }
+        for c in ("AA", "BB")
+    ]
+    assets = [
+        {
+            "id": f"{c}-bank{k}",
+            "name": "bank",
+            "sector": "finance",
+            "country": c,
+            "weight": 1000,
+            "prevention": 0.2,
+            "monitoring": 0.7,
+            "recovery": {"dist": "fixed", "hours": 12},
+        }
+        for c in ("AA", "BB")
+        for k in range(3)
+    ]
+    stages = [
+        {
+            "tactic": "initial-access",
+            "technique": "T1566.001",
+            "success": 0.9,
+            "detectability": 0.5,
+            "duration": {"dist": "exponential", "mean": 12},
+        },
+        {
+            "tactic": "impact",
+            "technique": "T1486",
+            "success": 0.9,
+            "detectability": 0.5,
+            "duration": {"dist": "exponential", "mean": 12},
+        },
+    ]
+    data = {
+        "name": "coop",
+        "start": "2026-01-01T00:00:00Z",
+        "duration_hours": 400,
+        "countries": countries,
+        "assets": assets,
+        "campaigns": [
+            {
+                "id": "rw",
+                "name": "rw",
+                "actor": "criminal",
+                "start_hours": 1,
+                "targeting": {
+                    "countries": ["AA", "BB"],
+                    "pick": "weight",
+                    "order": "sequential",
+                    "interval_hours": 24,
+                },
+                "stages": stages,
+                "impact": {"type": "ransomware"},
+                "indicators": ["hash"],
+            }
+        ],
+        "network": {"members": ["AA", "BB"], "assistance_threshold": "Low"},
+        "cbms": {"incident_sharing": ["AA", "BB"]},
+        **changes,
+    }
+    return load_scenario(data)

@@ -185,4 +185,4 @@ def test_default_scenario_has_every_variant_the_library_promises() -> None:
         "international_law_dialogue",
         "womens_participation",
     }
-    assert {"baseline", "network_only", "all_cbms", "all_cbms_joint_cell"} | cbms <= variants
+    assert {"baseline", "no_network", "all_cbms", "all_cbms_joint_cell"} | cbms <= variants

@@ -31,7 +31,7 @@ def test_paired_interval_is_narrower_than_unpaired_on_the_default_scenario() -> 
 
 def test_a_cbm_with_no_mechanical_effect_changes_nothing() -> None:
     scenario = load_scenario(bundled_scenario())
-    variants = variants_of(scenario, ["network_only", "womens_participation"])
+    variants = variants_of(scenario, ["baseline", "womens_participation"])
     (result,) = compare(run_experiment(variants, 5, seed=5).rows)
     assert result["mean_difference"] == 0 and result["paired_half_width"] == 0
 

@@ -29,9 +29,9 @@ def _play(tmp_path: Path, name: str, keys: list[str], *extra: str) -> tuple[str,
 
 
 # Pauses of the bundled exercise, in order: inject 1, inject 2, decision alert-before-the-final
-# (20 h), inject 3, inject 4, decision venue-network (63 h), the triggered decision, then the
-# generators decision (77 h) and inject 5.
-ROOM = ["", "", "2", "s", "", "", "2", "3", "2", ""]
+# (20 h), inject 3, inject 4, decision venue-network (63 h), the generators decision (77 h),
+# inject 5 (78 h), then the triggered decision (the host's first Medium incident).
+ROOM = ["", "", "2", "s", "", "", "2", "2", "", "3"]
 
 
 def test_play_runs_end_to_end_through_its_prompts(tmp_path: Path) -> None:
@@ -43,8 +43,8 @@ def test_play_runs_end_to_end_through_its_prompts(tmp_path: Path) -> None:
     assert chosen == [
         ("alert-before-the-final", 1),
         ("venue-network", 1),
-        ("first-severe-incident", 2),
         ("generators", 1),
+        ("first-severe-incident", 2),
     ]
     assert all(d["wall_clock"] and d["source"] == "room" for d in log["decisions"])
     events = (out / "events.csv").read_text()
@@ -65,7 +65,7 @@ def test_a_replayed_exercise_reproduces_identical_records(tmp_path: Path) -> Non
 
 def test_undo_gives_the_records_of_never_having_decided_otherwise(tmp_path: Path) -> None:
     # Take option 1 at the first decision, undo it from the next pause, then take option 2.
-    undone = ["", "", "1", "u", "2", "s", "", "", "2", "3", "2", ""]
+    undone = ["", "", "1", "u", "2", "s", "", "", "2", "2", "", "3"]
     output, out = _play(tmp_path, "undo", undone)
     assert "Undone: 'Keep normal operations'" in output
     log = yaml.safe_load((out / "decisions.yaml").read_text())
@@ -81,7 +81,7 @@ def test_save_and_quit_then_resume_loses_nothing(tmp_path: Path) -> None:
     assert first.exit_code == 0 and "--resume" in first.output, first.output
     session = tmp_path / "saved.session.yaml"
     assert session.exists() and not out.exists()
-    rest = ["", "2", "3", "2", ""]  # inject 4, the three decisions, inject 5
+    rest = ["", "2", "2", "", "3"]  # inject 4, two decisions, inject 5, the triggered one
     resumed = CliRunner().invoke(
         main, ["play", "--resume", str(session), "--out", str(out)], input="\n".join(rest) + "\n"
     )
@@ -177,7 +177,7 @@ def test_a_bad_msel_cell_is_reported_with_its_line_and_column(tmp_path: Path) ->
     table = tmp_path / "msel.csv"
     CliRunner().invoke(main, ["msel", "export", "--out", str(table)])
     lines = table.read_text().splitlines()
-    lines[2] = lines[2].replace(",11.0,", ",eleven,", 1)
+    lines[2] = lines[2].replace(",14.0,", ",fourteen,", 1)
     table.write_text("\n".join(lines) + "\n")
     result = CliRunner().invoke(main, ["msel", "import", str(table)])
     assert result.exit_code == 2 and "line 3" in result.stderr and "time_hours" in result.stderr

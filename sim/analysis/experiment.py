@@ -87,7 +87,8 @@ def replication(
     seed: int, variants: Mapping[str, Scenario], job: tuple[str, int]
 ) -> dict[str, Any]:
     """Replication `job` = (label, number) of `variants[label]` (picklable, JSON-ready): `row`,
-    the label, replication and scalar KPIs; `sector_loss`, the loss rate per sector at
+    the label, replication, scalar KPIs, how far each response pathway was used
+    (`cooperation`) and each CSIRT's mean queue wait; `sector_loss`, the loss rate per sector at
     LOSS_POINTS even times over the horizon."""
     label, replication = job
     scenario = variants[label]
@@ -100,6 +101,10 @@ def replication(
     )
     contain = metrics["incident_timings"]["contain"]["mean"]
     row["contain_mean_hours"] = float("nan") if contain is None else contain
+    row |= metrics["cooperation"]
+    for country, load in metrics["csirts"].items():
+        wait = load["mean_wait_hours"]
+        row[f"mean_wait_hours.{country}"] = float("nan") if wait is None else wait
     times = np.linspace(0, scenario.duration_hours, LOSS_POINTS)
     loss = sector_loss(scenario, records, times)
     return {"row": row, "sector_loss": {sector: v.tolist() for sector, v in loss.items()}}

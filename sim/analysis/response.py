@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 import numpy as np
@@ -76,16 +76,36 @@ def csirt_load(scenario: Scenario, records: Records) -> dict[str, dict[str, floa
     }
 
 
+COOPERATION_COUNTS = {
+    "assistance_requested": "assistance_requested",
+    "assistance_answered": "assistance_answered",
+    "assistance_arrived": "assistance_arrived",
+    "indicators_shared": "indicators_shared",
+    "indicators_received": "indicators_received",
+    "advisories_issued": "advisory_issued",
+    "incidents_retriaged": "retriaged",
+    "incidents_not_reported": "not_reported",
+    "intrusions_evicted": "intrusion_contained",
+    "takedowns": "infrastructure_taken_down",
+    "intrusions_taken_down": "intrusion_taken_down",
+    "spreads_prevented": "spread_prevented",
+}
+"""Each count of `cooperation` and the event kind it counts."""
+
+
 def cooperation(scenario: Scenario, records: Records) -> dict[str, int]:
-    """Assistance requested and answered; indicator sets shared and received; and intrusion
-    stages blocked while the target held the campaign's indicators."""
-    kinds = [e[1] for e in records.events]
-    return {
-        "assistance_requested": kinds.count("assistance_requested"),
-        "assistance_answered": kinds.count("assistance_answered"),
-        "indicators_shared": kinds.count("indicators_shared"),
-        "indicators_received": kinds.count("indicators_received"),
-        "stages_blocked_holding_indicators": sum(
-            1 for e in records.events if e[1] == "stage_blocked" and e[7].endswith(":ioc")
-        ),
-    }
+    """How far each pathway of the response was used: assistance requested, answered and
+    arrived; indicator sets shared, received and turned into national advisories; incidents
+    re-triaged and not reported; intrusions evicted by containment before their impact,
+    campaign infrastructure taken down and the intrusions that stopped with it,
+    spreads stopped by it, outages it shortened; and intrusion stages blocked while the
+    target held the campaign's indicators."""
+    kinds = Counter(e[1] for e in records.events)
+    counts = {name: kinds[kind] for name, kind in COOPERATION_COUNTS.items()}
+    counts["outages_shortened"] = sum(
+        1 for e in records.events if e[1] == "impact_end" and e[7].endswith(":helped")
+    )
+    counts["stages_blocked_holding_indicators"] = sum(
+        1 for e in records.events if e[1] == "stage_blocked" and e[7].endswith(":ioc")
+    )
+    return counts

@@ -25,9 +25,9 @@ SPAN_STEPS = {
 }
 """Event kinds marking the steps of an incident, and the step each names."""
 
-QUEUE_JOINS = frozenset({"background_incident", "reported", "triaged"})
-"""Event kinds at which a task joins a CSIRT's queue: a routine incident; the triage of a
-campaign incident once reported; its containment once triaged."""
+QUEUE_JOINS = frozenset({"queued"})
+"""Event kinds at which a task joins a CSIRT's queue (a routine incident, the triage of a
+campaign incident, each of its containment tasks)."""
 
 
 def sector_loss(scenario: Scenario, records: Records, times: np.ndarray) -> dict[str, np.ndarray]:

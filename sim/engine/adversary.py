@@ -1,8 +1,11 @@
 """Campaigns in the SimPy world: choosing targets, staged intrusions, impact and spread.
 
-Each intrusion (campaign x target) is a process with its own random stream, keyed by campaign
-and target, that draws the same numbers in the same order whatever the defence does: four
-uniforms and one duration per stage. So variants of one replication face the same attacker.
+Each infection is an `Incident`: which campaign, which asset, and (for a spread) from which
+asset. Its random streams are keyed by that identity, never by its label or by the order
+events happen. An intrusion draws the same numbers in the same order whatever the defence
+does (four uniforms and one duration per stage), and an impact draws its restoration and its
+duration from a stream of its own. So variants of one replication face the same attacker, and
+removing one campaign or disruption changes nobody else's draws.
 """
 
 from __future__ import annotations
@@ -28,24 +31,41 @@ DDOS_HOURS = 6.0
 
 @dataclass
 class Indicators:
-    """Which countries hold which campaigns' indicators of compromise."""
+    """Which countries hold which indicators of compromise.
 
+    Holding is per indicator, not per campaign: campaigns that reuse the same tooling or
+    infrastructure (the same indicator strings) are recognised by whoever learned either.
+    """
+
+    of_campaign: dict[str, tuple[str, ...]]
+    """Each campaign's indicators, by campaign id."""
     held: set[tuple[str, str]] = field(default_factory=set)
+    """(country, indicator) pairs."""
 
     @classmethod
     def initial(cls, scenario: Scenario) -> Indicators:
         """The indicators each campaign declares known from the start."""
-        return cls(
-            {(country, c.id) for c in scenario.campaigns for country in c.indicators_known_by}
-        )
+        of_campaign = {c.id: c.indicators for c in scenario.campaigns}
+        held = {
+            (country, indicator)
+            for c in scenario.campaigns
+            for country in c.indicators_known_by
+            for indicator in c.indicators
+        }
+        return cls(of_campaign, held)
 
-    def known(self, country: str, campaign: str) -> bool:
-        """Whether `country` holds `campaign`'s indicators."""
-        return (country, campaign) in self.held
+    def share(self, country: str, campaign: str) -> float:
+        """The share of `campaign`'s indicators that `country` holds (0 if it has none)."""
+        indicators = self.of_campaign[campaign]
+        if not indicators:
+            return 0.0
+        return sum((country, i) in self.held for i in indicators) / len(indicators)
 
-    def learn(self, country: str, campaign: str) -> None:
-        """`country` now holds `campaign`'s indicators."""
-        self.held.add((country, campaign))
+    def learn(self, country: str, campaign: str) -> bool:
+        """`country` now holds `campaign`'s indicators; False if it held them all already."""
+        fresh = {(country, i) for i in self.of_campaign[campaign]} - self.held
+        self.held |= fresh
+        return bool(fresh)
 
 
 def choose_targets(
@@ -108,6 +128,23 @@ def _outwards(
     ]
 
 
+@dataclass(frozen=True)
+class Incident:
+    """One infection of one asset by one campaign.
+
+    An intrusion goes through the campaign's stages; a spread reaches the asset from `source`,
+    an asset of the same owner where the campaign landed. `id` labels it in the records
+    (`campaign/asset`, with `#n` added if that label is taken); `key` is its identity, which
+    names its random streams.
+    """
+
+    id: str
+    campaign: Campaign
+    asset: int
+    key: tuple[str, ...]
+    source: int | None = None
+
+
 class Adversary:
     """Runs the scenario's campaigns against the infrastructure."""
 
@@ -122,12 +159,15 @@ class Adversary:
         self.env, self.scenario, self.infra = env, scenario, infra
         self.streams, self.indicators = streams, indicators
         self.parameters = scenario.parameters
+        self.incidents: dict[str, Incident] = {}
+        """Every incident so far, intrusions and spreads, by id."""
         self.intrusions: dict[str, simpy.Process] = {}
-        """Every intrusion's process by incident id (`campaign/asset`)."""
+        """Every intrusion's process by incident id."""
         self._contained: dict[str, simpy.Event] = {}
-        self.on_incident: Callable[[Campaign, int, str], None] = lambda *_: None
-        """Called once an intrusion is detected and not stopped, or has landed: with the
-        campaign, the asset index and the incident id."""
+        self._down: dict[str, simpy.Event] = {}
+        self.on_incident: Callable[[Incident], None] = lambda _incident: None
+        """Called when an intrusion is detected and not stopped, when a detected intrusion
+        completes a further stage, and when an impact lands: what the defenders get to see."""
         self.progress: dict[str, int] = {}
         """The stage (index) each intrusion has reached, by incident id."""
         cbms = scenario.cbms
@@ -142,17 +182,32 @@ class Adversary:
         for campaign in self.scenario.campaigns:
             rng = self.streams("targeting", campaign.id)
             for offset, target in choose_targets(campaign, self.scenario, self.infra, rng):
-                incident = f"{campaign.id}/{self.infra.assets[target].id}"
-                process = self._intrude(campaign, target, campaign.start_hours + offset)
-                self.intrusions[incident] = self.env.process(process)
+                incident = self._open(campaign, target)
+                process = self._intrude(incident, campaign.start_hours + offset)
+                self.intrusions[incident.id] = self.env.process(process)
+
+    def _open(self, campaign: Campaign, i: int, source: int | None = None) -> Incident:
+        """A new incident of `campaign` on asset i, labelled uniquely."""
+        assets = self.infra.assets
+        base = f"{campaign.id}/{assets[i].id}"
+        label = next(
+            name
+            for n in itertools.count(1)
+            if (name := base if n == 1 else f"{base}#{n}") not in self.incidents
+        )
+        key = (campaign.id, assets[i].id)
+        if source is not None:
+            key += ("from", assets[source].id)
+        incident = self.incidents[label] = Incident(label, campaign, i, key, source)
+        return incident
 
     def contained(self, incident: str) -> simpy.Event:
         """The event that `incident` is contained."""
         return self._contained.setdefault(incident, self.env.event())
 
     def contain(self, incident: str) -> bool:
-        """Contain `incident`: stop its intrusion where it stands and let restoration begin;
-        False if it was already contained."""
+        """Contain `incident`: stop its intrusion where it stands, stop the spreads it has not
+        yet made, and let restoration begin; False if it was already contained."""
         event = self.contained(incident)
         if event.triggered:
             return False
@@ -162,76 +217,75 @@ class Adversary:
             process.interrupt("contained")
         return True
 
-    def incidents_on(self, asset: str) -> list[str]:
-        """The incidents whose intrusion into `asset` is still running."""
+    def taken_down(self, campaign: str) -> simpy.Event:
+        """The event that `campaign`'s infrastructure is taken down."""
+        return self._down.setdefault(campaign, self.env.event())
+
+    def take_down(self, campaign: str) -> None:
+        """Take `campaign`'s infrastructure down: its intrusions stop, started or not, and
+        its DDoS end; damage already done runs its course."""
+        event = self.taken_down(campaign)
+        if event.triggered:
+            return
+        event.succeed()
+        for incident, process in self.intrusions.items():
+            if self.incidents[incident].campaign.id == campaign and process.is_alive:
+                process.interrupt("taken down")
+
+    def incidents_on(self, i: int) -> list[Incident]:
+        """The incidents whose intrusion into asset i is still running."""
         return [
-            incident
+            self.incidents[incident]
             for incident, process in self.intrusions.items()
-            if process.is_alive and incident.split("/", 1)[1].split("#")[0] == asset
+            if process.is_alive and self.incidents[incident].asset == i
         ]
 
     def held(self, campaign: Campaign, asset: Asset) -> float:
-        """How fully `asset` benefits from `campaign`'s indicators: 0 if its country does not
-        hold them; 1 for public operators, or private ones reached by advisories through
-        multistakeholder work; `advisory_reach` for other private operators."""
-        if not self.indicators.known(asset.country, campaign.id):
-            return 0.0
+        """How fully `asset` benefits from `campaign`'s indicators: the share of them its
+        country holds, in full for public operators and for private ones reached by
+        advisories through multistakeholder work, times `advisory_reach` for other private
+        operators."""
+        share = self.indicators.share(asset.country, campaign.id)
         if asset.operator == "public" or asset.country in self._advised:
-            return 1.0
-        return self.parameters.advisory_reach
+            return share
+        return share * self.parameters.advisory_reach
 
     def prevention(self, asset: Asset) -> float:
         """The asset's prevention, raised in countries implementing the UN norms."""
         bonus = self.parameters.norms_prevention_bonus if asset.country in self._norms else 0.0
         return min(1.0, asset.prevention + bonus)
 
-    def _log(
-        self, kind: str, campaign: Campaign, i: int, incident: str = "", **fields: object
-    ) -> None:
-        asset = self.infra.assets[i]
+    def _log(self, kind: str, incident: Incident, **fields: object) -> None:
+        asset = self.infra.assets[incident.asset]
         self.infra.records.log(
             self.env.now,
             kind,
             country=asset.country,
             asset=asset.id,
-            campaign=campaign.id,
-            incident=incident or f"{campaign.id}/{asset.id}",
+            campaign=incident.campaign.id,
+            incident=incident.id,
             **fields,  # type: ignore[arg-type]
         )
 
-    def _new_incident(self, campaign: Campaign, i: int) -> str:
-        """An incident id for a fresh infection of asset i: `campaign/asset`, with `#n` added
-        when that id is already taken by an earlier intrusion or infection."""
-        base = f"{campaign.id}/{self.infra.assets[i].id}"
-        taken = self.intrusions.keys() | self._contained.keys()
-        return next(
-            name
-            for n in itertools.count(1)
-            if (name := base if n == 1 else f"{base}#{n}") not in taken
-        )
-
-    def _intrude(
-        self, campaign: Campaign, i: int, start: float
-    ) -> Generator[simpy.Event, None, None]:
+    def _intrude(self, incident: Incident, start: float) -> Generator[simpy.Event, None, None]:
         """One intrusion: the stages in turn, each of which may be detected or blocked; an
-        interrupt (containment) ends it at once."""
+        interrupt (containment, or the campaign's infrastructure taken down) ends it at once."""
         try:
-            yield from self._stages(campaign, i, start)
-        except simpy.Interrupt:
-            self._log("intrusion_contained", campaign, i)
+            yield from self._stages(incident, start)
+        except simpy.Interrupt as stop:
+            down = stop.cause == "taken down"
+            self._log("intrusion_taken_down" if down else "intrusion_contained", incident)
 
-    def _stages(
-        self, campaign: Campaign, i: int, start: float
-    ) -> Generator[simpy.Event, None, None]:
+    def _stages(self, incident: Incident, start: float) -> Generator[simpy.Event, None, None]:
+        campaign, i = incident.campaign, incident.asset
         asset = self.infra.assets[i]
-        rng = self.streams("intrusion", f"{campaign.id}:{asset.id}")
+        rng = self.streams("intrusion", *incident.key)
         p = self.parameters
         yield self.env.timeout(start)
-        self._log("intrusion_start", campaign, i)
+        self._log("intrusion_start", incident)
         detected = False
-        incident = f"{campaign.id}/{asset.id}"
         for number, stage in enumerate(campaign.stages):
-            self.progress[incident] = number
+            self.progress[incident.id] = number
             hours = draw(stage.duration, rng)
             u_detect, u_when, u_stop, u_success = rng.random(4).tolist()
             held = self.held(campaign, asset)
@@ -242,86 +296,94 @@ class Adversary:
             if not detected and u_detect < chance:
                 yield self.env.timeout(u_when * hours)
                 detected = True
-                self._log("detected", campaign, i, value=number, detail=label)
+                self._log("detected", incident, value=number, detail=label)
                 if u_stop < p.stop_on_detection:
-                    self._log("intrusion_stopped", campaign, i, value=number, detail=label)
+                    self._log("intrusion_stopped", incident, value=number, detail=label)
                     return
-                self.on_incident(campaign, i, incident)
+                self.on_incident(incident)
                 hours -= u_when * hours
             yield self.env.timeout(hours)
             # Prevention and held indicators each stop a share of whole intrusions, spread
             # evenly over the stages, so the number of stages does not change their meaning.
+            held = self.held(campaign, asset)  # indicators may have arrived during the stage
             defence = (1 - self.prevention(asset)) * (1 - p.indicator_block * held)
             success = stage.success * defence ** (1 / len(campaign.stages))
             if self.isolated_until.get(i, -1.0) > self.env.now:
-                self._log("stage_blocked", campaign, i, value=number, detail=label + ":isolated")
+                self._log("stage_blocked", incident, value=number, detail=label + ":isolated")
                 return
             if u_success >= success:
                 self._log(
-                    "stage_blocked",
-                    campaign,
-                    i,
-                    value=number,
-                    detail=label + (":ioc" if held else ""),
+                    "stage_blocked", incident, value=number, detail=label + (":ioc" if held else "")
                 )
                 return
-            self._log("stage_success", campaign, i, value=number, detail=label)
-        self._land(campaign, i, rng)
+            self._log("stage_success", incident, value=number, detail=label)
+            if detected and number + 1 < len(campaign.stages):
+                self.progress[incident.id] = number + 1
+                self.on_incident(incident)  # the intrusion the CSIRT follows went further
+        self._land(incident, rng)
 
-    def _land(self, campaign: Campaign, i: int, rng: np.random.Generator) -> None:
-        """The impact on asset i, and its spread to the other assets of the same owner."""
+    def _land(self, incident: Incident, rng: np.random.Generator) -> None:
+        """The impact on the target, and its spread to the other assets of the same owner
+        (each drawn now, whether or not containment later stops it)."""
+        campaign, i = incident.campaign, incident.asset
         impact = campaign.impact
-        incident = f"{campaign.id}/{self.infra.assets[i].id}"
         if impact.type == "exfiltrate":
-            self._log("exfiltration", campaign, i, detail=impact.type)
-            self.on_incident(campaign, i, incident)
+            self._log("exfiltration", incident, detail=impact.type)
+            self.on_incident(incident)
             return
-        self.env.process(self._damage(campaign, i, incident))
+        self.env.process(self._damage(incident))
         owner = self.infra.assets[i].owner
         if impact.spread > 0 and owner:
             for k, other in enumerate(self.infra.assets):
                 if other.owner == owner and k != i and rng.random() < impact.spread:
-                    self.env.process(self._damage(campaign, k, None, delay=impact.spread_hours))
+                    self.env.process(self._spread(incident, k))
 
-    def _damage(
-        self, campaign: Campaign, i: int, incident: str | None, delay: float = 0.0
-    ) -> Generator[simpy.Event, None, None]:
-        """Damage asset i until the earlier of two ends: what the victim manages alone (the
-        impact's `duration`; without one, `self_containment` then the asset's recovery) and
-        what the response allows (containment, then the asset's recovery; a DDoS ends at
-        containment). A spread infection (`incident` None) is an incident of its own."""
-        impact = campaign.impact
-        asset = self.infra.assets[i]
-        yield self.env.timeout(delay)
-        incident = incident or self._new_incident(campaign, i)
+    def _spread(self, origin: Incident, k: int) -> Generator[simpy.Event, None, None]:
+        """The campaign reaches asset k from `origin` after `spread_hours`, unless `origin` is
+        contained by then; the infection is an incident of its own."""
+        campaign = origin.campaign
+        yield self.env.timeout(campaign.impact.spread_hours)
+        if self.contained(origin.id).triggered:
+            asset = self.infra.assets[k]
+            self._log("spread_prevented", origin, detail=asset.id)
+            return
+        yield from self._damage(self._open(campaign, k, source=origin.asset))
+
+    def _damage(self, incident: Incident) -> Generator[simpy.Event, None, None]:
+        """Damage the incident's asset until the earlier of two ends: what the victim manages
+        alone (the impact's `duration`; without one, `self_containment` then the asset's
+        recovery) and what the response allows (containment, then the asset's recovery; a DDoS
+        ends at containment or when its campaign's infrastructure is taken down)."""
+        impact = incident.campaign.impact
+        asset = self.infra.assets[incident.asset]
         began = self.env.now
         source = object()  # this damage alone: another on the same asset ends on its own
-        self._log("impact", campaign, i, incident, value=impact.level, detail=impact.type)
-        self.infra.set_damage(i, source, impact.level)
+        self._log("impact", incident, value=impact.level, detail=impact.type)
+        self.infra.set_damage(incident.asset, source, impact.level)
         ddos = impact.type == "ddos"
-        restore = 0.0 if ddos else draw(asset.recovery, self.streams("recovery", asset.id))
-        rng = self.streams("impact", incident)
+        rng = self.streams("impact", *incident.key)
+        restore = 0.0 if ddos else draw(asset.recovery, rng)
         if impact.duration is not None:
             alone = draw(impact.duration, rng)
         elif ddos:
             alone = DDOS_HOURS
         else:
             alone = draw(self.parameters.self_containment, rng) + restore
-        self.on_incident(campaign, i, incident)
-        contained = self.contained(incident)
-        yield contained | self.env.timeout(alone)
-        helped = contained.triggered and began + alone > self.env.now + restore
+        self.on_incident(incident)
+        stopped = self.contained(incident.id)
+        if ddos:  # a DDoS also ends when its botnet is taken down
+            stopped = stopped | self.taken_down(incident.campaign.id)
+        yield stopped | self.env.timeout(alone)
+        helped = stopped.triggered and began + alone > self.env.now + restore
         if helped:
-            self._log("restoration_start", campaign, i, incident)
+            self._log("restoration_start", incident)
             yield self.env.timeout(restore)
         else:
             yield self.env.timeout(max(0.0, began + alone - self.env.now))
         self._log(
             "impact_end",
-            campaign,
-            i,
             incident,
             value=self.env.now - began,
             detail=f"{impact.type}:{'helped' if helped else 'alone'}",
         )
-        self.infra.set_damage(i, source, 0.0)
+        self.infra.set_damage(incident.asset, source, 0.0)

@@ -1,4 +1,5 @@
-"""Routine incidents: the load every CSIRT carries anyway (Poisson arrivals)."""
+"""Routine incidents: the load every CSIRT carries anyway (Poisson arrivals), heavier while
+a major event the country hosts draws opportunistic attacks."""
 
 from __future__ import annotations
 
@@ -12,6 +13,24 @@ from ..schema.infrastructure import Country
 from .records import Records
 from .sampling import draw
 
+Surge = tuple[float, float, float]
+"""(start hour, end hour, factor): the rate is multiplied by `factor` within [start, end)."""
+
+
+def next_arrival(now: float, work: float, per_hour: float, surges: list[Surge]) -> float:
+    """When a Poisson process of `per_hour` an hour, raised by `surges`, has accumulated
+    `work` expected arrivals after `now` (a time change: with an exponential `work`, the
+    next arrival)."""
+    changes = sorted({t for start, end, _ in surges for t in (start, end) if t > now})
+    t = now
+    for boundary in [*changes, float("inf")]:
+        rate = per_hour * max((f for s, e, f in surges if s <= t < e), default=1.0)
+        if work <= rate * (boundary - t):
+            return t + work / rate
+        work -= rate * (boundary - t)
+        t = boundary
+    raise AssertionError("unreachable: the last segment is unbounded")
+
 
 def background_incidents(
     env: simpy.Environment,
@@ -19,13 +38,15 @@ def background_incidents(
     records: Records,
     rng: np.random.Generator,
     arrive: Callable[[str, str, float], None],
+    surges: list[Surge] = (),  # type: ignore[assignment]
 ) -> Generator[simpy.Event, None, None]:
-    """Log a routine incident at each arrival of a Poisson process of `per_day` a day (value:
-    the analyst-hours it takes; detail: the kind drawn from the mix) and pass it to
-    `arrive(country, kind, hours)`."""
+    """Log a routine incident at each arrival of a Poisson process of `per_day` a day, times
+    the surge of any window in `surges` (value: the analyst-hours it takes; detail: the kind
+    drawn from the mix) and pass it to `arrive(country, kind, hours)`."""
     background = country.background
     if background is None or background.per_day == 0:
         return
+    per_hour = background.per_day / 24.0
     kinds = list(background.mix)
     shares = np.array([background.mix[k] for k in kinds], dtype=float)
     cumulative = np.cumsum(shares / shares.sum())
@@ -33,7 +54,7 @@ def background_incidents(
     # The kind is drawn as `rng.choice(len(kinds), p=shares)` would (one uniform against the
     # cumulative shares), without its per-call checks, which cost more than the rest here.
     while True:
-        yield env.timeout(rng.exponential(24.0 / background.per_day))
+        yield env.timeout(next_arrival(env.now, rng.exponential(), per_hour, surges) - env.now)
         kind = kinds[bisect_right(cumulative, rng.random())]
         hours = draw(background.handling, rng)
         records.log(env.now, "background_incident", country=country.id, value=hours, detail=kind)

@@ -58,7 +58,7 @@ class Actions:
         w = self.world
         campaigns = sorted(
             w.response.seen(action.country)
-            | {c for country, c in w.indicators.held if country == action.country}
+            | {c for c in w.indicators.of_campaign if w.indicators.share(action.country, c)}
         )
         members = w.response.members or [c.id for c in w.scenario.countries]
         recipients = action.to or tuple(m for m in members if m != action.country)
@@ -66,32 +66,20 @@ class Actions:
             "indicators_shared", tag, country=action.country, detail=", ".join(campaigns) or "none"
         )
         for member in recipients:
-            fresh = [c for c in campaigns if not w.indicators.known(member, c)]
-            for campaign in fresh:
-                w.indicators.learn(member, campaign)
+            fresh = [c for c in campaigns if w.indicators.learn(member, c)]
             if fresh:
                 self._log("indicators_received", tag, country=member, detail=", ".join(fresh))
 
     def _request_assistance(self, action: RequestAssistance, tag: str) -> None:
         w = self.world
-        if action.helper not in w.response.csirts:
-            self._log(
-                "assistance_refused", tag, country=action.helper, detail="no CSIRT to lend from"
-            )
+        if action.helper not in w.response.csirts or action.country not in w.response.csirts:
+            missing = action.helper if action.helper not in w.response.csirts else action.country
+            self._log("assistance_refused", tag, country=missing, detail="no CSIRT")
             return
-        arrival = self.env.now + action.arrival_hours
-        w.response.lent[action.country] = (arrival, arrival + action.hours)
         self._log("assistance_requested", tag, country=action.country, detail=action.helper)
         self._log("assistance_answered", tag, country=action.helper, value=action.arrival_hours)
-        self._after(
-            action.arrival_hours,
-            lambda: self._log(
-                "assistance_arrived",
-                tag,
-                country=action.country,
-                value=action.hours,
-                detail=f"analysts from {action.helper} for {action.hours:g} h",
-            ),
+        w.response.lend(
+            action.helper, action.country, action.analysts, action.arrival_hours, action.hours, tag
         )
 
     def _isolate(self, action: Isolate, tag: str) -> None:
@@ -102,8 +90,8 @@ class Actions:
         w.adversary.isolated_until[i] = max(w.adversary.isolated_until.get(i, 0.0), until)
         w.infra.set_damage(i, ("isolation", tag), 1.0)
         self._log("isolated", tag, country=country, asset=action.asset, value=action.hours)
-        for incident in w.adversary.incidents_on(action.asset):
-            w.adversary.contain(incident)
+        for incident in w.adversary.incidents_on(i):
+            w.adversary.contain(incident.id)
 
         def end() -> None:
             w.infra.set_damage(i, ("isolation", tag), 0.0)

@@ -3,21 +3,25 @@
 Each CSIRT is a SimPy PriorityResource of analysts. A campaign incident goes through
 report -> triage -> containment (NIST SP 800-61), each step logged; with a severity scheme
 the queue is ordered by level, without one everything is first come first served, triage is
-slower and the score noisier. Routine incidents share the same analysts.
+slower and the score noisier. When an incident the CSIRT follows goes further (a stage, an
+impact) it is scored again: a higher level moves it up the queue and may call for help.
+Analysts lent by partners, and a network's joint cell, are resources of their own that join a
+country's pool: a task takes whichever analyst of the pool is free first. Routine incidents
+share the same analysts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import simpy
 
-from ..schema.campaigns import Campaign
-from ..schema.defenders import LEVELS, Shifts
+from ..schema.defenders import LEVELS, Level, Shifts
 from ..schema.scenario import Scenario
-from .adversary import Adversary, Indicators
+from .adversary import Adversary, Incident, Indicators
 from .infrastructure import Infrastructure
 from .sampling import draw
 from .severity import ROUTINE_SCORES, campaign_ratings, level, score
@@ -25,6 +29,33 @@ from .streams import Streams
 
 OFF_DUTY = -(10**6)
 """Queue priority of an analyst going off duty: ahead of any incident."""
+
+
+@dataclass(eq=False)
+class Case:
+    """A campaign incident in a national CSIRT's hands: its draws, made once when it is
+    handed over, and how the CSIRT sees it now."""
+
+    incident: Incident
+    country: str
+    wake: simpy.Event
+    """Succeeds (and is replaced) when the case's level rises."""
+    u_report: float
+    noise: float
+    report_hours: float
+    triage_hours: float
+    contain_hours: float
+    takedown: tuple[float, float]
+    """(uniform, delay) for a request to take the campaign's infrastructure down."""
+    shares: list[tuple[float, float]]
+    """Per network member, in order: (uniform, delay) for sharing its indicators."""
+    answers: list[tuple[float, float]]
+    """Per network member, in order: (uniform, delay) for answering a request for help."""
+    level: Level = "Baseline"
+    score: float = 0.0
+    reported: bool = False
+    triaged: bool = False
+    asked: bool = False
 
 
 class Response:
@@ -59,14 +90,19 @@ class Response:
         cell = network.joint_cell if network else None
         self.cell = simpy.PriorityResource(env, capacity=cell.analysts) if cell else None
         """The joint cell's pooled analysts, when the network has one."""
-        self._parties: dict[str, tuple[str, str]] = {}
-        """Campaign and asset of every incident handed to a CSIRT, by incident id."""
-        self.lent: dict[str, tuple[float, float]] = {}
-        """Analysts lent by a decision, by receiving country: (arrival, departure) hours."""
+        self.lent: dict[str, list[simpy.PriorityResource]] = {}
+        """Teams of analysts lent to each country, on their way or there, by country."""
+        self.cases: dict[str, Case] = {}
+        """Every campaign incident handed to a CSIRT, by incident id."""
+        self._takedowns: set[str] = set()
+        """Campaigns whose infrastructure a CSIRT has agreed to take down."""
+        self._pool_changed = {country: env.event() for country in self.csirts}
         adversary.on_incident = self.report
         for country in scenario.countries:
             if country.csirt is not None and country.csirt.shifts is not None:
                 env.process(self._nights(country.id, country.csirt.analysts, country.csirt.shifts))
+        if cell is not None:
+            env.process(self._cell_opening(cell.windows))
 
     def _nights(
         self, country: str, analysts: int, shifts: Shifts
@@ -106,13 +142,13 @@ class Response:
         return cascade / max(cascade.max(initial=0.0), 1e-12), np.minimum(1.0, counts / 10)
 
     def _log(self, kind: str, country: str, incident: str = "", **fields: object) -> None:
-        campaign, asset = self._parties.get(incident, ("", ""))
+        case = self.cases.get(incident)
         self.infra.records.log(
             self.env.now,
             kind,
             country=country,
-            asset=asset,
-            campaign=campaign,
+            asset=self.infra.assets[case.incident.asset].id if case else "",
+            campaign=case.incident.campaign.id if case else "",
             incident=incident,
             **fields,  # type: ignore[arg-type]
         )
@@ -120,78 +156,231 @@ class Response:
     def _both(self, cbm: tuple[str, ...], a: str, b: str) -> bool:
         return a in cbm and b in cbm
 
+    # -- the pool of analysts -----------------------------------------------------------
+
+    def _pools(self, country: str, campaign: bool) -> list[simpy.PriorityResource]:
+        """Who may take a task of `country` now: its CSIRT, analysts lent to it, and for a
+        campaign incident the joint cell while it is open."""
+        pools = [self.csirts[country], *self.lent.get(country, ())]
+        if campaign and self._cell_open(country):
+            pools.append(self.cell)  # type: ignore[arg-type]
+        return pools
+
+    def _changed(self, country: str) -> None:
+        """Tell `country`'s waiting tasks that its pool has changed."""
+        self._pool_changed[country].succeed()
+        self._pool_changed[country] = self.env.event()
+
+    def _cell_open(self, country: str) -> bool:
+        """Whether the network's joint cell takes `country`'s campaign incidents now."""
+        cell = self.scenario.network.joint_cell if self.scenario.network else None
+        return (
+            cell is not None
+            and country in self.members
+            and any(start <= self.env.now < end for start, end in cell.windows)
+        )
+
+    def _cell_opening(
+        self, windows: tuple[tuple[float, float], ...]
+    ) -> Generator[simpy.Event, None, None]:
+        """At each window's start, incidents already waiting may take the cell's analysts."""
+        for start, _ in sorted(windows):
+            yield self.env.timeout(max(0.0, start - self.env.now))
+            for country in self.members:
+                if country in self.csirts:
+                    self._changed(country)
+
+    def _priority(self, case: Case) -> int:
+        return -LEVELS.index(case.level) if case.country in self.schemes else 0
+
+    def _work(
+        self, country: str, task: str, hours: float, case: Case | None = None, priority: int = 0
+    ) -> Generator[simpy.Event, None, None]:
+        """One analyst of `country`'s pool works `hours` on `task`, after waiting in the queue.
+        While it waits, it joins analysts who join the pool, and a case whose level rises
+        queues again at its new priority."""
+        asked = self.env.now
+        incident = case.incident.id if case else ""
+        self._log("queued", country, incident, detail=task)
+        turns: dict[simpy.PriorityResource, simpy.events.Event] = {}
+        while True:
+            if case is not None:
+                priority = self._priority(case)
+            if any(turn.priority != priority for turn in turns.values()):  # type: ignore[attr-defined]
+                for turn in turns.values():
+                    turn.cancel()  # type: ignore[attr-defined]
+                turns = {}
+            for pool in self._pools(country, case is not None):
+                if pool not in turns:
+                    turns[pool] = pool.request(priority=priority)
+            wakes = [self._pool_changed[country], *([case.wake] if case else [])]
+            yield self.env.any_of([*turns.values(), *wakes])
+            granted = [turn for turn in turns.values() if turn.triggered]
+            if granted:
+                break
+        turn = granted[0]
+        for other in turns.values():
+            if other is turn:
+                continue
+            if other.triggered:
+                other.resource.release(other)  # type: ignore[attr-defined]
+            else:
+                other.cancel()  # type: ignore[attr-defined]
+        pool = turn.resource  # type: ignore[attr-defined]
+        worked = (
+            "work"
+            if pool is self.csirts[country]
+            else "joint_cell_work"
+            if pool is self.cell
+            else "lent_work"
+        )
+        self._log("queue_wait", country, incident, value=self.env.now - asked, detail=task)
+        self._log(worked, country, incident, value=hours, detail=task)
+        try:
+            yield self.env.timeout(hours)
+        finally:
+            pool.release(turn)
+
+    def lend(
+        self, helper: str, country: str, analysts: int, arrival: float, hours: float, tag: str = ""
+    ) -> None:
+        """`analysts` of `helper`'s CSIRT join `country`'s pool `arrival` hours from now and
+        stay `hours`; tasks waiting by then queue for them too (`tag` labels the log rows)."""
+        team = simpy.PriorityResource(self.env, capacity=analysts)
+        travelling = [team.request(priority=OFF_DUTY) for _ in range(analysts)]
+        self.lent.setdefault(country, []).append(team)
+        self._changed(country)
+        self.env.process(self._posting(team, travelling, helper, country, hours, arrival, tag))
+
+    def _posting(
+        self,
+        team: simpy.PriorityResource,
+        travelling: list[simpy.events.Event],
+        helper: str,
+        country: str,
+        hours: float,
+        arrival: float,
+        tag: str,
+    ) -> Generator[simpy.Event, None, None]:
+        yield self.env.timeout(arrival)
+        for slot in travelling:
+            team.release(slot)  # type: ignore[arg-type]
+        detail = f"{team.capacity} analysts from {helper} for {hours:g} h"
+        self._log("assistance_arrived", country, tag, value=hours, detail=detail)
+        yield self.env.timeout(hours)
+        self.lent[country].remove(team)
+        for _ in range(team.capacity):
+            team.request(priority=OFF_DUTY)  # each leaves once its current task is done
+        self._log("assistance_left", country, tag, detail=detail)
+
     # -- campaign incidents -------------------------------------------------------------
 
-    def report(self, campaign: Campaign, i: int, incident: str) -> None:
-        """Handle a detected (or landed) intrusion, once per incident."""
-        asset = self.infra.assets[i]
-        if incident in self._parties or asset.country not in self.csirts:
+    def report(self, incident: Incident) -> None:
+        """Hand a detected (or landed) incident to its national CSIRT; an incident already
+        handed over is scored again, since it went further."""
+        case = self.cases.get(incident.id)
+        if case is not None:
+            self._escalate(case)
             return
-        self._parties[incident] = (campaign.id, asset.id)
-        self.env.process(self._handle(campaign, i, incident))
-
-    def _handle(
-        self, campaign: Campaign, i: int, incident: str
-    ) -> Generator[simpy.Event, None, None]:
-        """Report, triage and contain one incident; share its indicators and ask for help."""
-        asset = self.infra.assets[i]
-        country, p = asset.country, self.p
-        rng = self.streams("incident", incident)
-        u_report, noise = rng.random(), rng.standard_normal()
-        report_hours = draw(p.report_delay, rng)
+        country = self.infra.assets[incident.asset].country
+        if country not in self.csirts:
+            return
+        rng = self.streams("incident", *incident.key)
         csirt = self.countries[country].csirt
         assert csirt is not None
+        u_report, noise = rng.random(), rng.standard_normal()
+        report_hours = draw(self.p.report_delay, rng)
         triage_hours, contain_hours = draw(csirt.triage, rng), draw(csirt.containment, rng)
+        takedown = rng.random(), draw(self.p.takedown_delay, rng)
         shares, answers = self._network_draws(rng)
-        advised = asset.country in self.cbms.multistakeholder
+        case = Case(
+            incident,
+            country,
+            self.env.event(),
+            u_report,
+            noise,
+            report_hours,
+            triage_hours,
+            contain_hours,
+            takedown,
+            shares,
+            answers,
+        )
+        self.cases[incident.id] = case
+        self.env.process(self._handle(case))
+
+    def _handle(self, case: Case) -> Generator[simpy.Event, None, None]:
+        """Report, triage and contain one incident; advise, share and ask for help."""
+        incident = case.incident.id
+        asset = self.infra.assets[case.incident.asset]
+        country, p = case.country, self.p
+        advised = country in self.cbms.multistakeholder
+        report_hours = case.report_hours
         if asset.operator == "private":
             chance = (
                 p.multistakeholder_report_probability if advised else p.private_report_probability
             )
-            if u_report >= chance:
+            if case.u_report >= chance:
                 self._log("not_reported", country, incident)
                 return
             if advised:
                 report_hours *= p.multistakeholder_report_delay_factor
         yield self.env.timeout(report_hours)
         self._log("reported", country, incident)
-        scheme = self.schemes.get(country)
-        relative_reach, other_sectors = self._exposure
-        stage = self.adversary.progress.get(incident, len(campaign.stages) - 1)
-        damage = self.infra.c[i]  # as the CSIRT sees it when it triages
-        ratings = campaign_ratings(
-            campaign, asset, stage, damage, other_sectors[i], relative_reach[i]
-        )
-        value = score(scheme or self.scenario.severity_scheme, ratings)
-        if scheme is None:
-            value = float(np.clip(value + p.no_scheme_noise * noise, 0, 100))
+        case.reported = True
+        case.score, case.level = self._score(case)
+        triage_hours = case.triage_hours
+        if country not in self.schemes:
             triage_hours *= p.no_scheme_triage_factor
-        grade = level(scheme or self.scenario.severity_scheme, value)
-        priority = -LEVELS.index(grade) if scheme else 0
-        yield from self._work(country, incident, "triage", triage_hours, priority)
-        self._log("triaged", country, incident, value=value, detail=grade)
-        self._share(campaign, country, incident, shares)
-        help_at = self._lent_from(country, self._ask(country, incident, grade, answers))
-        yield from self._work(country, incident, "containment", contain_hours, priority, help_at)
+        yield from self._work(country, "triage", triage_hours, case)
+        case.triaged = True
+        self._log("triaged", country, incident, value=case.score, detail=case.level)
+        self._advise(case)
+        self._share(case)
+        self._ask(case)
+        self._request_takedown(case)
+        pieces = p.containment_tasks  # worked in parallel by whoever in the pool is free
+        work = [
+            self.env.process(self._work(country, "containment", case.contain_hours / pieces, case))
+            for _ in range(pieces)
+        ]
+        yield self.env.all_of(work)
         if self.adversary.contain(incident):
             self._log("contained", country, incident)
 
+    def _score(self, case: Case) -> tuple[float, Level]:
+        """The case's score and level as its CSIRT sees it now (stage reached, damage done)."""
+        campaign, i = case.incident.campaign, case.incident.asset
+        relative_reach, other_sectors = self._exposure
+        stage = self.adversary.progress.get(case.incident.id, len(campaign.stages) - 1)
+        asset = self.infra.assets[i]
+        ratings = campaign_ratings(
+            campaign, asset, stage, self.infra.c[i], other_sectors[i], relative_reach[i]
+        )
+        scheme = self.schemes.get(case.country)
+        value = score(scheme or self.scenario.severity_scheme, ratings)
+        if scheme is None:
+            value = float(np.clip(value + self.p.no_scheme_noise * case.noise, 0, 100))
+        return value, level(scheme or self.scenario.severity_scheme, value)
+
+    def _escalate(self, case: Case) -> None:
+        """Re-triage: a reported case that went further is scored again; a higher level moves
+        it up the queue and, once triaged, is logged and may call for help."""
+        if not case.reported or self.adversary.contained(case.incident.id).triggered:
+            return
+        value, grade = self._score(case)
+        if LEVELS.index(grade) <= LEVELS.index(case.level):
+            return
+        case.score, case.level = value, grade
+        case.wake.succeed()
+        case.wake = self.env.event()
+        if case.triaged:
+            self._log("retriaged", case.country, case.incident.id, value=value, detail=grade)
+            self._ask(case)
+
     def seen(self, country: str) -> set[str]:
         """The campaigns with an incident handed to `country`'s CSIRT so far."""
-        return {
-            campaign
-            for campaign, asset in self._parties.values()
-            if self.infra.assets[self.infra.index[asset]].country == country
-        }
-
-    def _lent_from(self, country: str, help_at: float | None) -> float | None:
-        """The earlier of `help_at` and the arrival of analysts lent by a decision who are
-        still there."""
-        arrival, departure = self.lent.get(country, (0.0, -1.0))
-        if self.env.now >= departure:
-            return help_at
-        lent_at = max(arrival, self.env.now)
-        return lent_at if help_at is None else min(help_at, lent_at)
+        return {c.incident.campaign.id for c in self.cases.values() if c.country == country}
 
     def _network_draws(
         self, rng: np.random.Generator
@@ -204,89 +393,50 @@ class Response:
         answers = [(rng.random(), draw(network.answer_delay, rng)) for _ in self.members]
         return shares, answers
 
-    def _work(
-        self,
-        country: str,
-        incident: str,
-        task: str,
-        hours: float,
-        priority: int,
-        help_at: float | None = None,
-    ) -> Generator[simpy.Event, None, None]:
-        """One analyst works `hours` on `task`, after waiting in the CSIRT's queue; lent
-        analysts arriving at `help_at` cut the remaining time by `assistance_speedup`."""
-        asked = self.env.now
-        turns = [self.csirts[country].request(priority=priority)]
-        if incident and self._cell_open(country):
-            turns.append(self.cell.request(priority=priority))  # type: ignore[union-attr]
-        granted = yield self.env.any_of(turns)
-        turn = next(t for t in turns if t in granted)
-        for other in turns:
-            if other is turn:
-                continue
-            if other.triggered:
-                other.resource.release(other)
-            else:
-                other.cancel()
-        start = self.env.now
-        end = start + hours
-        if help_at is not None and help_at < end:
-            helped_from = max(help_at, start)
-            end = helped_from + (end - helped_from) * (1 - self.p.assistance_speedup)
-        worked = "joint_cell_work" if turn.resource is self.cell else "work"
-        self._log("queue_wait", country, incident, value=start - asked, detail=task)
-        self._log(worked, country, incident, value=end - start, detail=task)
-        try:
-            yield self.env.timeout(end - start)
-        finally:
-            turn.resource.release(turn)
+    def _advise(self, case: Case) -> None:
+        """The CSIRT turns a triaged incident's indicators into an advisory for its own
+        country's operators (private ones take it up as `held` says)."""
+        campaign, country = case.incident.campaign, case.country
+        if self.indicators.learn(country, campaign.id):
+            self._log("advisory_issued", country, case.incident.id)
 
-    def _cell_open(self, country: str) -> bool:
-        """Whether the network's joint cell takes `country`'s campaign incidents now."""
-        cell = self.scenario.network.joint_cell if self.scenario.network else None
-        return (
-            cell is not None
-            and country in self.members
-            and any(start <= self.env.now < end for start, end in cell.windows)
-        )
-
-    def _share(
-        self, campaign: Campaign, country: str, incident: str, draws: list[tuple[float, float]]
-    ) -> None:
+    def _share(self, case: Case) -> None:
         """Publish the campaign's indicators to the network's other members."""
-        network = self.scenario.network
+        network, country = self.scenario.network, case.country
+        campaign = case.incident.campaign
         if network is None or country not in self.members:
             return
         if country not in self.cbms.incident_sharing or not campaign.indicators:
             return
-        self._log("indicators_shared", country, incident)
-        for member, (u, hours) in zip(self.members, draws, strict=True):
+        self._log("indicators_shared", country, case.incident.id)
+        for member, (u, hours) in zip(self.members, case.shares, strict=True):
             if member == country or u >= network.sharing_coverage:
                 continue
             if self._both(self.cbms.points_of_contact, country, member):
                 hours *= self.p.poc_delay_factor
-            self.env.process(self._deliver(campaign, member, incident, hours))
+            self.env.process(self._deliver(campaign.id, member, case.incident.id, hours))
 
     def _deliver(
-        self, campaign: Campaign, member: str, incident: str, hours: float
+        self, campaign: str, member: str, incident: str, hours: float
     ) -> Generator[simpy.Event, None, None]:
         yield self.env.timeout(hours)
-        if not self.indicators.known(member, campaign.id):
-            self.indicators.learn(member, campaign.id)
+        if self.indicators.learn(member, campaign):
             self._log("indicators_received", member, incident)
 
-    def _ask(
-        self, country: str, incident: str, grade: str, draws: list[tuple[float, float]]
-    ) -> float | None:
-        """Ask the network for help with a severe incident: the time lent analysts arrive
-        from the first partner (in member order) that answers, or None."""
-        network = self.scenario.network
-        if network is None or country not in self.members:
-            return None
-        if LEVELS.index(grade) < LEVELS.index(network.assistance_threshold):  # type: ignore[arg-type]
-            return None
-        self._log("assistance_requested", country, incident, detail=grade)
-        for member, (u, hours) in zip(self.members, draws, strict=True):
+    def _ask(self, case: Case) -> None:
+        """Ask the network for help with a case at or above the assistance threshold, once,
+        and only while no lent analysts are on their way or there: the first partner (in
+        member order) that answers lends `analysts_lent` analysts."""
+        network, country = self.scenario.network, case.country
+        if network is None or country not in self.members or case.asked:
+            return
+        if LEVELS.index(case.level) < LEVELS.index(network.assistance_threshold):
+            return
+        if self.lent.get(country):
+            return
+        case.asked = True
+        self._log("assistance_requested", country, case.incident.id, detail=case.level)
+        for member, (u, hours) in zip(self.members, case.answers, strict=True):
             if member == country or member not in self.csirts:
                 continue  # only a CSIRT has analysts to lend
             chance = (
@@ -297,9 +447,52 @@ class Response:
             if u < chance:
                 if self._both(self.cbms.points_of_contact, country, member):
                     hours *= self.p.poc_delay_factor
-                self._log("assistance_answered", member, incident, value=hours)
-                return self.env.now + hours
-        return None
+                self._log("assistance_answered", member, case.incident.id, value=hours)
+                self.lend(
+                    member,
+                    country,
+                    network.analysts_lent,
+                    hours,
+                    network.assistance_hours,
+                    case.incident.id,
+                )
+                return
+
+    def _request_takedown(self, case: Case) -> None:
+        """Ask the CSIRT of the country hosting the campaign's infrastructure to take it down:
+        a country's own acts on it; a partner (a network member, reached through the network)
+        agrees with the answer probability, sooner where both have points of contact. One
+        agreed request per campaign; a declined one may be made again by a later case."""
+        campaign, country = case.incident.campaign, case.country
+        host = campaign.infrastructure_in
+        if host is None or host not in self.csirts or campaign.id in self._takedowns:
+            return
+        u, hours = case.takedown
+        chance = 1.0
+        if host != country:
+            network = self.scenario.network
+            if network is None or not {country, host} <= set(self.members):
+                return
+            chance = (
+                self.p.norms_answer_probability
+                if host in self.cbms.un_norms
+                else network.answer_probability
+            )
+            if self._both(self.cbms.points_of_contact, country, host):
+                hours *= self.p.poc_delay_factor
+        self._log("takedown_requested", country, case.incident.id, detail=host)
+        if u >= chance:
+            self._log("takedown_declined", host, case.incident.id)
+            return
+        self._takedowns.add(campaign.id)
+        self.env.process(self._take_down(campaign.id, host, case.incident.id, hours))
+
+    def _take_down(
+        self, campaign: str, host: str, incident: str, hours: float
+    ) -> Generator[simpy.Event, None, None]:
+        yield self.env.timeout(hours)
+        self._log("infrastructure_taken_down", host, incident, value=hours, detail=campaign)
+        self.adversary.take_down(campaign)
 
     # -- routine incidents --------------------------------------------------------------
 
@@ -311,4 +504,4 @@ class Response:
     def _routine(self, country: str, kind: str, hours: float) -> Generator[simpy.Event, None, None]:
         scheme = self.schemes.get(country)
         priority = -LEVELS.index(level(scheme, ROUTINE_SCORES[kind])) if scheme else 0
-        yield from self._work(country, "", kind, hours, priority)
+        yield from self._work(country, kind, hours, priority=priority)

@@ -26,7 +26,8 @@ def _disrupt(
     disruption: Disruption,
     streams: Streams,
 ) -> Generator[simpy.Event, None, None]:
-    """Damage one asset at the disruption's start and lift it after its duration or recovery."""
+    """Damage one asset at the disruption's start and lift it after its duration or recovery
+    (drawn from the disruption's own stream, whatever else happens to the asset)."""
     i = infra.index[disruption.asset]
     asset = infra.assets[i]
     yield env.timeout(disruption.start_hours)
@@ -36,7 +37,7 @@ def _disrupt(
     infra.set_damage(i, source, disruption.damage)
     hours = disruption.duration_hours
     if hours is None:
-        hours = draw(asset.recovery, streams("recovery", asset.id))
+        hours = draw(asset.recovery, streams("disruption", str(number), asset.id))
     yield env.timeout(hours)
     infra.records.log(env.now, "damage_end", value=hours, **log)
     infra.set_damage(i, source, 0.0)
@@ -69,7 +70,15 @@ def build_world(scenario: Scenario, seed: int, replication: int = 0) -> World:
     adversary.start()
     for country in scenario.countries:
         rng = streams("background", country.id)
-        env.process(background_incidents(env, country, records, rng, response.routine))
+        surges = [
+            (w.start_hours, w.end_hours, w.incident_surge)
+            for event in scenario.events
+            if event.country == country.id
+            for w in event.windows
+            if w.incident_surge > 1
+        ]
+        arrivals = background_incidents(env, country, records, rng, response.routine, surges)
+        env.process(arrivals)
     return World(scenario, env, records, infra, adversary, response, indicators)
 
 

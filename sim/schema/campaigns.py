@@ -142,4 +142,11 @@ class Campaign(Entity):
     indicators_known_by: tuple[Id, ...] = Field(
         default=(), description="Countries that hold the indicators from the start."
     )
+    infrastructure_in: Id | None = Field(
+        default=None,
+        description="The country whose networks host the campaign's command-and-control or "
+        "attack infrastructure (a botnet's controllers, a crew's servers). A CSIRT that triages "
+        "one of its incidents asks that country's CSIRT to take it down (through the network, "
+        "unless it is its own); once down, the campaign's intrusions stop and its DDoS end.",
+    )
     source: str = Field(default="", description="Where the campaign's figures come from.")

@@ -156,6 +156,13 @@ class Network(Model):
         default_factory=lambda: lognormal(12, 48),
         description="Hours from a request to the lent analysts arriving.",
     )
+    analysts_lent: Annotated[int, Field(ge=1, le=1000)] = Field(
+        default=2, description="Analysts a partner lends when it answers a request."
+    )
+    assistance_hours: Annotated[float, Field(gt=0, allow_inf_nan=False)] = Field(
+        default=48.0,
+        description="Hours lent analysts stay in the asking CSIRT's pool after they arrive.",
+    )
     joint_cell: JointCell | None = None
 
 

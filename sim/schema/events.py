@@ -19,6 +19,15 @@ class EventWindow(Model):
         allow_inf_nan=False,
         description="Consequence multiplier: how much more a lost service-hour weighs then.",
     )
+    incident_surge: float = Field(
+        default=1.0,
+        ge=1,
+        le=1000,
+        allow_inf_nan=False,
+        description="Routine incidents arrive at the host country's CSIRT this many times as "
+        "often during the window (opportunistic attacks and scams drawn by the event; where "
+        "windows overlap, the largest surge applies).",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> EventWindow:

@@ -45,12 +45,13 @@ class ShareIndicators(Model):
 
 
 class RequestAssistance(Model):
-    """A country asks another's CSIRT for analysts: from their arrival, for `hours`, the
-    asking CSIRT's containment work is cut by the assistance speed-up."""
+    """A country asks another's CSIRT for analysts: from their arrival, for `hours`, they
+    join the asking CSIRT's pool and take its work as its own analysts do."""
 
     action: Literal["request_assistance"]
     country: Id
     helper: Id = Field(alias="from", description="The country whose CSIRT lends analysts.")
+    analysts: Annotated[int, Field(ge=1, le=1000)] = 2
     arrival_hours: Hours = 4.0
     hours: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 48.0
 

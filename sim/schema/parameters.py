@@ -51,9 +51,19 @@ class Parameters(Model):
     no_scheme_noise: float = Field(
         default=15.0, ge=0, description="Std. deviation of the severity score without a scheme."
     )
-    assistance_speedup: Fraction = Field(
-        default=0.5,
-        description="Share of the remaining containment time saved once lent analysts arrive.",
+    takedown_delay: Distribution = Field(
+        default_factory=lambda: lognormal(8, 36),
+        description="Hours from a request to take a campaign's infrastructure down to it going "
+        "down, when the hosting country's CSIRT acts on it (a country's own at once; a "
+        "partner's with the network's answer probability, shrunk by points of contact).",
+    )
+    containment_tasks: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="Containing a campaign incident splits into this many equal tasks, which "
+        "analysts of the pool (own, lent, joint cell) work in parallel; it is contained when "
+        "all are done. So free analysts contain an incident sooner.",
     )
     poc_delay_factor: float = Field(
         default=0.25,

@@ -169,6 +169,14 @@ def _exercise_findings(
                 helper = getattr(action, "helper", None)
                 if helper in countries and helper not in with_csirt:
                     lonely.append(((*where, *place, "from"), f"'{helper}' has no CSIRT to lend"))
+                asking = action.country if helper is not None else None
+                if asking in countries and asking not in with_csirt:
+                    lonely.append(
+                        (
+                            (*where, *place, "country"),
+                            f"'{asking}' has no CSIRT to take analysts in",
+                        )
+                    )
                 for field in ("country", "helper", "asset"):
                     value = getattr(action, field, None)
                     kind = "asset" if field == "asset" else "country"
@@ -226,6 +234,13 @@ def _campaign_findings(scenario: Scenario, countries: set[str], assets: set[str]
                 for k, ref in enumerate(refs)
                 if ref not in known
             ]
+        if campaign.infrastructure_in is not None and campaign.infrastructure_in not in countries:
+            findings.append(
+                (
+                    ("campaigns", i, "infrastructure_in"),
+                    f"unknown country '{campaign.infrastructure_in}'",
+                )
+            )
         matching = any(
             (not aim.countries or a.country in aim.countries)
             and (not aim.sectors or a.sector in aim.sectors)
