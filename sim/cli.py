@@ -687,6 +687,88 @@ def sweep_command(
     click.echo(f"\nWrote {folder}/ ({', '.join(files)})")
 
 
+@main.command("levers")
+@click.argument("scenario", required=False)
+@click.option(
+    "--variant", help="Audit the scenario with this declared variant applied (default: none)."
+)
+@click.option("-n", "--replications", type=click.IntRange(min=2), default=60, show_default=True)
+@_experiment_options
+@_out_option("Output folder (default: results/<scenario>-levers-<timestamp>/).")
+@FORCE
+def levers_command(
+    scenario: str | None,
+    variant: str | None,
+    replications: int,
+    out: Path | None,
+    **options: Any,
+) -> None:
+    """Audit every lever of SCENARIO: does it move the loss, by how much, and if not, why not.
+
+    The levers are each mechanical CBM (adopted by every country: alone against none, and
+    marginal: all against all but it) and each CSIRT's analysts (halved and one and a half
+    times, against the scenario as given). Each effect is the mean paired difference in
+    service-hours lost over common random numbers, in millions and as % of the reference's
+    mean, with a 95% bootstrap interval and how many runs it lowered and raised. A lever that
+    is not resolved in the direction its mechanism gives it gets a diagnosis in words: what
+    the scenario lacks, or which link of its pathway the runs never reached, and about how
+    many replications would resolve it.
+
+    Writes levers.csv (one row per comparison), replications.csv (one row per run, with how
+    far each pathway was used) and levers.png/.svg. Runs on every core by default; Ctrl-C
+    stops cleanly and --resume goes on.
+    """
+    from .analysis.levers import lever_design, lever_effects
+    from .report.levers import levers_plot
+
+    with _input_errors():
+        path = resolve_scenario(scenario)
+        loaded = load_scenario(path)
+    with _input_errors(path):
+        audited = apply_variant(loaded, variant)
+        runs, tests = lever_design(audited)
+    seed = loaded.seed if options["seed"] is None else options["seed"]
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder = _free_folder(out, options["force"], f"{path.stem}-levers-{stamp}")
+    experiment, journal = _experiment(runs, replications, seed, options, folder)
+    effects = lever_effects(audited, tests, experiment.rows)
+    named = f"{loaded.name}{f' ({variant})' if variant else ''}"
+    title = f"{named}: {replications} paired runs, seed {seed}"
+    files = _tables(experiment.rows, [e.row() for e in effects], "levers.csv")
+    files |= levers_plot(effects, title)
+    _save(folder, files, options["force"])
+    journal.remove()
+    for line in _lever_lines(title, effects):
+        click.echo(line)
+    click.echo(f"\nWrote {folder}/ ({', '.join(files)})")
+
+
+def _lever_lines(title: str, effects: list[Any]) -> list[str]:
+    """The audit as a table, then a diagnosis for each lever not resolved as expected."""
+    lines = [
+        title,
+        "Effect on service-hours lost (negative: less loss): mean, and 95% bootstrap interval",
+        "",
+        f"  {'lever':<20} {'comparison':<20} {'millions':>9} {'%':>8}  {'interval, %':<18}"
+        f" {'runs -/+':>9}  verdict",
+    ]
+    for e in effects:
+        interval = f"[{e.percent(e.low):+.2f}, {e.percent(e.high):+.2f}]"
+        mark = "" if e.as_expected else "  *"
+        lines.append(
+            f"  {e.lever:<20} {e.test:<20} {e.effect / 1e6:>+9.2f} {e.percent(e.effect):>+7.2f}%"
+            f"  {interval:<18} {e.runs_lower:>4}/{e.runs_higher:<4}  {e.verdict}{mark}"
+        )
+    odd = [e for e in effects if not e.as_expected]
+    if odd:
+        lines += ["", "* not resolved in its mechanism's direction, and why:"]
+        for e in odd:
+            lines.append(f"  {e.lever} ({e.test}): {e.diagnosis}")
+    else:
+        lines += ["", "Every lever is resolved in the direction its mechanism gives it."]
+    return lines
+
+
 @main.command("generate")
 @click.option("--assets", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--countries", type=click.IntRange(min=1), default=3, show_default=True)

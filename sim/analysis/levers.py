@@ -304,6 +304,34 @@ def _capacity(e: Evidence) -> str | None:
     return "; ".join(reasons) or None
 
 
+USAGE = {
+    "incident_sharing": (
+        ("indicators_shared", "indicator sets shared"),
+        ("indicators_received", "received"),
+    ),
+    "points_of_contact": (
+        ("assistance_answered", "requests for help answered"),
+        ("takedowns", "takedowns"),
+        ("indicators_received", "indicator sets received"),
+    ),
+    "severity_schemes": (("incidents_retriaged", "incidents re-triaged"),),
+    "un_norms": (("assistance_answered", "requests for help answered"), ("takedowns", "takedowns")),
+    "multistakeholder": (("incidents_not_reported", "incidents not reported"),),
+    "capacity": (
+        ("intrusions_evicted", "intrusions evicted"),
+        ("outages_shortened", "outages shortened"),
+        ("spreads_prevented", "spreads stopped"),
+    ),
+}
+"""Per lever, the counts that show how far the runs used its pathway."""
+
+
+def _usage(e: Evidence) -> str:
+    counts = USAGE.get(e.test.lever, USAGE["capacity"])
+    used = ", ".join(f"{e.total(key)} {phrase}" for key, phrase in counts)
+    return f"its pathway was used ({used} in {len(e.variant)} runs)"
+
+
 PATHWAYS: dict[str, Callable[[Evidence], str | None]] = {
     "incident_sharing": _sharing,
     "points_of_contact": _contact,
@@ -325,9 +353,7 @@ def diagnose(e: Evidence, effect: LeverEffect) -> str:
         reasons.append("the scenario has no regional network, so nothing crosses a border")
     else:
         check = PATHWAYS.get(e.test.lever, _capacity)
-        reason = check(e)
-        if reason:
-            reasons.append(reason)
+        reasons.append(check(e) or _usage(e))
     runs = f"{effect.runs_lower} lower and {effect.runs_higher} higher of {effect.n} runs"
     if effect.verdict == "no effect":
         reasons.append(f"the loss was the same in all {effect.n} runs")
