@@ -143,8 +143,12 @@ def _response_lines(m: dict[str, Any]) -> list[str]:
         f"Time to contain      {_hours(t['contain'])}",
         f"CSIRTs               {load}",
         f"Cooperation          {c['assistance_answered']}/{c['assistance_requested']} requests "
-        f"answered · {c['indicators_shared']} indicator sets shared · "
-        f"{c['stages_blocked_holding_indicators']} stages blocked holding them",
+        f"for analysts answered · {c['takedowns']} takedowns · {c['indicators_shared']} "
+        f"indicator sets shared, {c['indicators_received']} received",
+        f"Indicators           {c['advisories_issued']} national advisories · "
+        f"{c['stages_blocked_holding_indicators']} intrusion stages blocked on held indicators",
+        f"Containment          {c['intrusions_evicted']} intrusions evicted before impact · "
+        f"{c['outages_shortened']} outages shortened · {c['spreads_prevented']} spreads stopped",
     ]
 
 
@@ -378,6 +382,8 @@ def _free_folder(out: Path | None, force: bool, default: str) -> Path:
     """The output folder, chosen before a long experiment: `out` (refused if it holds
     results and not `force`) or the first free `results/<default>[-n]`."""
     if out is not None:
+        if out.exists() and not out.is_dir():
+            _fail(f"error: {out} is a file, not a folder; choose another --out")
         if out.is_dir() and any(out.iterdir()) and not force:
             _fail(f"error: {out} already exists and is not empty; choose another --out, or --force")
         return out
@@ -749,14 +755,20 @@ def _lever_lines(title: str, effects: list[Any]) -> list[str]:
         title,
         "Effect on service-hours lost (negative: less loss): mean, and 95% bootstrap interval",
         "",
+        "% of the reference's mean: no CBM for 'alone', all but the CBM for 'marginal', the "
+        "scenario as given for analysts",
+        "",
         f"  {'lever':<20} {'comparison':<20} {'millions':>9} {'%':>8}  {'interval, %':<18}"
         f" {'runs -/+':>9}  verdict",
     ]
     for e in effects:
         interval = f"[{e.percent(e.low):+.2f}, {e.percent(e.high):+.2f}]"
+        share = f"{e.percent(e.effect):>+7.2f}%"
+        if e.baseline_mean == 0:  # nothing lost: no percentage
+            interval, share = "(no loss)", "    n/a"
         mark = "" if e.as_expected else "  *"
         lines.append(
-            f"  {e.lever:<20} {e.test:<20} {e.effect / 1e6:>+9.2f} {e.percent(e.effect):>+7.2f}%"
+            f"  {e.lever:<20} {e.test:<20} {e.effect / 1e6:>+9.2f} {share}"
             f"  {interval:<18} {e.runs_lower:>4}/{e.runs_higher:<4}  {e.verdict}{mark}"
         )
     odd = [e for e in effects if not e.as_expected]

@@ -303,6 +303,8 @@ def test_every_template_validates_and_runs(tmp_path: Path) -> None:
             "campaigns[0].targeting.countries[0]: unknown country 'QQ'",
         ),
         ({"impact": {"type": "ddos", "spread": 0.5}}, "only ransomware and wipers spread"),
+        ({"targeting": {"assets": ["b0", "b1", "b0"]}}, "assets named twice: b0"),
+        ({"infrastructure_in": "QQ"}, "campaigns[0].infrastructure_in: unknown country 'QQ'"),
     ],
 )
 def test_campaign_problems_name_the_field(tmp_path: Path, change: dict, expected: str) -> None:

@@ -94,6 +94,25 @@ def test_levers_command_writes_its_table_plot_and_diagnoses(tmp_path: Path) -> N
     assert (out / "levers.png").stat().st_size > 10_000 and (out / "replications.csv").exists()
 
 
+def test_a_scenario_without_csirts_is_diagnosed_so() -> None:
+    def no_csirts(data: dict[str, Any]) -> None:
+        for country in data["countries"]:
+            country["csirt"] = None
+
+    data = campaign_world().model_dump(mode="json", by_alias=True)
+    no_csirts(data)
+    effects = audit(load_scenario(data), 4)
+    assert all("no country has a CSIRT" in e.diagnosis for e in effects.values())
+
+
+def test_levers_refuses_an_output_path_that_is_a_file_before_running(tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("keep me")
+    result = CliRunner().invoke(main, ["levers", "ransomware_wave", "--out", str(afile)])
+    assert result.exit_code == 2 and "is a file" in result.output
+    assert afile.read_text() == "keep me" and sorted(tmp_path.iterdir()) == [afile]
+
+
 def test_levers_command_refuses_an_unknown_variant_in_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["levers", "--variant", "nope", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "unknown variant 'nope'" in result.output
@@ -139,3 +158,14 @@ def test_every_cooperation_lever_of_the_default_scenario_has_its_effect() -> Non
     assert effects["incident_sharing", "alone"].verdict == "lowers loss"
     assert all(e.effect <= 0 for (lever, _), e in effects.items() if lever in MECHANICAL_CBMS)
     assert effects["analysts HST", host.test].verdict == "raises loss"
+
+
+def test_the_levers_figure_is_the_same_bytes_each_time() -> None:
+    from sim.report.levers import levers_plot
+
+    effects = [
+        _effect(LeverTest(f"lever {k}", "alone", "a", "b", -1), np.array(d), 100.0)
+        for k, d in enumerate(([-1.0] * 5 + [0.0] * 5, [0.0] * 10, [1.0, -1.0] * 5))
+    ]
+    first, again = levers_plot(effects, "t"), levers_plot(effects, "t")
+    assert first == again and set(first) == {"levers.png", "levers.svg"}

@@ -419,3 +419,101 @@ def test_next_arrival_inverts_the_cumulative_rate(
 
     assert t >= now
     assert cumulative(t) == pytest.approx(work, abs=1e-7, rel=1e-9)
+
+
+def test_a_delay_made_fixed_moves_no_other_draw() -> None:
+    """Every draw takes one uniform, whatever its distribution: with no campaign naming its
+    infrastructure, a fixed takedown delay changes nothing at all."""
+    scenario = campaign_world()
+    fixed = edit(
+        scenario, lambda d: d.update(parameters={"takedown_delay": {"dist": "fixed", "hours": 8}})
+    )
+    for seed in range(10):
+        assert (
+            run_replication(scenario, seed=seed).events == run_replication(fixed, seed=seed).events
+        )
+
+
+def test_a_lender_gives_up_the_analysts_it_lends_and_keeps_one_at_home() -> None:
+    def change(data: dict[str, Any]) -> None:
+        data["countries"][1]["csirt"] = {"analysts": 3}
+        data["countries"][1]["background"] = {
+            "per_day": 30,
+            "handling": {"dist": "fixed", "hours": 1},
+        }
+        request = {"action": "request_assistance", "country": "AA", "from": "BB"}
+        request |= {"analysts": 50, "arrival_hours": 1, "hours": 100}
+        data["exercise"] = {
+            "title": "lend",
+            "teams": [{"id": "t", "name": "t"}],
+            "decision_points": [
+                {
+                    "id": f"d{k}",
+                    "at_hours": 10 + k,
+                    "team": "t",
+                    "prompt": "?",
+                    "options": [{"label": "no"}, {"label": "ask", "actions": [request]}],
+                }
+                for k in range(2)
+            ],
+        }
+
+    scenario = edit(campaign_world(), change)
+    records = run_exercise(scenario, 1, lambda point, world: 1)
+    arrived = [e[7] for e in kinds(records, "assistance_arrived") if e[5].startswith("decision")]
+    assert arrived == ["2 analysts from BB for 100 h"]  # 3 analysts, one stays at home
+    refused = [e[2] for e in kinds(records, "assistance_refused") if e[5].startswith("decision")]
+    assert refused == ["BB"]  # none left to lend
+    alone = run_exercise(scenario, 1, lambda point, world: 0)
+
+    def bb_wait(r: Any) -> float:
+        return float(
+            np.mean([e[6] for e in kinds(r, "queue_wait") if e[2] == "BB" and 12 < e[0] < 110])
+        )
+
+    assert bb_wait(records) > bb_wait(alone)
+
+
+def test_an_isolated_asset_takes_no_spread() -> None:
+    def change(data: dict[str, Any]) -> None:
+        for asset in data["assets"]:
+            asset["owner"] = "BankCo"
+        data["campaigns"][0]["impact"] = {"type": "ransomware", "spread": 1.0, "spread_hours": 1}
+        data["exercise"] = {
+            "title": "iso",
+            "teams": [{"id": "t", "name": "t"}],
+            "decision_points": [
+                {
+                    "id": "d",
+                    "at_hours": 0,
+                    "team": "t",
+                    "prompt": "?",
+                    "options": [
+                        {"label": "no"},
+                        {
+                            "label": "isolate",
+                            "actions": [{"action": "isolate", "asset": "BB-bank2", "hours": 400}],
+                        },
+                    ],
+                }
+            ],
+        }
+
+    scenario = edit(campaign_world(network=None, cbms={}), change)
+    spared = 0
+    for seed in range(10):
+        records = run_exercise(scenario, seed, lambda point, world: 1)
+        assert not [e for e in kinds(records, "impact") if e[3] == "BB-bank2"]
+        spared += sum(e[7] == "BB-bank2" for e in kinds(records, "spread_prevented"))
+    assert spared > 0
+
+
+def test_a_rate_too_small_to_be_a_number_brings_no_arrival() -> None:
+    assert next_arrival(0.0, 1.0, 5e-324 / 24, []) == float("inf")
+    scenario = edit(
+        campaign_world(),
+        lambda d: d["countries"][0].update(
+            background={"per_day": 5e-324, "handling": {"dist": "fixed", "hours": 1}}
+        ),
+    )
+    assert not [e for e in kinds(run_replication(scenario), "background_incident") if e[2] == "AA"]

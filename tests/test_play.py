@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 from markupsafe import escape
@@ -28,10 +29,39 @@ def _play(tmp_path: Path, name: str, keys: list[str], *extra: str) -> tuple[str,
     return result.output, out
 
 
-# Pauses of the bundled exercise, in order: inject 1, inject 2, decision alert-before-the-final
-# (20 h), inject 3, inject 4, decision venue-network (63 h), the generators decision (77 h),
-# inject 5 (78 h), then the triggered decision (the host's first Medium incident).
-ROOM = ["", "", "2", "s", "", "", "2", "2", "", "3"]
+CHOICES = {
+    "alert-before-the-final": "2",
+    "venue-network": "2",
+    "first-severe-incident": "3",
+    "generators": "2",
+}
+"""The option the room takes at each decision point of the bundled exercise (1-based)."""
+
+
+def _pauses() -> list[str]:
+    """The bundled exercise's pauses in the order the room meets them when it takes CHOICES
+    (when the triggered decision falls depends on the engine): injects and point ids."""
+    order: list[str] = []
+
+    def choose(point: DecisionPoint, world: object) -> int:
+        order.append(point.id)
+        return int(CHOICES[point.id]) - 1
+
+    def deliver(inject: object, world: object) -> None:
+        order.append(f"inject {inject.sequence}")  # type: ignore[attr-defined]
+
+    run_exercise(SCENARIO, SCENARIO.seed, choose, deliver)
+    return order
+
+
+PAUSES = _pauses()
+ROOM = [
+    key
+    for pause in PAUSES
+    for key in (["s"] if pause == "inject 3" else []) + [CHOICES.get(pause, "")]
+]
+"""Keys for every pause: Enter at injects (a status board first at inject 3), CHOICES at
+decision points."""
 
 
 def test_play_runs_end_to_end_through_its_prompts(tmp_path: Path) -> None:
@@ -40,12 +70,7 @@ def test_play_runs_end_to_end_through_its_prompts(tmp_path: Path) -> None:
     assert "CSIRT HST:" in output and "inject #5" in output
     log = yaml.safe_load((out / "decisions.yaml").read_text())
     chosen = [(d["point"], d["option"]) for d in log["decisions"]]
-    assert chosen == [
-        ("alert-before-the-final", 1),
-        ("venue-network", 1),
-        ("generators", 1),
-        ("first-severe-incident", 2),
-    ]
+    assert chosen == [(p, int(CHOICES[p]) - 1) for p in PAUSES if p in CHOICES]
     assert all(d["wall_clock"] and d["source"] == "room" for d in log["decisions"])
     events = (out / "events.csv").read_text()
     for kind in ("decision", "alert_raised", "isolated", "public_statement", "backup_activated"):
@@ -65,7 +90,8 @@ def test_a_replayed_exercise_reproduces_identical_records(tmp_path: Path) -> Non
 
 def test_undo_gives_the_records_of_never_having_decided_otherwise(tmp_path: Path) -> None:
     # Take option 1 at the first decision, undo it from the next pause, then take option 2.
-    undone = ["", "", "1", "u", "2", "s", "", "", "2", "2", "", "3"]
+    first = PAUSES.index("alert-before-the-final")
+    undone = [*ROOM[:first], "1", "u", *ROOM[first:]]
     output, out = _play(tmp_path, "undo", undone)
     assert "Undone: 'Keep normal operations'" in output
     log = yaml.safe_load((out / "decisions.yaml").read_text())
@@ -77,11 +103,13 @@ def test_undo_gives_the_records_of_never_having_decided_otherwise(tmp_path: Path
 
 def test_save_and_quit_then_resume_loses_nothing(tmp_path: Path) -> None:
     out = tmp_path / "saved"
-    first = CliRunner().invoke(main, ["play", "--out", str(out)], input="\n\n2\nq\n")
+    alert = PAUSES.index("alert-before-the-final")
+    keys = [*ROOM[: alert + 1], "q"]  # to the first decision, then save and quit at the next pause
+    first = CliRunner().invoke(main, ["play", "--out", str(out)], input="\n".join(keys) + "\n")
     assert first.exit_code == 0 and "--resume" in first.output, first.output
     session = tmp_path / "saved.session.yaml"
     assert session.exists() and not out.exists()
-    rest = ["", "2", "2", "", "3"]  # inject 4, two decisions, inject 5, the triggered one
+    rest = [key for pause in PAUSES[alert + 2 :] for key in [CHOICES.get(pause, "")]]
     resumed = CliRunner().invoke(
         main, ["play", "--resume", str(session), "--out", str(out)], input="\n".join(rest) + "\n"
     )
@@ -243,3 +271,12 @@ def test_two_decision_points_on_the_same_trigger_both_fire() -> None:
     run_exercise(_with_points(*points), 5, choose)
     assert sorted(name for _, name in asked) == ["first", "second"]
     assert asked[0][0] == asked[1][0]  # the same triaged incident triggers both
+
+
+def test_a_country_cannot_ask_itself_for_analysts() -> None:
+    from pydantic import ValidationError
+
+    from sim.schema.exercise import RequestAssistance
+
+    with pytest.raises(ValidationError, match="not itself"):
+        RequestAssistance(action="request_assistance", country="HST", helper="HST")

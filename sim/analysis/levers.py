@@ -328,8 +328,24 @@ USAGE = {
 
 def _usage(e: Evidence) -> str:
     counts = USAGE.get(e.test.lever, USAGE["capacity"])
-    used = ", ".join(f"{e.total(key)} {phrase}" for key, phrase in counts)
-    return f"its pathway was used ({used} in {len(e.variant)} runs)"
+    pairs = [(e.total(key), e.total(key, reference=True), phrase) for key, phrase in counts]
+    used = ", ".join(f"{mine} {phrase} (against {theirs})" for mine, theirs, phrase in pairs)
+    verb = "was used" if any(mine for mine, _, _ in pairs) else "was never used"
+    return f"its pathway {verb}: {used} in {len(e.variant)} runs"
+
+
+def _outlier(e: Evidence) -> str | None:
+    """The replication that alone makes most of the differences, if one does."""
+    before = {r["replication"]: r[OUTCOME] for r in e.reference}
+    moved = {r["replication"]: r[OUTCOME] - before[r["replication"]] for r in e.variant}
+    total = sum(abs(d) for d in moved.values())
+    replication, d = max(moved.items(), key=lambda item: abs(item[1]))
+    if total and abs(d) > total / 2 and len(moved) > 2:
+        return (
+            f"replication {replication} alone makes most of it ({d / 1e6:+.2f} M against "
+            f"{(total - abs(d)) / 1e6:.2f} M over all others)"
+        )
+    return None
 
 
 PATHWAYS: dict[str, Callable[[Evidence], str | None]] = {
@@ -349,6 +365,8 @@ def diagnose(e: Evidence, effect: LeverEffect) -> str:
     reasons = []
     if not e.scenario.campaigns:
         reasons.append("the scenario has no campaign for the response to act on")
+    elif all(c.csirt is None for c in e.scenario.countries):
+        reasons.append("no country has a CSIRT: nothing is triaged, shared, lent or contained")
     elif e.test.lever in {"incident_sharing", "points_of_contact"} and e.scenario.network is None:
         reasons.append("the scenario has no regional network, so nothing crosses a border")
     else:
@@ -366,6 +384,9 @@ def diagnose(e: Evidence, effect: LeverEffect) -> str:
         reasons.append(
             f"the effect ({effect.percent(effect.effect):+.2f}%, {runs}) is within the noise{more}"
         )
+        outlier = _outlier(e)
+        if outlier:
+            reasons.append(outlier)
     else:
         reasons.append(
             f"it {effect.verdict} ({effect.percent(effect.effect):+.2f}%, {runs}), against its "

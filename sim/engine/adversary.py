@@ -340,12 +340,11 @@ class Adversary:
 
     def _spread(self, origin: Incident, k: int) -> Generator[simpy.Event, None, None]:
         """The campaign reaches asset k from `origin` after `spread_hours`, unless `origin` is
-        contained by then; the infection is an incident of its own."""
+        contained by then or k is isolated; the infection is an incident of its own."""
         campaign = origin.campaign
         yield self.env.timeout(campaign.impact.spread_hours)
-        if self.contained(origin.id).triggered:
-            asset = self.infra.assets[k]
-            self._log("spread_prevented", origin, detail=asset.id)
+        if self.contained(origin.id).triggered or self.isolated_until.get(k, -1.0) > self.env.now:
+            self._log("spread_prevented", origin, detail=self.infra.assets[k].id)
             return
         yield from self._damage(self._open(campaign, k, source=origin.asset))
 

@@ -3,6 +3,7 @@ a major event the country hosts draws opportunistic attacks."""
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Callable, Generator
 
@@ -11,7 +12,7 @@ import simpy
 
 from ..schema.infrastructure import Country
 from .records import Records
-from .sampling import draw
+from .sampling import draw, exponential
 
 Surge = tuple[float, float, float]
 """(start hour, end hour, factor): the rate is multiplied by `factor` within [start, end)."""
@@ -20,13 +21,15 @@ Surge = tuple[float, float, float]
 def next_arrival(now: float, work: float, per_hour: float, surges: list[Surge]) -> float:
     """When a Poisson process of `per_hour` an hour, raised by `surges`, has accumulated
     `work` expected arrivals after `now` (a time change: with an exponential `work`, the
-    next arrival)."""
+    next arrival); infinity if it never does (a rate too small to be a number)."""
     changes = sorted({t for start, end, _ in surges for t in (start, end) if t > now})
     t = now
-    for boundary in [*changes, float("inf")]:
+    for boundary in [*changes, math.inf]:
         rate = per_hour * max((f for s, e, f in surges if s <= t < e), default=1.0)
-        if work <= rate * (boundary - t):
+        if rate > 0 and work <= rate * (boundary - t):
             return t + work / rate
+        if boundary == math.inf:
+            return math.inf
         work -= rate * (boundary - t)
         t = boundary
     raise AssertionError("unreachable: the last segment is unbounded")
@@ -54,7 +57,10 @@ def background_incidents(
     # The kind is drawn as `rng.choice(len(kinds), p=shares)` would (one uniform against the
     # cumulative shares), without its per-call checks, which cost more than the rest here.
     while True:
-        yield env.timeout(next_arrival(env.now, rng.exponential(), per_hour, surges) - env.now)
+        arrival = next_arrival(env.now, exponential(rng), per_hour, surges)
+        if arrival == math.inf:
+            return
+        yield env.timeout(arrival - env.now)
         kind = kinds[bisect_right(cumulative, rng.random())]
         hours = draw(background.handling, rng)
         records.log(env.now, "background_incident", country=country.id, value=hours, detail=kind)

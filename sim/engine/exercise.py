@@ -77,10 +77,9 @@ class Actions:
             self._log("assistance_refused", tag, country=missing, detail="no CSIRT")
             return
         self._log("assistance_requested", tag, country=action.country, detail=action.helper)
-        self._log("assistance_answered", tag, country=action.helper, value=action.arrival_hours)
-        w.response.lend(
-            action.helper, action.country, action.analysts, action.arrival_hours, action.hours, tag
-        )
+        arrival, hours = action.arrival_hours, action.hours
+        if w.response.lend(action.helper, action.country, action.analysts, arrival, hours, tag):
+            self._log("assistance_answered", tag, country=action.helper, value=arrival)
 
     def _isolate(self, action: Isolate, tag: str) -> None:
         w = self.world

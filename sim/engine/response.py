@@ -92,6 +92,8 @@ class Response:
         """The joint cell's pooled analysts, when the network has one."""
         self.lent: dict[str, list[simpy.PriorityResource]] = {}
         """Teams of analysts lent to each country, on their way or there, by country."""
+        self.away: dict[str, int] = dict.fromkeys(self.csirts, 0)
+        """Analysts each CSIRT has lent out, on their way or there."""
         self.cases: dict[str, Case] = {}
         """Every campaign incident handed to a CSIRT, by incident id."""
         self._takedowns: set[str] = set()
@@ -241,16 +243,32 @@ class Response:
         finally:
             pool.release(turn)
 
+    def spare(self, helper: str) -> int:
+        """Analysts `helper`'s CSIRT can still lend: it keeps one at home."""
+        csirt = self.countries[helper].csirt
+        return 0 if csirt is None else csirt.analysts - self.away[helper] - 1
+
     def lend(
         self, helper: str, country: str, analysts: int, arrival: float, hours: float, tag: str = ""
-    ) -> None:
-        """`analysts` of `helper`'s CSIRT join `country`'s pool `arrival` hours from now and
-        stay `hours`; tasks waiting by then queue for them too (`tag` labels the log rows)."""
-        team = simpy.PriorityResource(self.env, capacity=analysts)
-        travelling = [team.request(priority=OFF_DUTY) for _ in range(analysts)]
+    ) -> int:
+        """Up to `analysts` of `helper`'s CSIRT (as many as it can spare) leave its pool now
+        and join `country`'s `arrival` hours from now for `hours`; tasks waiting by then queue
+        for them too (`tag` labels the log rows). Returns how many were lent."""
+        lent = min(analysts, self.spare(helper))
+        if lent < 1:
+            self._log("assistance_refused", helper, tag, detail="no analyst to spare")
+            return 0
+        back = self.env.now + arrival + hours
+        self.away[helper] += lent
+        for _ in range(lent):
+            self.env.process(self._off_duty(helper, back))
+        team = simpy.PriorityResource(self.env, capacity=lent)
+        travelling = [team.request(priority=OFF_DUTY) for _ in range(lent)]
         self.lent.setdefault(country, []).append(team)
         self._changed(country)
-        self.env.process(self._posting(team, travelling, helper, country, hours, arrival, tag))
+        posting = self._posting(team, travelling, helper, country, hours, arrival, tag)
+        self.env.process(posting)
+        return lent
 
     def _posting(
         self,
@@ -265,10 +283,12 @@ class Response:
         yield self.env.timeout(arrival)
         for slot in travelling:
             team.release(slot)  # type: ignore[arg-type]
-        detail = f"{team.capacity} analysts from {helper} for {hours:g} h"
+        people = "analyst" if team.capacity == 1 else "analysts"
+        detail = f"{team.capacity} {people} from {helper} for {hours:g} h"
         self._log("assistance_arrived", country, tag, value=hours, detail=detail)
         yield self.env.timeout(hours)
         self.lent[country].remove(team)
+        self.away[helper] -= team.capacity
         for _ in range(team.capacity):
             team.request(priority=OFF_DUTY)  # each leaves once its current task is done
         self._log("assistance_left", country, tag, detail=detail)
@@ -426,7 +446,7 @@ class Response:
     def _ask(self, case: Case) -> None:
         """Ask the network for help with a case at or above the assistance threshold, once,
         and only while no lent analysts are on their way or there: the first partner (in
-        member order) that answers lends `analysts_lent` analysts."""
+        member order) that answers and has analysts to spare lends up to `analysts_lent`."""
         network, country = self.scenario.network, case.country
         if network is None or country not in self.members or case.asked:
             return
@@ -444,7 +464,7 @@ class Response:
                 if member in self.cbms.un_norms
                 else network.answer_probability
             )
-            if u < chance:
+            if u < chance and self.spare(member) > 0:
                 if self._both(self.cbms.points_of_contact, country, member):
                     hours *= self.p.poc_delay_factor
                 self._log("assistance_answered", member, case.incident.id, value=hours)

@@ -93,6 +93,9 @@ class Targeting(Model):
     def _aims_somewhere(self) -> Targeting:
         if self.count is not None and self.assets and self.count < len(self.assets):
             raise ValueError("count is smaller than the number of named assets")
+        twice = sorted({a for a in self.assets if self.assets.count(a) > 1})
+        if twice:
+            raise ValueError(f"assets named twice: {', '.join(twice)}")
         return self
 
 

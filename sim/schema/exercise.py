@@ -46,7 +46,8 @@ class ShareIndicators(Model):
 
 class RequestAssistance(Model):
     """A country asks another's CSIRT for analysts: from their arrival, for `hours`, they
-    join the asking CSIRT's pool and take its work as its own analysts do."""
+    join the asking CSIRT's pool and take its work as its own analysts do. The helper lends
+    as many as it can spare (it keeps one at home) and is without them until they return."""
 
     action: Literal["request_assistance"]
     country: Id
@@ -56,6 +57,12 @@ class RequestAssistance(Model):
     hours: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 48.0
 
     model_config = Model.model_config | {"populate_by_name": True}
+
+    @model_validator(mode="after")
+    def _another_country(self) -> RequestAssistance:
+        if self.helper == self.country:
+            raise ValueError("a country asks another for analysts, not itself")
+        return self
 
 
 class Isolate(Model):
