@@ -27,6 +27,25 @@ def edit(scenario: Any, change: Any) -> Any:
     return load_scenario(data)
 
 
+def exercise(*points: tuple[float, list[dict[str, Any]]], team: str = "t") -> dict[str, Any]:
+    """An exercise whose decision points (at an hour, with actions) offer 'no' or 'yes',
+    the second taking the actions."""
+    return {
+        "title": "test",
+        "teams": [{"id": team, "name": "team"}],
+        "decision_points": [
+            {
+                "id": f"p:{k}/x",
+                "at_hours": at,
+                "team": team,
+                "prompt": "?",
+                "options": [{"label": "no"}, {"label": "yes", "actions": actions}],
+            }
+            for k, (at, actions) in enumerate(points)
+        ],
+    }
+
+
 # -- common random numbers ----------------------------------------------------------------
 
 
@@ -120,29 +139,12 @@ def awkward_ids() -> Any:
         data["campaigns"].append(second)
         data["cbms"] = {"incident_sharing": ["AA", "BB"], "points_of_contact": ["AA", "BB"]}
         data["network"]["assistance_threshold"] = "Baseline"
-        data["exercise"] = {
-            "title": "ids",
-            "teams": [{"id": "t/1", "name": "team"}],
-            "decision_points": [
-                {
-                    "id": "p:1/x",
-                    "at_hours": 0.5,
-                    "team": "t/1",
-                    "prompt": "?",
-                    "options": [
-                        {"label": "no"},
-                        {
-                            "label": "all",
-                            "actions": [
-                                {"action": "isolate", "asset": "b/c", "hours": 300},
-                                {"action": "share_indicators", "country": "AA"},
-                                {"action": "request_assistance", "country": "AA", "from": "BB"},
-                            ],
-                        },
-                    ],
-                }
-            ],
-        }
+        actions = [
+            {"action": "isolate", "asset": "b/c", "hours": 300},
+            {"action": "share_indicators", "country": "AA"},
+            {"action": "request_assistance", "country": "AA", "from": "BB"},
+        ]
+        data["exercise"] = exercise((0.5, actions), team="t/1")
 
     return edit(campaign_world(), change)
 
@@ -173,10 +175,10 @@ def test_every_engine_path_runs_on_awkward_ids_into_an_after_action_report() -> 
         seen = {e[1] for e in records.events}
         assert {"isolated", "indicators_shared", "assistance_arrived"} <= seen
         metrics = compute_metrics(scenario, records)
-        taken = [{"point": "p:1/x", "option": 1, "label": "all", "time_hours": 0.5}]
+        taken = [{"point": "p:0/x", "option": 1, "label": "yes", "time_hours": 0.5}]
         taken[0] |= {"wall_clock": "", "source": "test"}
         page = aar_report(scenario, metrics, records.events, taken, {}, {}).decode()
-        assert escape("p:1/x") in page and "Traceback" not in page
+        assert escape("p:0/x") in page and "Traceback" not in page
     spreads = [
         e
         for seed in range(12)
@@ -290,14 +292,7 @@ def queue_world() -> Any:
         }
         request = {"action": "request_assistance", "country": "AA", "from": "BB"}
         request |= {"analysts": 3, "arrival_hours": 0, "hours": 100}
-        options = [{"label": "alone"}, {"label": "help", "actions": [request]}]
-        data["exercise"] = {
-            "title": "q",
-            "teams": [{"id": "t", "name": "t"}],
-            "decision_points": [
-                {"id": "d", "at_hours": 10, "team": "t", "prompt": "?", "options": options}
-            ],
-        }
+        data["exercise"] = exercise((10, [request]))
 
     return edit(campaign_world(), change)
 
@@ -443,20 +438,7 @@ def test_a_lender_gives_up_the_analysts_it_lends_and_keeps_one_at_home() -> None
         }
         request = {"action": "request_assistance", "country": "AA", "from": "BB"}
         request |= {"analysts": 50, "arrival_hours": 1, "hours": 100}
-        data["exercise"] = {
-            "title": "lend",
-            "teams": [{"id": "t", "name": "t"}],
-            "decision_points": [
-                {
-                    "id": f"d{k}",
-                    "at_hours": 10 + k,
-                    "team": "t",
-                    "prompt": "?",
-                    "options": [{"label": "no"}, {"label": "ask", "actions": [request]}],
-                }
-                for k in range(2)
-            ],
-        }
+        data["exercise"] = exercise((10, [request]), (11, [request]))
 
     scenario = edit(campaign_world(), change)
     records = run_exercise(scenario, 1, lambda point, world: 1)
@@ -479,25 +461,8 @@ def test_an_isolated_asset_takes_no_spread() -> None:
         for asset in data["assets"]:
             asset["owner"] = "BankCo"
         data["campaigns"][0]["impact"] = {"type": "ransomware", "spread": 1.0, "spread_hours": 1}
-        data["exercise"] = {
-            "title": "iso",
-            "teams": [{"id": "t", "name": "t"}],
-            "decision_points": [
-                {
-                    "id": "d",
-                    "at_hours": 0,
-                    "team": "t",
-                    "prompt": "?",
-                    "options": [
-                        {"label": "no"},
-                        {
-                            "label": "isolate",
-                            "actions": [{"action": "isolate", "asset": "BB-bank2", "hours": 400}],
-                        },
-                    ],
-                }
-            ],
-        }
+        isolate = {"action": "isolate", "asset": "BB-bank2", "hours": 400}
+        data["exercise"] = exercise((0, [isolate]))
 
     scenario = edit(campaign_world(network=None, cbms={}), change)
     spared = 0
