@@ -151,7 +151,7 @@ def campaign_world(**changes: Any) -> Any:
                 "indicators": ["hash"],
             }
         ],
-        "network": {"members": ["AA", "BB"], "assistance_threshold": "Low"},
+        "network": {"members": ["AA", "BB"], "assistance_threshold": "Low", "analysts_lent": 1},
         "cbms": {"incident_sharing": ["AA", "BB"]},
         **changes,
     }

@@ -445,8 +445,9 @@ class Response:
 
     def _ask(self, case: Case) -> None:
         """Ask the network for help with a case at or above the assistance threshold, once,
-        and only while no lent analysts are on their way or there: the first partner (in
-        member order) that answers and has analysts to spare lends up to `analysts_lent`."""
+        and only while no lent analysts are on their way or there. Of the partners that
+        answer and can spare a whole team of `analysts_lent`, the one whose team arrives
+        first lends it."""
         network, country = self.scenario.network, case.country
         if network is None or country not in self.members or case.asked:
             return
@@ -456,6 +457,7 @@ class Response:
             return
         case.asked = True
         self._log("assistance_requested", country, case.incident.id, detail=case.level)
+        offers = []
         for member, (u, hours) in zip(self.members, case.answers, strict=True):
             if member == country or member not in self.csirts:
                 continue  # only a CSIRT has analysts to lend
@@ -464,19 +466,21 @@ class Response:
                 if member in self.cbms.un_norms
                 else network.answer_probability
             )
-            if u < chance and self.spare(member) > 0:
+            if u < chance and self.spare(member) >= network.analysts_lent:
                 if self._both(self.cbms.points_of_contact, country, member):
                     hours *= self.p.poc_delay_factor
-                self._log("assistance_answered", member, case.incident.id, value=hours)
-                self.lend(
-                    member,
-                    country,
-                    network.analysts_lent,
-                    hours,
-                    network.assistance_hours,
-                    case.incident.id,
-                )
-                return
+                offers.append((hours, member))
+        if offers:
+            hours, member = min(offers)
+            self._log("assistance_answered", member, case.incident.id, value=hours)
+            self.lend(
+                member,
+                country,
+                network.analysts_lent,
+                hours,
+                network.assistance_hours,
+                case.incident.id,
+            )
 
     def _request_takedown(self, case: Case) -> None:
         """Ask the CSIRT of the country hosting the campaign's infrastructure to take it down:
