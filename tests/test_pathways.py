@@ -429,9 +429,9 @@ def test_a_delay_made_fixed_moves_no_other_draw() -> None:
         )
 
 
-def test_a_lender_gives_up_the_analysts_it_lends_and_keeps_one_at_home() -> None:
+def test_a_lender_gives_up_the_analysts_it_lends_and_keeps_half_at_home() -> None:
     def change(data: dict[str, Any]) -> None:
-        data["countries"][1]["csirt"] = {"analysts": 3}
+        data["countries"][1]["csirt"] = {"analysts": 5}
         data["countries"][1]["background"] = {
             "per_day": 30,
             "handling": {"dist": "fixed", "hours": 1},
@@ -443,7 +443,7 @@ def test_a_lender_gives_up_the_analysts_it_lends_and_keeps_one_at_home() -> None
     scenario = edit(campaign_world(), change)
     records = run_exercise(scenario, 1, lambda point, world: 1)
     arrived = [e[7] for e in kinds(records, "assistance_arrived") if e[5].startswith("decision")]
-    assert arrived == ["2 analysts from BB for 100 h"]  # 3 analysts, one stays at home
+    assert arrived == ["2 analysts from BB for 100 h"]  # of 5 analysts, 3 stay at home
     refused = [e[2] for e in kinds(records, "assistance_refused") if e[5].startswith("decision")]
     assert refused == ["BB"]  # none left to lend
     alone = run_exercise(scenario, 1, lambda point, world: 0)

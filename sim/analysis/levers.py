@@ -318,6 +318,7 @@ USAGE = {
     "un_norms": (("assistance_answered", "requests for help answered"), ("takedowns", "takedowns")),
     "multistakeholder": (("incidents_not_reported", "incidents not reported"),),
     "capacity": (
+        ("assistance_answered", "teams lent"),
         ("intrusions_evicted", "intrusions evicted"),
         ("outages_shortened", "outages shortened"),
         ("spreads_prevented", "spreads stopped"),

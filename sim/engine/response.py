@@ -244,9 +244,9 @@ class Response:
             pool.release(turn)
 
     def spare(self, helper: str) -> int:
-        """Analysts `helper`'s CSIRT can still lend: it keeps one at home."""
+        """Analysts `helper`'s CSIRT can still lend: it keeps at least half at home."""
         csirt = self.countries[helper].csirt
-        return 0 if csirt is None else csirt.analysts - self.away[helper] - 1
+        return 0 if csirt is None else csirt.analysts // 2 - self.away[helper]
 
     def lend(
         self, helper: str, country: str, analysts: int, arrival: float, hours: float, tag: str = ""

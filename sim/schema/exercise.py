@@ -47,7 +47,8 @@ class ShareIndicators(Model):
 class RequestAssistance(Model):
     """A country asks another's CSIRT for analysts: from their arrival, for `hours`, they
     join the asking CSIRT's pool and take its work as its own analysts do. The helper lends
-    as many as it can spare (it keeps one at home) and is without them until they return."""
+    as many as it can spare (it keeps at least half at home) and is without them until
+    they return."""
 
     action: Literal["request_assistance"]
     country: Id
