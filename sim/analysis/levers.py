@@ -301,6 +301,12 @@ def _capacity(e: Evidence) -> str | None:
         )
     if e.total("intrusions_evicted") + e.total("outages_shortened") == 0:
         reasons.append("containment evicted no intrusion and shortened no outage")
+    lent, before = e.total("assistance_answered"), e.total("assistance_answered", reference=True)
+    if e.test.expected < 0 and lent > before:
+        reasons.append(
+            f"with more analysts it can lend more ({lent} teams lent against {before}), and "
+            "what it lends it lacks at home"
+        )
     return "; ".join(reasons) or None
 
 
