@@ -280,8 +280,8 @@ def test_containment_tasks_run_in_parallel_on_free_analysts(analysts: int, piece
 
 
 def queue_world() -> Any:
-    """One CSIRT of one analyst under routine load; a decision at hour 10 may borrow three
-    analysts from BB for 100 hours (option 1) or not (option 0)."""
+    """One CSIRT of one analyst under routine load; a decision at hour 10 may borrow analysts
+    from BB for 100 hours (option 1: it asks for three, BB can spare one) or not (option 0)."""
 
     def change(data: dict[str, Any]) -> None:
         data["campaigns"] = []

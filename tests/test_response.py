@@ -195,7 +195,7 @@ def test_a_fast_response_shortens_outages_and_never_lengthens_them() -> None:
     assert outage(fast) < outage(None) == pytest.approx(150)
 
 
-def test_spread_infections_after_containment_are_new_incidents() -> None:
+def test_each_spread_infection_is_an_incident_of_its_own() -> None:
     scenario = campaign_world()
     data = scenario.model_dump(mode="json")
     for asset in data["assets"]:
