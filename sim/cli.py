@@ -206,6 +206,9 @@ def main() -> None:
     and `cyberttx validate FILE` while writing your own scenario.
     """
     freeze_large_loads()  # this process loads one scenario and ends
+    for stream in (sys.stdout, sys.stderr):  # a console that cannot show "≥" shows "?"
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
 
 
 def _provenance(path: Path, began: float) -> dict[str, Any]:

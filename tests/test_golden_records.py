@@ -34,7 +34,7 @@ GOLDEN = {
     "continental_final/exercise-last/5/0": "f17fcaf94951712a",
     "grid_cascade/-/11/0": "1069121a86e2a3ae",
     "ransomware_wave/-/5/1": "5bf6c28c72275fdf",
-    "synthetic-1000/-/0/0": "4c2056dff55a7e6d",
+    "synthetic-1000/-/0/0": "973796d641dd05b5",
 }
 """Digest of the records of each run, keyed `scenario/variant/seed/replication`."""
 

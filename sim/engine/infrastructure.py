@@ -150,8 +150,9 @@ class Infrastructure:
                 assign(i, new)
                 pops[i] = pops.get(i, 0) + 1
                 if pops[i] == SLOW_CYCLE:
-                    hot = [k for k, n in pops.items() if n * 4 >= SLOW_CYCLE]
-                    for k, value in self._cycle_limit(hot):
+                    # Solve the whole cycle exactly, with everything outside it held: solving
+                    # only its busiest members lets the rest creep, step by step, for ever.
+                    for k, value in self._cycle_limit(cycle.get(i, [i])):
                         assign(k, value)
                     pops.clear()
         fed = set(seeds)
@@ -166,7 +167,8 @@ class Infrastructure:
                 self._update_backup(i)
 
     def _cycle_limit(self, hot: list[int]) -> list[tuple[int, float]]:
-        """Where iteration of the `hot` assets converges with everything else held as is."""
+        """Where iteration of the `hot` assets (a cycle's members) converges with everything
+        else held as is."""
         q, lagged = self.q, self._lagged
         at = {i: k for k, i in enumerate(hot)}
         m = np.zeros((len(hot), len(hot)))

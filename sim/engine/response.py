@@ -22,6 +22,7 @@ import simpy
 from ..schema.defenders import LEVELS, Level, Shifts
 from ..schema.scenario import Scenario
 from .adversary import Adversary, Incident, Indicators
+from .analysts import Analysts
 from .infrastructure import Infrastructure
 from .sampling import draw
 from .severity import ROUTINE_SCORES, campaign_ratings, level, score
@@ -76,7 +77,7 @@ class Response:
         self.cbms = scenario.cbms
         self.countries = {c.id: c for c in scenario.countries}
         self.csirts = {
-            c.id: simpy.PriorityResource(env, capacity=c.csirt.analysts)
+            c.id: Analysts(env, capacity=c.csirt.analysts)
             for c in scenario.countries
             if c.csirt is not None
         }
@@ -88,7 +89,7 @@ class Response:
         network = scenario.network
         self.members = sorted(network.members) if network else []
         cell = network.joint_cell if network else None
-        self.cell = simpy.PriorityResource(env, capacity=cell.analysts) if cell else None
+        self.cell = Analysts(env, capacity=cell.analysts) if cell else None
         """The joint cell's pooled analysts, when the network has one."""
         self.lent: dict[str, list[simpy.PriorityResource]] = {}
         """Teams of analysts lent to each country, on their way or there, by country."""
@@ -262,7 +263,7 @@ class Response:
         self.away[helper] += lent
         for _ in range(lent):
             self.env.process(self._off_duty(helper, back))
-        team = simpy.PriorityResource(self.env, capacity=lent)
+        team = Analysts(self.env, capacity=lent)
         travelling = [team.request(priority=OFF_DUTY) for _ in range(lent)]
         self.lent.setdefault(country, []).append(team)
         self._changed(country)

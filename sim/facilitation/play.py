@@ -176,7 +176,7 @@ class Room:
             )
             if not answer:
                 return point.default
-            if answer.isdigit() and 1 <= int(answer) <= len(point.options):
+            if answer.isascii() and answer.isdigit() and 1 <= int(answer) <= len(point.options):
                 return int(answer) - 1
             if not self._command(answer, world):
                 self.console.say(f"Choose a number from 1 to {len(point.options)}.")

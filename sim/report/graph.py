@@ -17,7 +17,7 @@ from ..analysis.timelines import SECTORS
 from ..schema.infrastructure import Asset
 from ..schema.scenario import Scenario
 from .figures import encode
-from .style import SECTOR_COLOURS
+from .style import SECTOR_COLOURS, literal_text
 
 NEVER = "0.8"
 """The colour of assets that never failed."""
@@ -89,6 +89,7 @@ def labelled(scenario: Scenario, failed_at: dict[str, float] | None) -> list[Ass
     ]
 
 
+@literal_text
 def draw_graph(scenario: Scenario, failed_at: dict[str, float] | None = None) -> dict[str, bytes]:
     """The graph as `{"png": ..., "svg": ...}`: nodes sized by weight and coloured by sector
     or, given `failed_at` (hour of failure by asset id), by when they failed; cross-border

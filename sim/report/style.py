@@ -18,6 +18,7 @@ SECTOR_COLOURS = {s: colormaps["tab20"](i) for i, s in enumerate(SECTORS)}
 """Each sector's colour, the same in every figure."""
 
 PROJECTOR = {
+    "text.parse_math": False,  # a '$' in a name or label prints as a '$'
     "font.size": 13,
     "axes.titlesize": 15,
     "axes.labelsize": 13,
@@ -43,6 +44,11 @@ R = TypeVar("R")
 def projector(draw: Callable[P, R]) -> Callable[P, R]:
     """`draw`, run (figure built and saved) under the PROJECTOR settings."""
     return rc_context(PROJECTOR)(draw)
+
+
+def literal_text(draw: Callable[P, R]) -> Callable[P, R]:
+    """`draw`, run with text taken literally: a '$' in a name is not mathematics."""
+    return rc_context({"text.parse_math": False})(draw)
 
 
 def large_numbers(axes: Axes, axis: str = "y") -> None:

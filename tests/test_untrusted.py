@@ -1,0 +1,105 @@
+"""Untrusted input, bounded work: each case a hostile or careless user found becomes a law
+here (issue 14)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from click.testing import CliRunner
+from helpers import q_at, scenario_from
+
+from sim import bundled_scenario, load_scenario, run_replication
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(("n", "strength"), [(30, 0.04), (60, 0.04), (300, 0.01)])
+def test_a_dense_cycle_with_loop_gain_above_one_settles_at_once(n: int, strength: float) -> None:
+    a = np.full((n, n), strength)
+    np.fill_diagonal(a, 0)
+    outage = {"asset": "a0", "start_hours": 1, "damage": 0.5, "duration_hours": 5}
+    scenario = scenario_from(a, [outage], duration=20)
+    began = time.perf_counter()
+    records = run_replication(scenario)
+    assert time.perf_counter() - began < 5
+    c = np.zeros(n)
+    c[0] = 0.5
+    q = q_at(records, n, 3.0)
+    assert np.allclose(q, np.minimum(1, c + a @ q), atol=1e-5)  # a fixed point, at the cap
+    assert np.allclose(q_at(records, n, 10.0), 0)  # and the cycle lets go once c is lifted
+
+
+def test_an_overloaded_csirt_costs_linear_time() -> None:
+    def run(per_day: float) -> float:
+        scenario = load_scenario(
+            {
+                "name": "queue",
+                "start": "2026-01-01T00:00:00Z",
+                "duration_hours": 24,
+                "countries": [
+                    {
+                        "id": "AA",
+                        "name": "A",
+                        "csirt": {"analysts": 2},
+                        "background": {
+                            "per_day": per_day,
+                            "handling": {"dist": "exponential", "mean": 2},
+                        },
+                    }
+                ],
+                "assets": [
+                    {
+                        "id": "x",
+                        "name": "x",
+                        "sector": "other",
+                        "country": "AA",
+                        "recovery": {"dist": "fixed", "hours": 1},
+                    }
+                ],
+            }
+        )
+        began = time.perf_counter()
+        records = run_replication(scenario)
+        assert sum(e[1] == "background_incident" for e in records.events) > per_day * 0.9
+        return time.perf_counter() - began
+
+    small, large = min(run(2_000) for _ in range(2)), run(30_000)
+    assert large < 30 * small + 1  # 15 times the work, not 225 times
+
+
+def test_a_dollar_in_names_prints_as_a_dollar_in_every_figure(tmp_path: Path) -> None:
+    data = yaml.safe_load(bundled_scenario("ransomware_wave").read_text())
+    data["name"] = r"Wiper spreads via \\FS01\ADMIN$ and \\FS01\C$"
+    data["include"] = [str(ROOT / "infrastructure_models" / "two_countries.yaml")]
+    path = tmp_path / "dollar.yaml"
+    path.write_text(yaml.safe_dump(data))
+    for args in (["graph", str(path)], ["compare", str(path), "-n", "2", "--workers", "1"]):
+        result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / args[0])])
+        assert result.exit_code == 0, result.output
+
+
+def test_play_takes_only_ascii_digits_as_options(tmp_path: Path) -> None:
+    keys = ["", "", "²", "\u0661", "2", *[""] * 20]  # superscript two, Arabic-Indic one, then 2
+    result = CliRunner().invoke(
+        main, ["play", "--out", str(tmp_path / "room")], input="\n".join(keys) + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Choose a number from 1 to 2") >= 2
+    decisions = yaml.safe_load((tmp_path / "room" / "decisions.yaml").read_text())["decisions"]
+    assert decisions[0]["point"] == "alert-before-the-final" and decisions[0]["option"] == 1
+
+
+def test_a_console_that_cannot_show_unicode_gets_plain_characters(tmp_path: Path) -> None:
+    env = os.environ | {"PYTHONIOENCODING": "cp1252"}
+    command = [sys.executable, "-m", "sim", "run", "ransomware_wave", "--out", str(tmp_path / "r")]
+    result = subprocess.run(command, env=env, capture_output=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr.decode("cp1252", "replace")
+    assert b"Traceback" not in result.stderr and (tmp_path / "r" / "metrics.json").exists()
