@@ -418,6 +418,8 @@ def _resumable(path: Path, seed: int, runs: dict[str, Any], options: dict[str, A
         done, changed = read_journal(path, seed, runs)
     except JournalMismatch as error:
         _fail(f"error: {path}: {error}; run without --resume and with --force to start again")
+    except ScenarioError as error:
+        _fail(f"error: {error.problems[0]}; run without --resume and with --force to start again")
     for label in changed:
         click.echo(f"Variant {label} changed since the journal was written: redoing it.", err=True)
     return done

@@ -103,3 +103,88 @@ def test_a_console_that_cannot_show_unicode_gets_plain_characters(tmp_path: Path
     result = subprocess.run(command, env=env, capture_output=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr.decode("cp1252", "replace")
     assert b"Traceback" not in result.stderr and (tmp_path / "r" / "metrics.json").exists()
+
+
+# -- the input boundary -------------------------------------------------------------------
+
+SMALL = (
+    "name: s\nstart: 2026-01-01T00:00:00Z\nduration_hours: 10\n"
+    "countries: [{id: A, name: A}]\n"
+    "assets: [{id: a, name: a, sector: energy, country: A, recovery: {dist: fixed, hours: 1}}]\n"
+)
+
+
+def validate(path: Path) -> tuple[int, str]:
+    began = time.perf_counter()
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert time.perf_counter() - began < 10
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("field", ["include", "assets_csv", "top"])
+def test_devices_and_pipes_are_refused_without_reading_them(tmp_path: Path, field: str) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for special in (Path("/dev/zero"), fifo):
+        scenario = tmp_path / "s.yaml"
+        line = {"include": f"include: [{special}]\n", "assets_csv": f"assets_csv: {special}\n"}
+        scenario.write_text(SMALL + line.get(field, ""))
+        code, output = validate(special if field == "top" else scenario)
+        assert code == 2 and "not a regular file" in output and str(special) in output
+
+
+def test_a_file_over_the_size_cap_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    from sim.schema.files import MAX_INPUT_BYTES
+
+    huge = tmp_path / "huge.yaml"
+    with huge.open("wb") as handle:
+        handle.truncate(MAX_INPUT_BYTES + 1)  # sparse: no disk used
+    code, output = validate(huge)
+    assert code == 2 and "more than the 256 MiB" in output
+
+
+def test_an_alias_bomb_and_a_recursive_alias_are_refused(tmp_path: Path) -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{k}: &a{k} [" + ", ".join([f"*a{k - 1}"] * 9) + "]" for k in range(1, 11)]
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(lines) + "\nname: *a10\n")
+    code, output = validate(bomb)
+    assert code == 2 and "aliases expand to more than" in output
+    loop = tmp_path / "loop.yaml"
+    loop.write_text("name: &r [x, *r]\n")
+    code, output = validate(loop)
+    assert code == 2 and "refers to a node that contains it" in output
+
+
+def test_the_bundled_scenarios_anchors_and_aliases_are_still_fine() -> None:
+    assert validate(bundled_scenario("continental_final"))[0] == 0
+
+
+def test_a_long_include_chain_is_refused_by_depth(tmp_path: Path) -> None:
+    for k in range(500):
+        nested = f"include: [m{k + 1}.yaml]\n" if k < 499 else ""
+        (tmp_path / f"m{k}.yaml").write_text(f"name: m{k}\ndescription: x\n{nested}")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SMALL + "include: [m0.yaml]\n")
+    code, output = validate(scenario)
+    assert code == 2 and "nest deeper than 16" in output
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("root:x:0:0:secret-hash:/root:/bin/bash", "column 1 of the header is not a field name"),
+        ("id,name,weight,name", "column 4 repeats the header 'name'"),
+        ("id,weight,weight.x", "column 'weight' stands beside columns nested in it"),
+    ],
+)
+def test_a_table_header_that_is_not_fields_is_refused(
+    tmp_path: Path, header: str, message: str
+) -> None:
+    (tmp_path / "t.csv").write_text(header + "\n")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SMALL + "assets_csv: t.csv\n")
+    code, output = validate(scenario)
+    assert code == 2 and message in output
+    assert "secret-hash" not in output  # a file that is not a table is not echoed

@@ -15,6 +15,7 @@ from typing import IO, Any
 
 from .. import __version__
 from ..atomic import write_file
+from ..schema.files import MAX_JOURNAL_BYTES, read_bytes
 from ..schema.scenario import Scenario
 
 Key = tuple[str, int]
@@ -36,9 +37,11 @@ def read_journal(
 ) -> tuple[dict[Key, Any], list[str]]:
     """Finished replications recorded at `path` that belong to this experiment, and the
     labels whose resolved scenario changed since (their runs are not reused); ({}, []) if
-    the journal holds nothing. Raises JournalMismatch for another seed or package version."""
+    the journal holds nothing. Raises JournalMismatch for another seed or package version,
+    ScenarioError for a file that cannot be a journal (a device, too large)."""
     entries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    text = read_bytes(path, "an experiment journal", MAX_JOURNAL_BYTES)
+    for line in text.decode("utf-8", errors="replace").splitlines():
         try:
             entries.append(json.loads(line))
         except json.JSONDecodeError:

@@ -12,7 +12,9 @@ import yaml
 
 from ..engine.exercise import Chooser
 from ..engine.world import World
+from ..errors import ScenarioError
 from ..schema.exercise import ACTION_KINDS, DecisionPoint
+from ..schema.files import read_bytes
 
 POLICIES = (
     "default",
@@ -114,11 +116,11 @@ def read_decisions(path: Path) -> tuple[dict[str, Any], list[Decision]]:
     """The header of a decisions file (its `undone` as Decisions) and its decisions. Raises
     DecisionsError."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(read_bytes(path, "a decisions file").decode("utf-8"))
         decisions = [Decision(**row) for row in data["decisions"]]
         undone = [Decision(**row) for row in data.get("undone") or []]
-    except OSError as error:
-        raise DecisionsError(f"{path}: {error.strerror or error}") from None
+    except ScenarioError as error:
+        raise DecisionsError(str(error.problems[0])) from None
     except (yaml.YAMLError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
         raise DecisionsError(f"{path}: not a decisions file ({error})") from None
     header = {k: v for k, v in data.items() if k != "decisions"}

@@ -20,7 +20,8 @@ from pydantic import ValidationError
 
 from ..errors import Problem, ScenarioError
 from ..schema.exercise import Inject
-from ..schema.load import _fail, _line_path, _validation_problems, read_bytes, read_csv
+from ..schema.files import read_bytes
+from ..schema.load import _fail, _line_path, _validation_problems, read_csv
 from ..schema.scenario import Scenario
 
 MSEL_COLUMNS = (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -20,6 +21,7 @@ from ..errors import Problem, ScenarioError
 from ..gc_pause import gc_paused
 from ..library import library_root
 from .distributions import DISTRIBUTION_NAMES
+from .files import read_bytes
 from .infrastructure import Asset, Dependency
 from .references import Loc, check_references, check_schedule, dotted
 from .scenario import InfrastructureModel, Scenario, ScenarioFile, Sources
@@ -49,6 +51,13 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
         return super().construct_mapping(node, deep=deep)
 
 
+MAX_YAML_VALUES = 2_000_000
+"""The most values a YAML file may hold once its aliases are expanded (an 'alias bomb' of a
+few lines would otherwise expand to billions)."""
+
+MAX_INCLUDE_DEPTH = 16
+"""How deeply include files may nest."""
+
 ENTITY_FIELDS = ("countries", "assets", "dependencies")
 TABLES: dict[str, tuple[str, type[BaseModel]]] = {
     "assets_csv": ("assets", Asset),
@@ -58,21 +67,6 @@ TABLES: dict[str, tuple[str, type[BaseModel]]] = {
 
 def _fail(file: Path | str, message: str, path: str = "") -> ScenarioError:
     return ScenarioError([Problem(str(file), path, message)])
-
-
-def read_bytes(path: Path, what: str) -> bytes:
-    """The contents of a file that should be `what` (e.g. "a CSV table").
-
-    Raises ScenarioError if it is missing, a directory or cannot be read.
-    """
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise _fail(path, "no such file") from None
-    except IsADirectoryError:
-        raise _fail(path, f"is a directory, not {what}") from None
-    except OSError as error:
-        raise _fail(path, f"cannot be read ({error.strerror})") from None
 
 
 def read_yaml_mapping(path: Path) -> dict[str, Any]:
@@ -87,6 +81,8 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     if "\x00" in text:
         raise _fail(path, "not a text file (it contains NUL bytes)")
     try:
+        if "&" in text and "*" in text:  # anchors and aliases: bound what they expand to
+            _check_aliases(path, yaml.compose(text, Loader=_Loader))
         data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
@@ -101,6 +97,35 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
             path, f"expected a mapping of fields at the top level, found {type(data).__name__}"
         )
     return data
+
+
+def _check_aliases(path: Path, root: yaml.Node | None) -> None:
+    """Refuse a document whose aliases expand past MAX_YAML_VALUES values, or refer to a
+    node that contains them (a recursive structure)."""
+    size: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack = [(root, False)] if root is not None else []
+    while stack:
+        node, finished = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            children = []
+        if finished:
+            open_nodes.discard(id(node))
+            size[id(node)] = min(MAX_YAML_VALUES + 1, 1 + sum(size[id(c)] for c in children))
+            continue
+        if id(node) in size:
+            continue
+        if id(node) in open_nodes:
+            raise _fail(path, "an alias refers to a node that contains it")
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in size)
+    if root is not None and size[id(root)] > MAX_YAML_VALUES:
+        raise _fail(path, f"its aliases expand to more than {MAX_YAML_VALUES:,} values")
 
 
 def _message(e: Any) -> str:
@@ -158,6 +183,24 @@ def read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return header, rows
 
 
+FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,59}(\.[A-Za-z_][A-Za-z0-9_]{0,59}){0,3}")
+"""What a column header may be: a field name, dotted for nesting (`recovery.median`)."""
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    """Refuse headers that are not field names (without echoing them: a file that is not a
+    table must not have its content printed), repeated ones, and a column beside its own
+    nested columns (`weight` with `weight.x`)."""
+    names = [name.strip() for name in header]
+    for k, name in enumerate(names, start=1):
+        if not FIELD_NAME.fullmatch(name):
+            raise _fail(path, f"column {k} of the header is not a field name", "line 1")
+        if name in names[: k - 1]:
+            raise _fail(path, f"column {k} repeats the header '{name}'", "line 1")
+        if any(other.startswith(name + ".") for other in names):
+            raise _fail(path, f"column '{name}' stands beside columns nested in it", "line 1")
+
+
 def read_table(path: Path, item_type: type[BaseModel]) -> tuple[list[Any], list[int]]:
     """The rows of a CSV table validated as `item_type`, and the line each starts on.
 
@@ -165,6 +208,7 @@ def read_table(path: Path, item_type: type[BaseModel]) -> tuple[list[Any], list[
     Raises ScenarioError naming the line and column of every invalid cell.
     """
     header, rows = read_csv(path)
+    _check_header(path, header)
     build = _row_builder(header)
     lines = [line for line, _ in rows]
     try:
@@ -250,6 +294,10 @@ class _Collector:
         resolved = path.resolve()
         if resolved in stack:
             self.problems.append(Problem(file, where, f"includes itself through '{path}'"))
+            return
+        if len(stack) >= MAX_INCLUDE_DEPTH:
+            problem = f"includes nest deeper than {MAX_INCLUDE_DEPTH} files"
+            self.problems.append(Problem(file, where, problem))
             return
         try:
             data = read_yaml_mapping(path)
