@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from . import __version__
-from .analysis.export import run_files
+from .analysis.export import csv_bytes, run_files
 from .analysis.journal import Journal, JournalMismatch, read_journal
 from .analysis.metrics import AFFECTED, DOWN
 from .analysis.objectives import measure_problems
@@ -515,8 +515,8 @@ def _tables(
 
     table = pd.DataFrame(rows)
     files = {
-        "replications.csv": table.to_csv(index=False, float_format="%.10g").encode(),
-        name: pd.DataFrame(summary).to_csv(index=False, float_format="%.10g").encode(),
+        "replications.csv": csv_bytes(table),
+        name: csv_bytes(pd.DataFrame(summary)),
     }
     if importlib.util.find_spec("pyarrow") is not None:
         files["replications.parquet"] = table.to_parquet(index=False)
@@ -653,17 +653,17 @@ def sweep_command(
     Writes replications.csv, sweep.csv (mean service-hours lost and its 95% interval per
     point) and sweep.png/.svg (a line plot with the interval as a band).
     """
-    import yaml
-
     from .analysis.experiment import summarise, sweep_grid, sweep_points
     from .report.sweep import sweep_plot
 
     grid: dict[str, list[Any]] = {}
     for param in params:
         path, sep, values = param.partition("=")
-        if not sep or not path or not values:
+        if not sep or not path.strip() or not values:
             raise click.BadParameter(f"'{param}' is not PATH=V1,V2,...", param_hint="--param")
-        grid[path.strip()] = [yaml.safe_load(v) for v in values.split(",")]
+        if path.strip() in grid:
+            raise click.BadParameter(f"'{path.strip()}' given twice", param_hint="--param")
+        grid[path.strip()] = [_plain_value(v, param) for v in values.split(",")]
     with _input_errors():
         path_ = resolve_scenario(scenario)
         loaded = load_scenario(path_)
@@ -696,6 +696,22 @@ def sweep_command(
             f"  {row['variant']:<40} {row['mean'] / 1e6:9.2f} M ± {row['half_width'] / 1e6:.2f}"
         )
     click.echo(f"\nWrote {folder}/ ({', '.join(files)})")
+
+
+def _plain_value(text: str, param: str) -> Any:
+    """One --param value: a number, true/false, null or text, as YAML reads a plain scalar;
+    lists, mappings and tags are refused (BadParameter)."""
+    import yaml
+
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        value = None
+    if (value is None and text.strip() not in {"null", "~", ""}) or isinstance(value, list | dict):
+        raise click.BadParameter(
+            f"'{param}': each value must be a number, true/false or text", param_hint="--param"
+        )
+    return value
 
 
 @main.command("levers")

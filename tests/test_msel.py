@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -18,13 +17,13 @@ from hypothesis import strategies as st
 
 from sim import Scenario, ScenarioError, bundled_scenario, load_scenario
 from sim.facilitation.msel import MSEL_COLUMNS, export_msel, injects_yaml, read_msel
+from sim.schema.base import HIDDEN_CHARACTERS
 from sim.schema.exercise import Exercise, Inject
 
 # Text a file can hold (no lone surrogates); csv reads NUL characters only from Python 3.11.
-CHARS = st.characters(
-    codec="utf-8", exclude_characters="" if sys.version_info >= (3, 11) else "\x00"
-)
-TRICKY = ("=", "=SUM(A1)", "+1", "-", "@x", ",", '"', "\r", "\r\n", "\n", " ", "\x0b", "\ufffe")
+# Text a scenario may hold: no lone surrogates, and none of the hidden characters it refuses.
+CHARS = st.characters(codec="utf-8", exclude_characters=HIDDEN_CHARACTERS)
+TRICKY = ("=", "=SUM(A1)", "+1", "-", "@x", ",", '"', "\r", "\r\n", "\n", " ", "\t", "\ufffe")
 ESCAPES = ("_x000D_", "_x005F_", "_x", "x0041_")
 TEXT = st.lists(st.text(CHARS, max_size=6) | st.sampled_from((*TRICKY, *ESCAPES)), max_size=4).map(
     "".join

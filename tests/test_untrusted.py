@@ -188,3 +188,75 @@ def test_a_table_header_that_is_not_fields_is_refused(
     code, output = validate(scenario)
     assert code == 2 and message in output
     assert "secret-hash" not in output  # a file that is not a table is not echoed
+
+
+def test_formula_like_text_reaches_no_csv_as_a_formula(tmp_path: Path) -> None:
+    data = yaml.safe_load(bundled_scenario("grid_cascade").read_text())
+    data["include"] = [str(ROOT / "infrastructure_models" / "two_countries.yaml")]
+    data["disruptions"] = [{"asset": "AUR-grid", "start_hours": 1, "damage": 1.0}]
+    data["countries"] = [{"id": "=cmd|'/C_calc'!A0", "name": "formula land"}]
+    data["assets"] = [
+        {
+            "id": "@x",
+            "name": "x",
+            "sector": "energy",
+            "country": "=cmd|'/C_calc'!A0",
+            "recovery": {"dist": "fixed", "hours": 1},
+        }
+    ]
+    data["disruptions"].append({"asset": "@x", "start_hours": 2, "damage": 1.0})
+    path = tmp_path / "f.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = CliRunner().invoke(main, ["run", str(path), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    for name in ("events.csv", "series.csv"):
+        for line in (tmp_path / "r" / name).read_text().splitlines()[1:]:
+            for cell in line.split(","):
+                assert not cell.startswith(("=", "@", "+")), (name, line)
+    assert "'=cmd|" in (tmp_path / "r" / "events.csv").read_text()
+
+
+def test_a_variant_cannot_rename_an_entity(tmp_path: Path) -> None:
+    data = yaml.safe_load(bundled_scenario("ransomware_wave").read_text())
+    data["include"] = [str(ROOT / "infrastructure_models" / "two_countries.yaml")]
+    data["variants"]["renamed"] = {"assets": {"AUR-pay": {"id": "AUR-payments"}}}
+    path = tmp_path / "v.yaml"
+    path.write_text(yaml.safe_dump(data))
+    code, output = validate(path)
+    assert code == 2 and "variants.renamed.assets.AUR-pay.id" in output
+    assert "cannot rename" in output
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"start": "9999-12-31T23:00:00Z"}, "past the calendar's end"),
+        ({"duration_hours": 1e12}, "past the calendar's end"),
+        ({"duration_hours": 1e7}, "routine incidents a run"),
+        ({"name": "evil\u202etxt.exe"}, "direction-override character (U+202E"),
+        ({"name": "bell\x07"}, "control, zero-width"),
+    ],
+)
+def test_runaway_calendars_and_hidden_characters_are_refused(
+    tmp_path: Path, change: dict, message: str
+) -> None:
+    data = yaml.safe_load(SMALL)
+    data["countries"][0]["background"] = {"per_day": 100, "handling": {"dist": "fixed", "hours": 1}}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data | change, allow_unicode=True))
+    code, output = validate(path)
+    assert code == 2 and message in output and "\x07" not in output
+
+
+@pytest.mark.parametrize(
+    "param", ["x=[1,2]", "parameters.stop_on_detection=!!python/object:os.system 1"]
+)
+def test_a_sweep_value_must_be_a_plain_value(tmp_path: Path, param: str) -> None:
+    result = CliRunner().invoke(main, ["sweep", "ransomware_wave", "--param", param])
+    assert result.exit_code == 2 and "must be a number, true/false or text" in result.output
+
+
+def test_a_sweep_path_given_twice_is_refused() -> None:
+    args = ["sweep", "ransomware_wave", "--param", "a=1", "--param", "a=2"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "given twice" in result.output

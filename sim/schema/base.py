@@ -2,15 +2,57 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+HIDDEN_CHARACTERS = "".join(
+    map(
+        chr,
+        [
+            *range(0x00, 0x09),
+            0x0B,
+            0x0C,
+            *range(0x0E, 0x20),
+            *range(0x7F, 0xA0),
+            *range(0x200B, 0x2010),
+            *range(0x202A, 0x202F),
+            *range(0x2060, 0x206A),
+            0xFEFF,
+        ],
+    )
+)
+"""Control characters (tab, line feed and carriage return apart), zero-width characters and
+bidirectional overrides: they hide or reorder what a terminal or a page shows."""
+
+_HIDDEN = re.compile(f"[{re.escape(HIDDEN_CHARACTERS)}]")
+
+
+def _visible(value: str) -> str:
+    found = _HIDDEN.search(value)
+    if found:
+        raise ValueError(
+            f"contains a control, zero-width or direction-override character "
+            f"(U+{ord(found.group()):04X} at position {found.start() + 1})"
+        )
+    return value
+
 
 Id = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=120, pattern=r"^[^\s>]+$"),
+    AfterValidator(_visible),
 ]
-"""An identifier: non-empty, no spaces and no '>' (used in 'supplier->dependent' keys)."""
+"""An identifier: non-empty, no spaces and no '>' (used in 'supplier->dependent' keys), no
+hidden characters."""
+
+Name = Annotated[str, StringConstraints(max_length=300), AfterValidator(_visible)]
+"""A name or label: at most 300 characters, no hidden characters."""
+
+Text = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_visible)]
+"""Free text (descriptions, messages): at most 20,000 characters, no hidden characters
+other than tabs and line breaks."""
 
 
 class Model(BaseModel):

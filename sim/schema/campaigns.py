@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from .attack import techniques
-from .base import Entity, Fraction, Hours, Id, Model
+from .base import Entity, Fraction, Hours, Id, Model, Name
 from .distributions import Distribution
 from .infrastructure import Sector
 
@@ -133,7 +133,7 @@ class Impact(Model):
 class Campaign(Entity):
     """A malicious cyber campaign: one intrusion per target, each through the same stages."""
 
-    name: str
+    name: Name
     actor: Literal["state", "criminal", "hacktivist"]
     start_hours: Hours
     targeting: Targeting

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from .base import Entity, Hours, Id, Model
+from .base import Entity, Hours, Id, Model, Name
 
 
 class EventWindow(Model):
     """A stretch of a major event (fan zones, opening ceremony, match, post-match transport)."""
 
-    name: str
+    name: Name
     start_hours: Hours
     end_hours: Hours
     multiplier: float = Field(
@@ -39,7 +39,7 @@ class EventWindow(Model):
 class MajorEvent(Entity):
     """A major event hosted by one country, with its windows and its venue's assets."""
 
-    name: str
+    name: Name
     country: Id = Field(description="The host country.")
     windows: tuple[EventWindow, ...] = Field(min_length=1)
     venue_assets: tuple[Id, ...] = Field(default=(), description="Assets serving the venue.")

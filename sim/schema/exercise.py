@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .base import Entity, Fraction, Hours, Id, Model
+from .base import Entity, Fraction, Hours, Id, Model, Name, Text
 from .defenders import Level
 from .infrastructure import Sector
 
@@ -23,12 +23,12 @@ class Inject(Model):
     method: str = Field(
         default="email", min_length=1, description="Delivery method: email, phone, in person…"
     )
-    sender: str = Field(alias="from", min_length=1, description="Who the message comes from.")
-    recipient: str = Field(
+    sender: Name = Field(alias="from", min_length=1, description="Who the message comes from.")
+    recipient: Name = Field(
         alias="to", min_length=1, description="Who receives it: a team or a role."
     )
-    message: str = Field(min_length=1)
-    expected_action: str = ""
+    message: Text = Field(min_length=1)
+    expected_action: Text = ""
     objective: Id | None = Field(default=None, description="The objective it exercises.")
 
     model_config = Model.model_config | {"populate_by_name": True}
@@ -97,7 +97,7 @@ class Statement(Model):
     """A public statement: recorded, with no mechanical effect."""
 
     action: Literal["statement"]
-    text: str
+    text: Text
 
 
 Action = Annotated[
@@ -117,7 +117,7 @@ ACTION_KINDS = (
 class Option(Model):
     """One choice at a decision point and the engine actions it takes (none: do nothing)."""
 
-    label: str
+    label: Name
     actions: tuple[Action, ...] = ()
 
 
@@ -134,7 +134,7 @@ class DecisionPoint(Entity):
     at_hours: Hours | None = None
     when: Trigger | None = None
     team: Id | None = Field(default=None, description="The team that decides.")
-    prompt: str
+    prompt: Text
     options: tuple[Option, ...] = Field(min_length=2)
     default: int = Field(
         default=0, ge=0, description="Index of the default option, counted from 0."
@@ -152,7 +152,7 @@ class DecisionPoint(Entity):
 class Team(Entity):
     """A player team: a national CSIRT, sector operators, event security, exercise control."""
 
-    name: str
+    name: Name
     role: Literal["csirt", "operators", "event_security", "control", "observers"] = "csirt"
     country: Id | None = None
 
@@ -160,9 +160,9 @@ class Team(Entity):
 class Participant(Model):
     """One person on the roster; gender is optional and only ever reported in aggregate."""
 
-    name: str
-    role: str
-    organisation: str
+    name: Name
+    role: Name
+    organisation: Name
     team: Id | None = None
     gender: str | None = None
 
@@ -180,7 +180,7 @@ class Objective(Entity):
     """An exercise objective, rated P/S/M/U from a measured KPI against stated thresholds:
     the best rating whose threshold the measure meets; U when none is met or it is undefined."""
 
-    text: str
+    text: Text
     measure: str = Field(
         description="A dotted path into the run's metrics, e.g. incident_timings.contain.mean."
     )
@@ -201,7 +201,7 @@ class Objective(Entity):
 class Exercise(Model):
     """What turns a scenario into a facilitated exercise."""
 
-    title: str
+    title: Name
     teams: tuple[Team, ...] = ()
     roster: tuple[Participant, ...] = ()
     objectives: tuple[Objective, ...] = ()

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import Entity, Fraction, Hours, Id, Model
+from .base import Entity, Fraction, Hours, Id, Model, Name
 from .defenders import Background, Csirt, SeverityScheme
 from .distributions import Distribution
 
@@ -36,7 +36,7 @@ DependencyKind = Literal["physical", "cyber", "geographic", "logical"]
 class Country(Entity):
     """A state taking part in the scenario."""
 
-    name: str
+    name: Name
     csirt: Csirt | None = Field(default=None, description="Its national CSIRT, if it has one.")
     background: Background | None = Field(
         default=None, description="Routine incidents its CSIRT handles during the scenario."
@@ -51,7 +51,7 @@ class Country(Entity):
 class Asset(Entity):
     """A piece of critical infrastructure whose service can be lost."""
 
-    name: str
+    name: Name
     sector: Sector
     country: Id = Field(description="Id of the country the asset is in.")
     operator: Literal["public", "private"] = "public"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field, field_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
-from .base import Hours, Id, Model
+from .base import Hours, Id, Model, Name, Text
 from .campaigns import Campaign
 from .defenders import Cbms, Network, SeverityScheme
 from .events import MajorEvent
@@ -34,11 +35,16 @@ Variant = dict[str, Any]
 dependencies). An optional `description` key explains the variant."""
 
 
+MAX_ROUTINE_INCIDENTS = 5_000_000
+"""The most routine incidents a run may expect (their rates x the run's length): each costs a
+few records, and a run holds its records in memory."""
+
+
 class Scenario(Infrastructure):
     """Everything one run needs, with every include and table already resolved."""
 
-    name: str
-    description: str = ""
+    name: Name
+    description: Text = ""
     start: AwareDatetime = Field(
         description="Calendar date-time of scenario hour 0, with its UTC offset."
     )
@@ -57,6 +63,22 @@ class Scenario(Infrastructure):
     exercise: Exercise | None = Field(
         default=None, description="Injects, decision points, teams and objectives for `play`."
     )
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Scenario:
+        try:
+            self.start + timedelta(hours=self.duration_hours)
+        except OverflowError:
+            raise ValueError("start + duration_hours runs past the calendar's end") from None
+        surge = max((w.incident_surge for e in self.events for w in e.windows), default=1.0)
+        routine = sum(c.background.per_day for c in self.countries if c.background)
+        expected = routine * surge * self.duration_hours / 24
+        if expected > MAX_ROUTINE_INCIDENTS:
+            raise ValueError(
+                f"about {expected:,.0f} routine incidents a run (background per_day x "
+                f"duration): more than the {MAX_ROUTINE_INCIDENTS:,} a run may hold"
+            )
+        return self
 
     def digest(self) -> str:
         """SHA-256 of the scenario as JSON: equal digests mean identical inputs (includes,
@@ -82,8 +104,8 @@ class Sources(Model):
 class InfrastructureModel(Infrastructure, Sources):
     """An infrastructure model file (`infrastructure_models/*.yaml`)."""
 
-    name: str = ""
-    description: str = ""
+    name: Name = ""
+    description: Text = ""
 
 
 class ScenarioFile(Scenario, Sources):

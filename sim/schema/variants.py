@@ -41,6 +41,8 @@ def _override(model: BaseModel, patch: Any, loc: Loc) -> BaseModel:
     for key, value in patch.items():
         if key not in fields:
             raise VariantError([((*loc, key), "unknown field")])
+        if key == "id" and hasattr(type(model), "key"):
+            raise VariantError([((*loc, key), "a variant cannot rename an entity")])
         current = getattr(model, key)
         if isinstance(current, BaseModel) and isinstance(value, Mapping):
             family = getattr(current, DISCRIMINATOR, None)
