@@ -463,6 +463,8 @@ def _experiment(
         )
         sys.exit(EXIT_INTERRUPTED)
     except ExecutorUnavailable as error:
+        if journal is not None:
+            journal.close()
         _fail(f"error: {error}")
     except OSError as error:
         _fail(f"error: cannot write {path}: {error.strerror or error}")

@@ -260,3 +260,48 @@ def test_a_sweep_path_given_twice_is_refused() -> None:
     args = ["sweep", "ransomware_wave", "--param", "a=1", "--param", "a=2"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and "given twice" in result.output
+
+
+def _count(shared: object, job: int) -> int:
+    return job
+
+
+def _die(shared: object, job: int) -> int:
+    if job == 3:
+        os._exit(1)
+    return job
+
+
+class Jobs:
+    """A sequence of job numbers that remembers how far it was read."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.read = n, 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        for k in range(self.n):
+            self.read = k + 1
+            yield k
+
+
+def test_a_pool_holds_a_bounded_window_of_jobs() -> None:
+    from sim.analysis.executors import WINDOW, process_pool
+
+    jobs = Jobs(2_000)
+    with process_pool(2) as unordered:
+        results = unordered(_count, None, jobs)  # type: ignore[arg-type]
+        first = next(results)
+        assert jobs.read <= WINDOW * 2 + 1  # not all 2,000 submitted up front
+        rest = list(results)
+    assert sorted(k for k, _ in [first, *rest]) == list(range(2_000))
+    assert all(k == v for k, v in [first, *rest])
+
+
+def test_a_dead_worker_ends_with_a_hint_to_resume() -> None:
+    from sim.analysis.executors import WorkerLost, process_pool
+
+    with pytest.raises(WorkerLost, match="--resume"), process_pool(1) as unordered:
+        list(unordered(_die, None, list(range(8))))

@@ -10,11 +10,13 @@ not started and waits for those running, so nothing keeps running behind the cal
 
 from __future__ import annotations
 
+import itertools
 import logging
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,6 +26,20 @@ UnorderedMap = Callable[[Work, Any, Sequence[Any]], Iterator[tuple[int, Any]]]
 
 class ExecutorUnavailable(RuntimeError):
     """The executor asked for cannot start (a missing package, an unreachable scheduler)."""
+
+
+class WorkerLost(ExecutorUnavailable):
+    """A worker process died during the experiment (killed, or out of memory)."""
+
+
+WORKER_LOST = (
+    "a worker process died (killed, or out of memory?); the finished runs are kept in the "
+    "journal: run the same command with --resume to go on"
+)
+
+WINDOW = 4
+"""Jobs in flight per worker: a long experiment holds a bounded number of pending jobs, not
+all of them at once."""
 
 
 def in_process(work: Work, shared: Any, jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
@@ -66,9 +82,21 @@ def process_pool(workers: int) -> Iterator[UnorderedMap]:
     def unordered(work: Work, shared: Any, jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         pool = ProcessPoolExecutor(workers, initializer=_worker_setup, initargs=(shared,))
         pools.append(pool)
-        futures = {pool.submit(_with_shared, work, job): k for k, job in enumerate(jobs)}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+        waiting = iter(enumerate(jobs))
+        running: dict[Future[Any], int] = {}
+        for k, job in itertools.islice(waiting, WINDOW * workers):
+            running[pool.submit(_with_shared, work, job)] = k
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                k = running.pop(future)
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    raise WorkerLost(WORKER_LOST) from None
+                for k_next, job in itertools.islice(waiting, 1):
+                    running[pool.submit(_with_shared, work, job)] = k_next
+                yield k, result
 
     try:
         yield unordered
@@ -109,14 +137,26 @@ def dask(workers: int | None = None, scheduler: str | None = None) -> Iterator[U
 
     def unordered(work: Work, shared: Any, jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         everywhere = client.scatter(shared, broadcast=True)
-        futures = client.map(work, [everywhere] * len(jobs), list(jobs), pure=False)
-        index = {future.key: k for k, future in enumerate(futures)}
+        waiting = iter(enumerate(jobs))
+        index: dict[str, int] = {}
+
+        def submit(count: int) -> list[Any]:
+            batch = list(itertools.islice(waiting, count))
+            futures = client.map(work, [everywhere] * len(batch), [j for _, j in batch], pure=False)
+            index.update({f.key: k for f, (k, _) in zip(futures, batch, strict=True)})
+            return futures
+
+        window = WINDOW * max(1, len(client.scheduler_info().get("workers", {})))
+        flow = dask_completed(submit(window))
         try:
-            for future in dask_completed(futures):
-                yield index[future.key], future.result()
+            for future in flow:
+                result = future.result()
                 future.release()
+                for more in submit(1):
+                    flow.add(more)
+                yield index.pop(future.key), result
         finally:
-            client.cancel(futures)
+            client.cancel(list(flow.futures))
 
     try:
         yield unordered
