@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import errno
+import glob
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -34,21 +36,54 @@ class FolderExists(FileExistsError):
     """The output folder already exists and is not empty."""
 
 
+class NotOurs(FileExistsError):
+    """The folder to replace was not written by cyberttx (it lacks the MARKER)."""
+
+
+MARKER = ".cyberttx"
+"""An empty file in every folder cyberttx writes: only such a folder (or an empty one) may be
+replaced, so --force never deletes a folder of the user's own."""
+
+STALE_SECONDS = 600
+"""Staging folders left by an interrupted write are removed once this old."""
+
+
+def ours(folder: Path) -> bool:
+    """Whether `folder` may be replaced: it is empty, or cyberttx wrote it."""
+    return not any(folder.iterdir()) or (folder / MARKER).exists()
+
+
+def _clear_stale(folder: Path) -> None:
+    """Remove what an interrupted write of `folder` left beside it."""
+    now = time.time()
+    for leftover in folder.parent.glob(f".{glob.escape(folder.name)}.*.tmp*"):
+        try:
+            if now - leftover.lstat().st_mtime > STALE_SECONDS:
+                shutil.rmtree(leftover, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def write_folder(folder: Path, files: Mapping[str, bytes], replace: bool = False) -> None:
     """Write `files` as the new folder `folder`, all or nothing: they are staged beside it and
     the staging folder is renamed into place.
 
     Raises FolderExists if `folder` exists and is not empty, unless `replace`, in which
-    case the old folder is removed once the new one is in place; OSError if it cannot write.
+    case the old folder is removed once the new one is in place; NotOurs if the folder to
+    replace holds anything and was not written by cyberttx; OSError if it cannot write.
     """
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
+    if replace and folder.is_dir() and not ours(folder):
+        raise NotOurs(errno.EEXIST, "was not written by cyberttx", str(folder))
+    _clear_stale(folder)
     stage = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
     aside = stage.with_suffix(".old")
     try:
         os.chmod(stage, 0o777 & ~_umask())
         for name, data in files.items():
             (stage / name).write_bytes(data)
+        (stage / MARKER).write_bytes(b"")
         if replace and folder.is_dir():
             os.rename(folder, aside)
         try:

@@ -24,7 +24,7 @@ from .analysis.journal import Journal, JournalMismatch, read_journal
 from .analysis.metrics import AFFECTED, DOWN
 from .analysis.objectives import measure_problems
 from .analysis.result import RunResult, run
-from .atomic import FolderExists, write_file, write_folder
+from .atomic import FolderExists, NotOurs, ours, write_file, write_folder
 from .errors import Problem, ScenarioError
 from .gc_pause import freeze_large_loads
 from .library import DEFAULT_SCENARIO, list_scenarios, resolve_scenario
@@ -169,6 +169,11 @@ def _save(folder: Path, files: dict[str, bytes], force: bool) -> None:
     exists (without `force`) or cannot be written."""
     try:
         write_folder(folder, files, replace=force)
+    except NotOurs:
+        _fail(
+            f"error: {folder} holds files cyberttx did not write; --force replaces only its "
+            "own output folders: choose another --out"
+        )
     except FolderExists:
         _fail(f"error: {folder} already exists and is not empty; choose another --out, or --force")
     except OSError as error:
@@ -389,6 +394,11 @@ def _free_folder(out: Path | None, force: bool, default: str) -> Path:
             _fail(f"error: {out} is a file, not a folder; choose another --out")
         if out.is_dir() and any(out.iterdir()) and not force:
             _fail(f"error: {out} already exists and is not empty; choose another --out, or --force")
+        if out.is_dir() and not ours(out):
+            _fail(
+                f"error: {out} holds files cyberttx did not write; --force replaces only its "
+                "own output folders: choose another --out"
+            )
         return out
     for n in itertools.count(1):
         candidate = Path("results") / (default if n == 1 else f"{default}-{n}")

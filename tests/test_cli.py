@@ -22,7 +22,7 @@ def test_run_default_writes_the_four_files(tmp_path: Path) -> None:
     assert code == 0, out
     assert "Service-hours lost" in out and "Cascade depth" in out
     files = sorted(p.name for p in (tmp_path / "r").iterdir())
-    assert files == ["events.csv", "metrics.json", "run.json", "series.csv"]
+    assert files == [".cyberttx", "events.csv", "metrics.json", "run.json", "series.csv"]
     run = json.loads((tmp_path / "r" / "run.json").read_text())
     assert {"resolved_scenario_sha256", "scenario_file_sha256", "seed", "variant"} <= set(run)
     metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
@@ -186,3 +186,24 @@ def test_default_scenario_has_every_variant_the_library_promises() -> None:
         "womens_participation",
     }
     assert {"baseline", "no_network", "all_cbms", "all_cbms_joint_cell"} | cbms <= variants
+
+
+def test_force_replaces_only_a_folder_cyberttx_wrote(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("my notes")
+    code, out, err = invoke("run", "--out", str(mine), "--force")
+    assert code == 2 and "did not write" in out + err
+    assert (mine / "notes.txt").read_text() == "my notes"
+    assert invoke("run", "--out", str(tmp_path / "r"))[0] == 0
+    assert invoke("run", "--out", str(tmp_path / "r"), "--force")[0] == 0
+
+
+def test_a_write_interrupted_long_ago_is_cleared_on_the_next(tmp_path: Path) -> None:
+    import os
+
+    leftover = tmp_path / ".r.abc123.tmp"
+    leftover.mkdir()
+    os.utime(leftover, (1, 1))
+    assert invoke("run", "--out", str(tmp_path / "r"))[0] == 0
+    assert not leftover.exists()

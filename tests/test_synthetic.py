@@ -125,7 +125,7 @@ def test_cli_generates_a_folder_that_runs(tmp_path: Path) -> None:
     args = ["generate", "--assets", "200", "--countries", "2", "--seed", "3", "--out", str(model)]
     generated = runner.invoke(main, args)
     assert generated.exit_code == 0, generated.output
-    assert {p.name for p in model.iterdir()} == FILES
+    assert {p.name for p in model.iterdir()} == FILES | {".cyberttx"}
     ran = runner.invoke(main, ["run", str(model / "scenario.yaml"), "--out", str(out)])
     assert ran.exit_code == 0, ran.output
     assert json.loads((out / "metrics.json").read_text())["service_hours_lost"] > 0
