@@ -305,3 +305,62 @@ def test_a_dead_worker_ends_with_a_hint_to_resume() -> None:
 
     with pytest.raises(WorkerLost, match="--resume"), process_pool(1) as unordered:
         list(unordered(_die, None, list(range(8))))
+
+
+# -- decisions files, sessions and journals -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    out = tmp_path_factory.mktemp("room") / "room"
+    result = CliRunner().invoke(main, ["play", "--auto", "first", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return yaml.safe_load((out / "decisions.yaml").read_text())
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"seed": "abc"}, "seed"),
+        ({"seed": -3}, "seed"),
+        ({"seed": 5.5}, "seed"),
+        ({"variant": ["a"]}, "variant"),
+        ({"scenario": 5}, "scenario"),
+        ({"decisions": [{"point": "p", "option": "abc", "time_hours": 1}]}, "decisions.0.option"),
+        ({"decisions": [{"point": "p", "option": 0.5, "time_hours": 1}]}, "decisions.0.option"),
+        ({"decisions": [{"point": "p", "option": 0, "time_hours": "x"}]}, "decisions.0.time_hours"),
+        ({"decisions": "none"}, "decisions"),
+    ],
+)
+def test_a_decisions_file_with_wrong_types_is_refused_before_the_replay(
+    tmp_path: Path, recorded: dict, change: dict, field: str
+) -> None:
+    path = tmp_path / "d.yaml"
+    path.write_text(yaml.safe_dump(recorded | change))
+    began = time.perf_counter()
+    result = CliRunner().invoke(
+        main, ["play", "--decisions", str(path), "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2 and f"{path}: {field}:" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "o").exists()
+    assert time.perf_counter() - began < 10
+
+
+def test_damaged_journal_lines_are_run_again(tmp_path: Path) -> None:
+    compare = ["compare", "ransomware_wave", "--variants", ",all_cbms", "-n", "3", "--workers", "1"]
+    whole = tmp_path / "whole"
+    assert CliRunner().invoke(main, [*compare, "--out", str(whole)]).exit_code == 0
+    out = tmp_path / "c"
+    journal = tmp_path / "c.journal.jsonl"
+    from sim.analysis.experiment import variants_of
+    from sim.analysis.journal import Journal
+
+    scenario = load_scenario(bundled_scenario("ransomware_wave"))
+    Journal(journal, scenario.seed, variants_of(scenario, [None, "all_cbms"]), {}).close()
+    with journal.open("ab") as handle:
+        handle.write(b'\xff\xfe not utf-8\n{"variant": "as_written"}\n')
+        handle.write(b'{"variant": "as_written", "replication": "x", "result": {}}\n')
+        handle.write(b'{"variant": "all_cbms", "replication": 0, "result": {"row": 1}}\n[1, 2]\n')
+    result = CliRunner().invoke(main, [*compare, "--resume", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "replications.csv").read_bytes() == (whole / "replications.csv").read_bytes()

@@ -54,7 +54,8 @@ def read_journal(
             raise JournalMismatch(
                 f"it was written with {field} {header.get(field)}, not {current[field]}"
             )
-    recorded = header.get("variants", {})
+    recorded = header.get("variants")
+    recorded = recorded if isinstance(recorded, dict) else {}
     kept = {label for label, digest in current["variants"].items() if recorded.get(label) == digest}
     changed = sorted(
         label for label in current["variants"] if label in recorded and label not in kept
@@ -62,9 +63,26 @@ def read_journal(
     done = {
         (e["variant"], e["replication"]): e["result"]
         for e in entries[1:]
-        if isinstance(e, dict) and e.get("variant") in kept
+        if _sound(e) and e["variant"] in kept
     }
     return done, changed
+
+
+def _sound(entry: Any) -> bool:
+    """Whether a journal line is a whole finished run (a damaged one is run again)."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("variant"), str):
+        return False
+    replication, result = entry.get("replication"), entry.get("result")
+    if type(replication) is not int or replication < 0 or not isinstance(result, dict):
+        return False
+    row, losses = result.get("row"), result.get("sector_loss")
+    return (
+        isinstance(row, dict)
+        and isinstance(losses, dict)
+        and all(
+            isinstance(v, list) and all(type(x) in (int, float) for x in v) for v in losses.values()
+        )
+    )
 
 
 class Journal:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..engine.exercise import Chooser
 from ..engine.world import World
@@ -112,16 +113,47 @@ def write_decisions(
     return yaml.safe_dump(content, sort_keys=False, allow_unicode=True).encode()
 
 
+class _Row(BaseModel):
+    """A decision as a decisions file or a saved session holds it."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+    point: Annotated[str, Field(min_length=1, max_length=120)]
+    option: Annotated[int, Field(ge=0, le=1000, strict=True)]
+    label: Annotated[str, Field(max_length=300)] = ""
+    time_hours: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    wall_clock: Annotated[str, Field(max_length=64)] = ""
+    source: Annotated[str, Field(max_length=120)] = ""
+
+
+class _File(BaseModel):
+    """A decisions file or a saved session: what it was played on, and the decisions."""
+
+    model_config = ConfigDict(extra="allow")
+    scenario: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    seed: Annotated[int, Field(ge=0, strict=True)] | None = None
+    variant: Annotated[str, Field(min_length=1, max_length=120)] | None = None
+    decisions: list[_Row]
+    undone: list[_Row] = []
+
+
 def read_decisions(path: Path) -> tuple[dict[str, Any], list[Decision]]:
     """The header of a decisions file (its `undone` as Decisions) and its decisions. Raises
-    DecisionsError."""
+    DecisionsError naming the file and each field that is wrong."""
     try:
         data = yaml.safe_load(read_bytes(path, "a decisions file").decode("utf-8"))
-        decisions = [Decision(**row) for row in data["decisions"]]
-        undone = [Decision(**row) for row in data.get("undone") or []]
     except ScenarioError as error:
         raise DecisionsError(str(error.problems[0])) from None
-    except (yaml.YAMLError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
-        raise DecisionsError(f"{path}: not a decisions file ({error})") from None
+    except (yaml.YAMLError, UnicodeDecodeError):
+        raise DecisionsError(f"{path}: not a decisions file (not UTF-8 YAML)") from None
+    if not isinstance(data, dict):
+        raise DecisionsError(f"{path}: not a decisions file (expected a mapping)")
+    try:
+        checked = _File.model_validate(data)
+    except ValidationError as error:
+        raise DecisionsError(
+            "\n".join(f"{path}: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        ) from None
+    decisions = [Decision(**row.model_dump()) for row in checked.decisions]
+    undone = [Decision(**row.model_dump()) for row in checked.undone]
     header = {k: v for k, v in data.items() if k != "decisions"}
     return header | {"undone": undone}, decisions
