@@ -59,6 +59,14 @@ def _input_errors(file: object = "error") -> Iterator[None]:
         _fail(f"{file}: {error.args[0] if isinstance(error, KeyError) else error}")
 
 
+def _is_scenario(name: str | None) -> bool:
+    """Whether `name` resolves to a scenario file that exists."""
+    try:
+        return resolve_scenario(name).is_file()
+    except (ScenarioError, OSError, ValueError, KeyError):
+        return False
+
+
 def _check_measures(path: Path, resolved: Mapping[str | None, Scenario]) -> None:
     """Raise ScenarioError naming each exercise objective whose `measure` names no number in
     the metrics of the scenario with each variant applied (`resolved`, by variant name; None:
@@ -893,12 +901,15 @@ def play_command(
     if sum(x is not None for x in (decisions_file, policy, session)) > 1:
         raise click.UsageError("give at most one of --decisions, --auto and --resume")
     header: dict[str, Any] = {}
+    named_there = variant_there = False
     recorded: list[Any] = []
     if decisions_file or session:
         try:
             header, recorded = read_decisions(decisions_file or session)  # type: ignore[arg-type]
         except DecisionsError as error:
             _fail(f"error: {error}")
+        named_there = scenario is None and header.get("scenario") is not None
+        variant_there = variant is None and header.get("variant") is not None
         scenario = scenario or header.get("scenario")
         for name, given in (("seed", seed), ("variant", variant)):
             if given is not None and header.get(name) not in (None, given):
@@ -909,9 +920,13 @@ def play_command(
                 )
         seed = header.get("seed") if seed is None else seed
         variant = header.get("variant") if variant is None else variant
+    if named_there and not _is_scenario(scenario):
+        _fail(f"{decisions_file or session}: scenario: no scenario file or bundled scenario")
     with _input_errors():
         path = resolve_scenario(scenario)
         loaded = load_scenario(path)
+    if variant_there and variant not in loaded.variants and variant != "baseline":
+        _fail(f"{decisions_file or session}: variant: not a variant of {path}")
     with _input_errors(path):
         chosen = apply_variant(loaded, variant)
         _check_measures(path, {variant: chosen})
@@ -963,7 +978,7 @@ def play_command(
                 click.echo(f"  {again} --resume {saved} --out {folder}")
                 return
     except DecisionsError as error:
-        _fail(f"error: {error}")
+        _fail(f"error: {decisions_file or session}: {error}")
     result = RunResult(chosen, variant, used_seed, records)
     provenance = _provenance(path, began)
     files = run_files(result, provenance)

@@ -308,6 +308,12 @@ class _Collector:
         except ValidationError as error:
             self.problems.extend(_validation_problems(error, str(path)))
             return
+        sources = (model.countries, model.assets, model.dependencies, model.include)
+        if not any(sources) and model.assets_csv is None and model.dependencies_csv is None:
+            self.problems.append(
+                Problem(file, where, f"'{path}' holds no countries, assets or dependencies")
+            )
+            return
         self.add_sources(model, path, (*stack, resolved))
 
 
@@ -342,11 +348,13 @@ def _expand_templates(data: dict[str, Any], file: str) -> dict[str, Any]:
             continue
         rest = {k: v for k, v in campaign.items() if k != "template"}
         name = campaign["template"]
-        if name not in templates:
+        if not isinstance(name, str) or name not in templates:
             known = ", ".join(templates)
+            shown = f"'{name}'" if isinstance(name, str) else "given"
             problems.append(
-                Problem(file, f"campaigns[{i}].template", f"unknown template '{name}' ({known})")
+                Problem(file, f"campaigns[{i}].template", f"unknown template {shown} ({known})")
             )
+            name = ""
         expanded.append(_merged(templates.get(name, {}), rest))
     if problems:
         raise ScenarioError(problems)
