@@ -29,7 +29,7 @@ from .errors import Problem, ScenarioError
 from .gc_pause import freeze_large_loads
 from .library import DEFAULT_SCENARIO, list_scenarios, resolve_scenario
 from .schema.load import load_model_or_scenario, load_scenario
-from .schema.scenario import InfrastructureModel, Scenario, ScenarioFile
+from .schema.scenario import MAX_SEED, InfrastructureModel, Scenario, ScenarioFile
 from .schema.variants import VariantError, apply_variant
 
 if TYPE_CHECKING:
@@ -205,6 +205,9 @@ def _out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., 
     return click.option("--out", callback=non_empty, help=help_text)
 
 
+SEED = click.IntRange(min=0, max=MAX_SEED)
+"""A root seed: a whole number from 0 to 2**63 - 1."""
+
 FORCE = click.option(
     "--force", is_flag=True, help="Replace the output folder (and any journal) if it exists."
 )
@@ -239,7 +242,7 @@ def _provenance(path: Path, began: float) -> dict[str, Any]:
 
 @main.command("run")
 @click.argument("scenario", required=False)
-@click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
+@click.option("--seed", type=SEED, help="Root seed (default: the scenario's).")
 @click.option("--variant", help="Apply a named variant of the scenario (default: none).")
 @_out_option("Output folder, which must not exist yet (default: results/<scenario>-<timestamp>/).")
 @FORCE
@@ -519,7 +522,9 @@ def _experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "identical whatever the executor.",
         ),
         click.option(
-            "--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's)."
+            "--seed",
+            type=SEED,
+            help="Root seed (default: the scenario's).",
         ),
     ]
     for option in options:
@@ -825,7 +830,7 @@ def _lever_lines(title: str, effects: list[Any]) -> list[str]:
 @main.command("generate")
 @click.option("--assets", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--countries", type=click.IntRange(min=1), default=3, show_default=True)
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 @_out_option("Folder to create (required).")
 @FORCE
 def generate_command(assets: int, countries: int, seed: int, out: Path | None, force: bool) -> None:
@@ -846,7 +851,7 @@ def generate_command(assets: int, countries: int, seed: int, out: Path | None, f
 
 @main.command("play")
 @click.argument("scenario", required=False)
-@click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
+@click.option("--seed", type=SEED, help="Root seed (default: the scenario's).")
 @click.option("--variant", help="Apply a named variant of the scenario first (default: none).")
 @click.option(
     "--decisions",
@@ -924,7 +929,12 @@ def play_command(
         _fail(f"{decisions_file or session}: scenario: no scenario file or bundled scenario")
     with _input_errors():
         path = resolve_scenario(scenario)
-        loaded = load_scenario(path)
+        try:
+            loaded = load_scenario(path)
+        except ScenarioError as error:
+            if not named_there:
+                raise
+            _fail(f"{decisions_file or session}: scenario: {error.problems[0]}")
     if variant_there and variant not in loaded.variants and variant != "baseline":
         _fail(f"{decisions_file or session}: variant: not a variant of {path}")
     with _input_errors(path):

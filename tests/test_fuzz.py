@@ -92,7 +92,7 @@ def mutated(draw: st.DrawFn, base: Any) -> Any:
         last = path[-1]
         kind = draw(st.sampled_from(["replace", "replace", "delete", "duplicate"]))
         if kind == "replace":
-            parent[last] = draw(HOSTILE)
+            parent[last] = copy.deepcopy(draw(HOSTILE))  # never the shared constant
         elif kind == "delete":
             del parent[last]
         elif isinstance(parent, list):

@@ -3,7 +3,7 @@ every exercise keeps of its decisions (scenario time and wall-clock time)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +16,7 @@ from ..engine.world import World
 from ..errors import ScenarioError
 from ..schema.exercise import ACTION_KINDS, DecisionPoint
 from ..schema.files import read_bytes
+from ..schema.scenario import MAX_SEED
 
 POLICIES = (
     "default",
@@ -95,7 +96,7 @@ class Recorder:
                     f"decision {number}: option {expected.option} is not an option of "
                     f"'{point.id}' (0 to {len(point.options) - 1}, counted from 0)"
                 )
-            self.taken.append(expected)
+            self.taken.append(replace(expected, time_hours=world.env.now))  # when it fell now
             return expected.option
         option = self.fallback(point, world) if self.fallback else point.default
         self.taken.append(decided(point, option, world, self.source))
@@ -120,7 +121,7 @@ class _Row(BaseModel):
     point: Annotated[str, Field(min_length=1, max_length=120)]
     option: Annotated[int, Field(ge=0, le=1000, strict=True)]
     label: Annotated[str, Field(max_length=300)] = ""
-    time_hours: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    time_hours: Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
     wall_clock: Annotated[str, Field(max_length=64)] = ""
     source: Annotated[str, Field(max_length=120)] = ""
 
@@ -130,7 +131,7 @@ class _File(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     scenario: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
-    seed: Annotated[int, Field(ge=0, strict=True)] | None = None
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED, strict=True)] | None = None
     variant: Annotated[str, Field(min_length=1, max_length=120)] | None = None
     decisions: list[_Row]
     undone: list[_Row] = []

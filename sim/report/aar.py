@@ -59,7 +59,10 @@ def _timeline(
     points = {p.id: p for p in exercise.decision_points}
 
     def when(hours: float) -> str:
-        return (start + timedelta(hours=hours)).strftime("%a %d %b %H:%M")
+        try:
+            return (start + timedelta(hours=hours)).strftime("%a %d %b %H:%M")
+        except OverflowError:  # past the calendar's end
+            return f"hour {hours:g}"
 
     entries: list[dict[str, Any]] = []
     consequences: dict[str, list[dict[str, Any]]] = defaultdict(list)

@@ -35,6 +35,9 @@ Variant = dict[str, Any]
 dependencies). An optional `description` key explains the variant."""
 
 
+MAX_SEED = 2**63 - 1
+"""The largest root seed."""
+
 MAX_ROUTINE_INCIDENTS = 5_000_000
 """The most routine incidents a run may expect (their rates x the run's length): each costs a
 few records, and a run holds its records in memory."""
@@ -49,7 +52,9 @@ class Scenario(Infrastructure):
         description="Calendar date-time of scenario hour 0, with its UTC offset."
     )
     duration_hours: float = Field(gt=0, allow_inf_nan=False)
-    seed: int = Field(default=0, ge=0, description="Root seed of the run's random numbers.")
+    seed: int = Field(
+        default=0, ge=0, le=MAX_SEED, description="Root seed of the run's random numbers."
+    )
     disruptions: tuple[Disruption, ...] = ()
     campaigns: tuple[Campaign, ...] = ()
     events: tuple[MajorEvent, ...] = Field(default=(), description="Major events and windows.")
