@@ -364,3 +364,20 @@ def test_damaged_journal_lines_are_run_again(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, [*compare, "--resume", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert (out / "replications.csv").read_bytes() == (whole / "replications.csv").read_bytes()
+
+
+def test_an_xlsx_with_a_cell_at_the_sheets_far_corner_is_refused_quickly(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "MSEL"
+    sheet.append(["sequence", "time_hours", "from", "to", "message"])
+    sheet["XFD1048576"] = "x"
+    path = tmp_path / "far.xlsx"
+    book.save(path)
+    began = time.perf_counter()
+    result = CliRunner().invoke(main, ["msel", "import", str(path), "--out", str(tmp_path / "o")])
+    assert time.perf_counter() - began < 10
+    assert result.exit_code == 2 and "more than 10,000 rows" in result.output
+    assert not (tmp_path / "o").exists()

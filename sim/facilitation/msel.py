@@ -126,19 +126,39 @@ def export_msel(scenario: Scenario, fmt: Literal["csv", "xlsx"]) -> bytes:
     return _csv(rows) if fmt == "csv" else _xlsx(rows)
 
 
+MAX_MSEL_ROWS = 10_000
+"""The most rows an MSEL workbook is read for (its header included)."""
+
+MAX_MSEL_COLUMNS = 64
+"""Columns beyond this are not read (an MSEL has ten)."""
+
+
 def _xlsx_table(path: Path) -> tuple[_Cells, list[tuple[int, _Cells]]]:
     """The header and non-empty rows (with their row numbers) of the "MSEL" sheet, or else
     the first; text is unescaped and formulas give their last computed values."""
     data = read_bytes(path, "an .xlsx workbook")
+    table: list[_Cells] = []
     try:
-        sheets = load_workbook(io.BytesIO(data), data_only=True).worksheets
-        sheet = next((s for s in sheets if s.title == "MSEL"), sheets[0])
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            sheet = next((s for s in book.worksheets if s.title == "MSEL"), book.worksheets[0])
+            for row in sheet.iter_rows(max_col=MAX_MSEL_COLUMNS, values_only=True):
+                if len(table) > MAX_MSEL_ROWS:
+                    break
+                table.append(
+                    [
+                        _XML_ESCAPED.sub(lambda m: chr(int(m[1], 16)), v)
+                        if isinstance(v, str)
+                        else v
+                        for v in row
+                    ]
+                )
+        finally:
+            book.close()
     except Exception as error:  # openpyxl raises all kinds of errors on a damaged file
         raise _fail(path, f"not a readable .xlsx workbook ({type(error).__name__})") from None
-    table = [
-        [_XML_ESCAPED.sub(lambda m: chr(int(m[1], 16)), v) if isinstance(v, str) else v for v in r]
-        for r in sheet.iter_rows(values_only=True)
-    ]
+    if len(table) > MAX_MSEL_ROWS:
+        raise _fail(path, f"has more than {MAX_MSEL_ROWS:,} rows; an MSEL has a few hundred")
     if not table or not any(_filled(v) for v in table[0]):
         raise _fail(path, "is empty; expected a header row naming the columns")
     rows = [(n, r) for n, r in enumerate(table[1:], start=2) if any(_filled(v) for v in r)]
