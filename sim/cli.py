@@ -215,16 +215,32 @@ FORCE = click.option(
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="cyberttx")
-def main() -> None:
+@click.option(
+    "--allow-path",
+    "allowed",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Also read included models and tables from this folder (repeatable). By default "
+    "only the scenario's own folder and the bundled library are read.",
+)
+@click.pass_context
+def main(ctx: click.Context, allowed: tuple[Path, ...]) -> None:
     """Tabletop cyber-exercise simulation: infrastructure cascades and cyber campaigns.
 
     Start with `cyberttx run` (the bundled default scenario), `cyberttx list` for the library,
     and `cyberttx validate FILE` while writing your own scenario.
     """
+    ctx.obj = {"allowed": allowed}
     freeze_large_loads()  # this process loads one scenario and ends
     for stream in (sys.stdout, sys.stderr):  # a console that cannot show "≥" shows "?"
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
+
+
+def _allowed() -> tuple[Path, ...]:
+    """The folders given with --allow-path."""
+    obj = click.get_current_context().find_root().obj
+    return tuple(obj["allowed"]) if obj else ()
 
 
 def _provenance(path: Path, began: float) -> dict[str, Any]:
@@ -258,7 +274,7 @@ def run_command(
     """
     with _input_errors():
         path = resolve_scenario(scenario)
-        loaded = load_scenario(path)
+        loaded = load_scenario(path, allowed=_allowed())
     with _input_errors(path):
         began = time.perf_counter()
         result = run(loaded, variant=variant, seed=seed)
@@ -281,7 +297,7 @@ def validate_command(files: tuple[str, ...]) -> None:
     for name in files:
         try:
             path = resolve_scenario(name)
-            scenario = load_model_or_scenario(path)
+            scenario = load_model_or_scenario(path, allowed=_allowed())
             if scenario.exercise is not None and scenario.exercise.objectives:
                 _check_measures(
                     path,
@@ -325,7 +341,7 @@ def list_command() -> None:
     """List the bundled scenarios with their names and descriptions."""
     for name, path in list_scenarios().items():
         with _input_errors():
-            scenario = load_scenario(path)
+            scenario = load_scenario(path, allowed=_allowed())
         marker = " (default)" if name == DEFAULT_SCENARIO else ""
         first_line = scenario.description.strip().split(". ")[0].rstrip(".")
         click.echo(f"{name}{marker}: {scenario.name}. {first_line}.")
@@ -347,7 +363,7 @@ def graph_command(source: str | None, out: Path | None) -> None:
 
     with _input_errors():
         path = resolve_scenario(source)
-        scenario = load_model_or_scenario(path)
+        scenario = load_model_or_scenario(path, allowed=_allowed())
     stem = out or Path("results") / f"{path.stem}-graph"
     written = []
     for kind, data in draw_graph(scenario).items():
@@ -613,7 +629,7 @@ def compare_command(
 
     with _input_errors():
         path = resolve_scenario(scenario)
-        loaded = load_scenario(path)
+        loaded = load_scenario(path, allowed=_allowed())
     chosen = _chosen_variants(loaded, variants, cbm_ablation_flag)
     with _input_errors(path):
         if cbm_ablation_flag:
@@ -691,7 +707,7 @@ def sweep_command(
         grid[path.strip()] = [_plain_value(v, param) for v in values.split(",")]
     with _input_errors():
         path_ = resolve_scenario(scenario)
-        loaded = load_scenario(path_)
+        loaded = load_scenario(path_, allowed=_allowed())
     with _input_errors(path_):
         chosen = apply_variant(loaded, variant)
     try:
@@ -775,7 +791,7 @@ def levers_command(
 
     with _input_errors():
         path = resolve_scenario(scenario)
-        loaded = load_scenario(path)
+        loaded = load_scenario(path, allowed=_allowed())
     with _input_errors(path):
         audited = apply_variant(loaded, variant)
         runs, tests = lever_design(audited)
@@ -930,7 +946,7 @@ def play_command(
     with _input_errors():
         path = resolve_scenario(scenario)
         try:
-            loaded = load_scenario(path)
+            loaded = load_scenario(path, allowed=_allowed())
         except ScenarioError as error:
             if not named_there:
                 raise
@@ -1067,7 +1083,7 @@ def msel_export_command(scenario: str | None, fmt: str | None, out: Path | None)
 
     with _input_errors():
         path = resolve_scenario(scenario)
-        loaded = load_scenario(path)
+        loaded = load_scenario(path, allowed=_allowed())
     suffix = out.suffix.lstrip(".") if out and out.suffix in (".csv", ".xlsx") else None
     if fmt and suffix and fmt != suffix:
         raise click.BadParameter(f"{out} ends in .{suffix}, not .{fmt}", param_hint="--format")

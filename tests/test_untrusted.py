@@ -131,7 +131,8 @@ def test_devices_and_pipes_are_refused_without_reading_them(tmp_path: Path, fiel
         line = {"include": f"include: [{special}]\n", "assets_csv": f"assets_csv: {special}\n"}
         scenario.write_text(SMALL + line.get(field, ""))
         code, output = validate(special if field == "top" else scenario)
-        assert code == 2 and "not a regular file" in output and str(special) in output
+        refused = "not a regular file" in output or "outside the scenario's folder" in output
+        assert code == 2 and refused and str(special) in output
 
 
 def test_a_file_over_the_size_cap_is_refused_before_it_is_read(tmp_path: Path) -> None:
@@ -381,3 +382,21 @@ def test_an_xlsx_with_a_cell_at_the_sheets_far_corner_is_refused_quickly(tmp_pat
     assert time.perf_counter() - began < 10
     assert result.exit_code == 2 and "more than 10,000 rows" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_includes_outside_the_scenarios_folder_need_allow_path(tmp_path: Path) -> None:
+    models, scenarios = tmp_path / "models", tmp_path / "scenarios"
+    models.mkdir()
+    scenarios.mkdir()
+    (models / "m.yaml").write_text(
+        (ROOT / "infrastructure_models" / "two_countries.yaml").read_text()
+    )
+    data = yaml.safe_load(bundled_scenario("ransomware_wave").read_text())
+    data["include"] = ["../models/m.yaml"]
+    path = scenarios / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    code, output = validate(path)
+    assert code == 2 and "outside the scenario's folder" in output
+    assert f"--allow-path {models}" in output
+    allowed = CliRunner().invoke(main, ["--allow-path", str(models), "validate", str(path)])
+    assert allowed.exit_code == 0, allowed.output

@@ -10,7 +10,7 @@ import csv
 import io
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -248,7 +248,9 @@ def _row_builder(header: list[str]) -> Callable[[list[str]], dict[str, Any]]:
 class _Collector:
     """Gathers entities from a scenario, its tables and its includes, remembering origins."""
 
-    def __init__(self) -> None:
+    def __init__(self, roots: tuple[Path, ...]) -> None:
+        self.roots = roots
+        """Folders includes and tables may be read from."""
         self.items: dict[str, list[Any]] = {field: [] for field in ENTITY_FIELDS}
         self._starts: dict[str, list[int]] = {field: [] for field in ENTITY_FIELDS}
         self._origins: dict[str, list[tuple[str, Callable[[int, Loc], str]]]] = {
@@ -281,6 +283,8 @@ class _Collector:
             if name is None:
                 continue
             table = path.parent / name
+            if not self._inside(table, file, table_field):
+                continue
             try:
                 rows, lines = read_table(table, item_type)
             except ScenarioError as error:
@@ -290,8 +294,26 @@ class _Collector:
         for i, name in enumerate(model.include):
             self._include(path.parent / name, stack, file, f"include[{i}]")
 
+    def _inside(self, path: Path, file: str, where: str) -> bool:
+        """Whether `path` lies in one of the roots; if not, a problem says so (without
+        reading it: a path may point at anything on the machine)."""
+        resolved = path.resolve()
+        if any(resolved.is_relative_to(root) for root in self.roots):
+            return True
+        self.problems.append(
+            Problem(
+                file,
+                where,
+                f"'{path}' lies outside the scenario's folder; to read it, run "
+                f"cyberttx --allow-path {resolved.parent} <command> ...",
+            )
+        )
+        return False
+
     def _include(self, path: Path, stack: tuple[Path, ...], file: str, where: str) -> None:
         resolved = path.resolve()
+        if not self._inside(path, file, where):
+            return
         if resolved in stack:
             self.problems.append(Problem(file, where, f"includes itself through '{path}'"))
             return
@@ -362,8 +384,15 @@ def _expand_templates(data: dict[str, Any], file: str) -> dict[str, Any]:
 
 
 @gc_paused(freeze=True)
-def load_scenario(source: str | Path | Mapping[str, Any], base_dir: str | Path = ".") -> Scenario:
+def load_scenario(
+    source: str | Path | Mapping[str, Any],
+    base_dir: str | Path = ".",
+    allowed: Sequence[Path] = (),
+) -> Scenario:
     """A checked scenario from a YAML file, or from a mapping (relative paths from `base_dir`).
+
+    Includes and tables must lie in the scenario's folder (or `base_dir`), in the bundled
+    library, or in one of the `allowed` folders.
 
     Raises ScenarioError listing every problem, each naming its file and field path.
     """
@@ -377,7 +406,8 @@ def load_scenario(source: str | Path | Mapping[str, Any], base_dir: str | Path =
         scenario_file = ScenarioFile.model_validate(_expand_templates(data, file))
     except ValidationError as error:
         raise ScenarioError(_validation_problems(error, file)) from None
-    collector = _Collector()
+    roots = (path.parent, library_root(), *allowed)
+    collector = _Collector(tuple(Path(root).resolve() for root in roots))
     collector.add_sources(scenario_file, path, (path.resolve(),))
     if collector.problems:
         raise ScenarioError(collector.problems)
@@ -400,17 +430,17 @@ def load_scenario(source: str | Path | Mapping[str, Any], base_dir: str | Path =
     return scenario
 
 
-def load_model_or_scenario(path: str | Path) -> Scenario:
+def load_model_or_scenario(path: str | Path, allowed: Sequence[Path] = ()) -> Scenario:
     """A scenario file as `load_scenario` reads it, or an infrastructure model file wrapped
     in a one-hour scenario (for drawing and checking models on their own)."""
     path = Path(path)
     data = read_yaml_mapping(path)
     if "duration_hours" in data or "start" in data:
-        return load_scenario(path)
+        return load_scenario(path, allowed=allowed)
     wrapper = {
         "name": str(data.get("name") or path.stem),
         "start": "2026-01-01T00:00:00Z",
         "duration_hours": 1,
         "include": [path.name],
     }
-    return load_scenario(wrapper, base_dir=path.parent)
+    return load_scenario(wrapper, base_dir=path.parent, allowed=allowed)
