@@ -156,3 +156,38 @@ def campaign_world(**changes: Any) -> Any:
         **changes,
     }
     return load_scenario(data)
+
+
+def routine_world(
+    analysts: int, per_hour: float, mean_hours: float, mix: dict[str, float], **extra: Any
+) -> Any:
+    """One country whose CSIRT only handles routine incidents."""
+    return load_scenario(
+        {
+            "name": "queue",
+            "start": "2026-01-01T00:00:00Z",
+            "duration_hours": extra.pop("hours", 4000),
+            "countries": [
+                {
+                    "id": "AA",
+                    "name": "A",
+                    "csirt": {"analysts": analysts},
+                    "background": {
+                        "per_day": per_hour * 24,
+                        "mix": mix,
+                        "handling": {"dist": "exponential", "mean": mean_hours},
+                    },
+                }
+            ],
+            "assets": [
+                {
+                    "id": "x",
+                    "name": "x",
+                    "sector": "other",
+                    "country": "AA",
+                    "recovery": {"dist": "fixed", "hours": 1},
+                }
+            ],
+            **extra,
+        }
+    )

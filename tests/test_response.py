@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from helpers import campaign_world
+from helpers import campaign_world, routine_world
 
 from sim import ScenarioError, load_scenario, run, run_replication
 from sim.analysis.response import csirt_load, incident_timings
@@ -20,41 +20,6 @@ def erlang_c_wait(arrivals: float, service: float, servers: int) -> float:
     top = a**servers / math.factorial(servers) / (1 - rho)
     p_wait = top / (sum(a**k / math.factorial(k) for k in range(servers)) + top)
     return p_wait / (servers * service - arrivals)
-
-
-def routine_world(
-    analysts: int, per_hour: float, mean_hours: float, mix: dict[str, float], **extra: Any
-) -> Any:
-    """One country whose CSIRT only handles routine incidents."""
-    return load_scenario(
-        {
-            "name": "queue",
-            "start": "2026-01-01T00:00:00Z",
-            "duration_hours": extra.pop("hours", 4000),
-            "countries": [
-                {
-                    "id": "AA",
-                    "name": "A",
-                    "csirt": {"analysts": analysts},
-                    "background": {
-                        "per_day": per_hour * 24,
-                        "mix": mix,
-                        "handling": {"dist": "exponential", "mean": mean_hours},
-                    },
-                }
-            ],
-            "assets": [
-                {
-                    "id": "x",
-                    "name": "x",
-                    "sector": "other",
-                    "country": "AA",
-                    "recovery": {"dist": "fixed", "hours": 1},
-                }
-            ],
-            **extra,
-        }
-    )
 
 
 def waits(records: Any, task: str | None = None) -> list[float]:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import yaml
 from click.testing import CliRunner
-from helpers import q_at, scenario_from
+from helpers import q_at, routine_world, scenario_from
 
 from sim import bundled_scenario, load_scenario, run_replication
 from sim.cli import main
@@ -39,33 +39,7 @@ def test_a_dense_cycle_with_loop_gain_above_one_settles_at_once(n: int, strength
 
 def test_an_overloaded_csirt_costs_linear_time() -> None:
     def run(per_day: float) -> float:
-        scenario = load_scenario(
-            {
-                "name": "queue",
-                "start": "2026-01-01T00:00:00Z",
-                "duration_hours": 24,
-                "countries": [
-                    {
-                        "id": "AA",
-                        "name": "A",
-                        "csirt": {"analysts": 2},
-                        "background": {
-                            "per_day": per_day,
-                            "handling": {"dist": "exponential", "mean": 2},
-                        },
-                    }
-                ],
-                "assets": [
-                    {
-                        "id": "x",
-                        "name": "x",
-                        "sector": "other",
-                        "country": "AA",
-                        "recovery": {"dist": "fixed", "hours": 1},
-                    }
-                ],
-            }
-        )
+        scenario = routine_world(2, per_day / 24, 2.0, {"phishing": 1}, hours=24)
         began = time.perf_counter()
         records = run_replication(scenario)
         assert sum(e[1] == "background_incident" for e in records.events) > per_day * 0.9
