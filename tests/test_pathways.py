@@ -46,6 +46,18 @@ def exercise(*points: tuple[float, list[dict[str, Any]]], team: str = "t") -> di
     }
 
 
+def borrow(analysts: int, arrival_hours: float) -> dict[str, Any]:
+    """AA asks BB for `analysts` analysts, arriving after `arrival_hours`, for 100 hours."""
+    return {
+        "action": "request_assistance",
+        "country": "AA",
+        "from": "BB",
+        "analysts": analysts,
+        "arrival_hours": arrival_hours,
+        "hours": 100,
+    }
+
+
 # -- common random numbers ----------------------------------------------------------------
 
 
@@ -290,9 +302,7 @@ def queue_world() -> Any:
             "per_day": 20,
             "handling": {"dist": "exponential", "mean": 1},
         }
-        request = {"action": "request_assistance", "country": "AA", "from": "BB"}
-        request |= {"analysts": 3, "arrival_hours": 0, "hours": 100}
-        data["exercise"] = exercise((10, [request]))
+        data["exercise"] = exercise((10, [borrow(3, 0)]))
 
     return edit(campaign_world(), change)
 
@@ -436,9 +446,7 @@ def test_a_lender_gives_up_the_analysts_it_lends_and_keeps_half_at_home() -> Non
             "per_day": 30,
             "handling": {"dist": "fixed", "hours": 1},
         }
-        request = {"action": "request_assistance", "country": "AA", "from": "BB"}
-        request |= {"analysts": 50, "arrival_hours": 1, "hours": 100}
-        data["exercise"] = exercise((10, [request]), (11, [request]))
+        data["exercise"] = exercise((10, [borrow(50, 1)]), (11, [borrow(50, 1)]))
 
     scenario = edit(campaign_world(), change)
     records = run_exercise(scenario, 1, lambda point, world: 1)
