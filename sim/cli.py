@@ -29,7 +29,13 @@ from .errors import Problem, ScenarioError
 from .gc_pause import freeze_large_loads
 from .library import DEFAULT_SCENARIO, list_scenarios, resolve_scenario
 from .schema.load import load_model_or_scenario, load_scenario
-from .schema.scenario import MAX_SEED, InfrastructureModel, Scenario, ScenarioFile
+from .schema.scenario import (
+    MAX_ROUTINE_INCIDENTS,
+    MAX_SEED,
+    InfrastructureModel,
+    Scenario,
+    ScenarioFile,
+)
 from .schema.variants import VariantError, apply_variant
 
 if TYPE_CHECKING:
@@ -223,24 +229,35 @@ FORCE = click.option(
     help="Also read included models and tables from this folder (repeatable). By default "
     "only the scenario's own folder and the bundled library are read.",
 )
+@click.option(
+    "--max-events",
+    type=click.IntRange(min=1),
+    default=MAX_ROUTINE_INCIDENTS,
+    show_default=True,
+    help="Refuse a scenario (or variant) expected to make more routine incidents a run "
+    "(background rates x duration). Each costs memory; raise it for long, busy scenarios.",
+)
 @click.pass_context
-def main(ctx: click.Context, allowed: tuple[Path, ...]) -> None:
+def main(ctx: click.Context, allowed: tuple[Path, ...], max_events: int) -> None:
     """Tabletop cyber-exercise simulation: infrastructure cascades and cyber campaigns.
 
     Start with `cyberttx run` (the bundled default scenario), `cyberttx list` for the library,
     and `cyberttx validate FILE` while writing your own scenario.
     """
-    ctx.obj = {"allowed": allowed}
+    ctx.obj = {"allowed": allowed, "max_events": max_events}
     freeze_large_loads()  # this process loads one scenario and ends
     for stream in (sys.stdout, sys.stderr):  # a console that cannot show "≥" shows "?"
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
 
 
-def _allowed() -> tuple[Path, ...]:
-    """The folders given with --allow-path."""
-    obj = click.get_current_context().find_root().obj
-    return tuple(obj["allowed"]) if obj else ()
+def _limits() -> dict[str, Any]:
+    """What the loader may read and accept: --allow-path folders and --max-events."""
+    obj = click.get_current_context().find_root().obj or {}
+    return {
+        "allowed": tuple(obj.get("allowed", ())),
+        "max_events": obj.get("max_events", MAX_ROUTINE_INCIDENTS),
+    }
 
 
 def _provenance(path: Path, began: float) -> dict[str, Any]:
@@ -274,7 +291,7 @@ def run_command(
     """
     with _input_errors():
         path = resolve_scenario(scenario)
-        loaded = load_scenario(path, allowed=_allowed())
+        loaded = load_scenario(path, **_limits())
     with _input_errors(path):
         began = time.perf_counter()
         result = run(loaded, variant=variant, seed=seed)
@@ -297,7 +314,7 @@ def validate_command(files: tuple[str, ...]) -> None:
     for name in files:
         try:
             path = resolve_scenario(name)
-            scenario = load_model_or_scenario(path, allowed=_allowed())
+            scenario = load_model_or_scenario(path, **_limits())
             if scenario.exercise is not None and scenario.exercise.objectives:
                 _check_measures(
                     path,
@@ -341,7 +358,7 @@ def list_command() -> None:
     """List the bundled scenarios with their names and descriptions."""
     for name, path in list_scenarios().items():
         with _input_errors():
-            scenario = load_scenario(path, allowed=_allowed())
+            scenario = load_scenario(path, **_limits())
         marker = " (default)" if name == DEFAULT_SCENARIO else ""
         first_line = scenario.description.strip().split(". ")[0].rstrip(".")
         click.echo(f"{name}{marker}: {scenario.name}. {first_line}.")
@@ -357,13 +374,14 @@ def graph_command(source: str | None, out: Path | None) -> None:
 
     SOURCE is a scenario or model file, or a bundled scenario's name (default: the default
     scenario). Assets are grouped by country (columns) and sector (bands), sized by weight;
-    cross-border dependencies are red.
+    cross-border dependencies are red. A model of more than 1,000 assets is drawn as one block
+    per country and sector, with lines as thick as the dependencies between blocks.
     """
     from .report.graph import draw_graph
 
     with _input_errors():
         path = resolve_scenario(source)
-        scenario = load_model_or_scenario(path, allowed=_allowed())
+        scenario = load_model_or_scenario(path, **_limits())
     stem = out or Path("results") / f"{path.stem}-graph"
     written = []
     for kind, data in draw_graph(scenario).items():
@@ -629,7 +647,7 @@ def compare_command(
 
     with _input_errors():
         path = resolve_scenario(scenario)
-        loaded = load_scenario(path, allowed=_allowed())
+        loaded = load_scenario(path, **_limits())
     chosen = _chosen_variants(loaded, variants, cbm_ablation_flag)
     with _input_errors(path):
         if cbm_ablation_flag:
@@ -707,7 +725,7 @@ def sweep_command(
         grid[path.strip()] = [_plain_value(v, param) for v in values.split(",")]
     with _input_errors():
         path_ = resolve_scenario(scenario)
-        loaded = load_scenario(path_, allowed=_allowed())
+        loaded = load_scenario(path_, **_limits())
     with _input_errors(path_):
         chosen = apply_variant(loaded, variant)
     try:
@@ -791,7 +809,7 @@ def levers_command(
 
     with _input_errors():
         path = resolve_scenario(scenario)
-        loaded = load_scenario(path, allowed=_allowed())
+        loaded = load_scenario(path, **_limits())
     with _input_errors(path):
         audited = apply_variant(loaded, variant)
         runs, tests = lever_design(audited)
@@ -946,7 +964,7 @@ def play_command(
     with _input_errors():
         path = resolve_scenario(scenario)
         try:
-            loaded = load_scenario(path, allowed=_allowed())
+            loaded = load_scenario(path, **_limits())
         except ScenarioError as error:
             if not named_there:
                 raise
@@ -1083,7 +1101,7 @@ def msel_export_command(scenario: str | None, fmt: str | None, out: Path | None)
 
     with _input_errors():
         path = resolve_scenario(scenario)
-        loaded = load_scenario(path, allowed=_allowed())
+        loaded = load_scenario(path, **_limits())
     suffix = out.suffix.lstrip(".") if out and out.suffix in (".csv", ".xlsx") else None
     if fmt and suffix and fmt != suffix:
         raise click.BadParameter(f"{out} ends in .{suffix}, not .{fmt}", param_hint="--format")

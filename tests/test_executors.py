@@ -87,12 +87,15 @@ def _journal_entries(path: Path) -> int:
 RUNS = 2 * 60
 
 
-def _start(out: Path, *extra: str) -> subprocess.Popen[str]:
+def _start(out: Path, *extra: str, group: bool = False) -> subprocess.Popen[str]:
+    """The sweep in a child process; with `group`, leading its own process group, as a
+    terminal's foreground job whose Ctrl-C reaches every process in it."""
     return subprocess.Popen(
         [sys.executable, "-m", "sim", *SWEEP, "-n", "60", "--out", str(out), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=group,
     )
 
 
@@ -132,6 +135,18 @@ def test_an_interrupted_experiment_resumes_without_redoing_or_duplicating(
     whole = tmp_path / "whole"
     CliRunner().invoke(main, [*SWEEP, "-n", "60", "--workers", "1", "--out", str(whole)])
     assert (out / "replications.csv").read_bytes() == (whole / "replications.csv").read_bytes()
+
+
+@pytest.mark.slow
+def test_ctrl_c_under_a_local_dask_cluster_is_quiet(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    journal = tmp_path / "c.journal.jsonl"
+    process = _start(tmp_path / "c", "--dask-local", "2", group=True)
+    _wait_for_entries(journal, process, 3)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130 and "Traceback" not in stderr, stderr
+    assert "--resume" in stderr and _journal_entries(journal) >= 3
 
 
 def test_a_left_over_journal_is_not_silently_overwritten(tmp_path: Path) -> None:

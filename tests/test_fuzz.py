@@ -1,5 +1,6 @@
-"""Fuzzing every file a user hands over: Hypothesis mutates valid scenarios, decisions files,
-MSEL tables and experiment journals (wrong types at every level, deletions, duplications,
+"""Fuzzing every file a user hands over: Hypothesis mutates valid scenarios, decisions files
+(which are also the format of saved sessions), MSEL tables (CSV and XLSX), sweep parameters
+and experiment journals (wrong types at every level, deletions, duplications,
 huge values, NaN and infinities, hidden characters, formula-like text), and each mutation
 goes through the command that reads it. The only outcomes allowed: success, or exit 2 with a
 message naming the file; never a traceback, never output on refusal, always bounded time.
@@ -191,33 +192,94 @@ def test_mutated_decisions_files_replay_or_are_refused(
 MSEL_HEADER = "sequence,time_hours,type,method,from,to,message,expected_action,objective"
 
 
+def _write_msel(path: Path, rows: list[list[Any]], far_cell: bool) -> None:
+    """`rows` as a CSV file or, for a .xlsx path, a workbook (optionally with one cell at the
+    sheet's far corner, which makes a naive reader walk a million rows)."""
+    if path.suffix == ".csv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(rows)
+        path.write_text(buffer.getvalue(), encoding="utf-8", errors="replace")
+        return
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # what a workbook cannot hold
+
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", c) if isinstance(c, str) else c for c in row])
+    if far_cell:
+        sheet["XFD1048576"] = "far"
+    book.save(path)
+
+
 @FUZZ
 @given(
     cells=st.lists(
         st.lists(
-            st.one_of(HOSTILE.map(str), st.text(max_size=12), st.floats().map(str)),
+            st.one_of(HOSTILE.map(str), st.text(max_size=12), st.floats(), st.integers()),
             min_size=9,
             max_size=9,
         ),
         max_size=4,
     ),
     header=st.sampled_from([MSEL_HEADER, "Time,Inject,From,To,Message", "", "a;b;c", "x,x"]),
+    suffix=st.sampled_from([".csv", ".xlsx"]),
+    far_cell=st.booleans(),
 )
 def test_mutated_msel_tables_import_or_are_refused(
-    tmp_path_factory: Any, cells: list[list[str]], header: str
+    tmp_path_factory: Any, cells: list[list[Any]], header: str, suffix: str, far_cell: bool
 ) -> None:
-    import csv
-    import io
-
     tmp = tmp_path_factory.mktemp("fuzz")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in cells:
-        writer.writerow(row)
-    path = tmp / "msel.csv"
-    path.write_text(header + "\n" + buffer.getvalue(), encoding="utf-8", errors="replace")
+    path = tmp / f"msel{suffix}"
+    _write_msel(path, [header.split(","), *cells], far_cell)
     out = tmp / "injects.yaml"
     check(["msel", "import", str(path), "--out", str(out)], out, path)
+
+
+SWEEPABLE = (
+    "parameters.stop_on_detection",
+    "duration_hours",
+    "network.sharing_coverage",
+    "countries.AUR.background.per_day",
+    "campaigns.0.stages",
+    "nothing.here",
+)
+
+
+@FUZZ
+@given(
+    path=st.sampled_from(SWEEPABLE),
+    values=st.lists(
+        st.one_of(
+            HOSTILE.map(str),
+            st.text(max_size=8),
+            st.floats().map(repr),
+            st.sampled_from(["0.2", "0.9", "24", "3"]),
+        ),
+        min_size=1,
+        max_size=2,
+    ),
+)
+def test_mutated_sweep_parameters_run_or_are_refused(
+    tmp_path_factory: Any, path: str, values: list[str]
+) -> None:
+    tmp = tmp_path_factory.mktemp("fuzz")
+    scenario = tmp / "s.yaml"
+    scenario.write_text(yaml.safe_dump(scenario_base()))
+    param = f"{path}={','.join(values)}"
+    out = tmp / "sweep"
+    began = time.perf_counter()
+    args = ["sweep", str(scenario), "--param", param, "-n", "2", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert time.perf_counter() - began < SECONDS, args
+    assert result.exit_code in (0, 2), (args, result.output, result.exception)
+    assert "Traceback" not in result.output
+    if result.exit_code == 2:
+        assert not out.exists()
+        assert "--param" in result.output or str(scenario) in result.output, result.output
 
 
 @pytest.mark.slow

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from time import perf_counter
 from typing import get_args
 
 import numpy as np
@@ -18,13 +20,15 @@ from sim.analysis.timelines import (
     queue_lengths,
     sector_loss,
 )
+from sim.atomic import write_folder
 from sim.engine.infrastructure import DOWN
 from sim.engine.records import Records
-from sim.report.graph import LABELLED, draw_graph, labelled
+from sim.report.graph import LABELLED, SUMMARISED, draw_graph, labelled
 from sim.report.timeseries import impact_plot, incident_timeline, kpi_plot, queue_plot
 from sim.schema.infrastructure import Sector
 from sim.schema.scenario import Scenario
 from sim.schema.variants import apply_overrides
+from sim.synthetic import synthetic_files
 
 SCENARIOS = ("continental_final", "ransomware_wave")
 
@@ -217,3 +221,16 @@ def test_a_large_failure_graph_names_the_failed_assets_first_to_fail_first() -> 
     heaviest = labelled(scenario, None)
     assert len(heaviest) == 3 * len(scenario.countries)
     assert labelled(scenario, {}) == heaviest  # nothing failed: the heaviest are named
+
+
+def test_a_model_past_the_summary_size_is_drawn_as_country_sector_blocks(tmp_path: Path) -> None:
+    write_folder(tmp_path / "m", synthetic_files(SUMMARISED + 500, 3, 0))
+    scenario = load_scenario(tmp_path / "m" / "scenario.yaml")
+    failed = {a.id: 1.0 for a in scenario.assets if a.country == scenario.countries[0].id}
+    for failed_at in (None, failed):
+        began = perf_counter()
+        svg = draw_graph(scenario, failed_at=failed_at)["svg"].decode()
+        assert perf_counter() - began < 20
+        blocks = {(a.country, a.sector) for a in scenario.assets}
+        assert f"in {len(blocks)} blocks of country and sector" in svg
+        assert scenario.assets[0].id not in svg  # no asset is drawn on its own

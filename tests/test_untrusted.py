@@ -15,7 +15,7 @@ import yaml
 from click.testing import CliRunner
 from helpers import q_at, routine_world, scenario_from
 
-from sim import bundled_scenario, load_scenario, run_replication
+from sim import apply_variant, bundled_scenario, load_scenario, run_replication
 from sim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -221,6 +221,23 @@ def test_runaway_calendars_and_hidden_characters_are_refused(
     path.write_text(yaml.safe_dump(data | change, allow_unicode=True))
     code, output = validate(path)
     assert code == 2 and message in output and "\x07" not in output
+
+
+def test_the_routine_incident_budget_holds_for_variants_and_max_events_raises_it(
+    tmp_path: Path,
+) -> None:
+    data = yaml.safe_load(SMALL)
+    data["countries"][0]["background"] = {"per_day": 100, "handling": {"dist": "fixed", "hours": 1}}
+    data["variants"] = {"busy": {"countries": {"A": {"background": {"per_day": 1e8}}}}}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    code, output = validate(path)
+    assert code == 2 and "variants.busy" in output and "--max-events" in output
+    raised = CliRunner().invoke(main, ["--max-events", "50000000", "validate", str(path)])
+    assert raised.exit_code == 0, raised.output
+    assert apply_variant(load_scenario(path, max_events=5 * 10**7), "busy").limits == {
+        "max_events": 5 * 10**7
+    }
 
 
 @pytest.mark.parametrize(

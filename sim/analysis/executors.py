@@ -14,6 +14,7 @@ import itertools
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -106,6 +107,21 @@ def process_pool(workers: int) -> Iterator[UnorderedMap]:
 
 
 @contextmanager
+def _children_deaf_to_ctrl_c() -> Iterator[None]:
+    """Processes started inside ignore Ctrl-C (an ignored signal stays ignored in children,
+    and Python then installs no KeyboardInterrupt handler), leaving it to this process; its
+    own handler is back on leaving. Outside the main thread, signals cannot be set: no-op."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
 def dask(workers: int | None = None, scheduler: str | None = None) -> Iterator[UnorderedMap]:
     """Run jobs on a Dask cluster: a local one of `workers` processes started for the run, or
     the running scheduler at `scheduler` (e.g. tcp://10.0.0.5:8786), whose workers must have
@@ -120,13 +136,16 @@ def dask(workers: int | None = None, scheduler: str | None = None) -> Iterator[U
     cluster = None
     try:
         if scheduler is None:
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",
-                silence_logs=logging.ERROR,
-            )
+            with _children_deaf_to_ctrl_c():  # Ctrl-C reaches the workers' group too
+                cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",
+                    # a failed job reaches us as its exception; what workers log while the
+                    # cluster is torn down (on Ctrl-C, say) is noise to the user
+                    silence_logs=logging.CRITICAL,
+                )
         client = Client(cluster or scheduler, timeout=10)
     except Exception as error:  # distributed raises many kinds for a bad or silent address
         if cluster is not None:

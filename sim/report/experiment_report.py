@@ -14,12 +14,9 @@ from ..analysis.timelines import event_windows, failure_times, incident_spans, q
 from ..engine.world import run_replication
 from ..schema.scenario import Scenario
 from .forest import forest_plot
-from .graph import draw_graph
+from .graph import SUMMARISED, draw_graph
 from .html import render
 from .timeseries import impact_plot, incident_timeline, kpi_plot, queue_plot
-
-GRAPH_LIMIT = 2000
-"""Above this many assets the dependency graph is left out: it would not be legible."""
 
 
 @dataclass(frozen=True)
@@ -104,14 +101,13 @@ def _best(rows: list[dict[str, Any]], reference: str) -> str | None:
 
 def _figures(
     runs: dict[str, Scenario], experiment: Experiment, comparisons: list[dict[str, Any]], seed: int
-) -> tuple[dict[str, bytes], list[tuple[str, str]], list[str]]:
-    """Figure files, (stem, caption) pairs in report order, and notes on what was left out."""
+) -> tuple[dict[str, bytes], list[tuple[str, str]]]:
+    """Figure files, and (stem, caption) pairs in report order."""
     reference = next(iter(runs))
     best = _best(experiment.rows, reference)
     scenario = runs[reference]
     files: dict[str, bytes] = {}
     captions: list[tuple[str, str]] = []
-    notes: list[str] = []
 
     def add(made: dict[str, bytes], caption: str, stem: str | None = None) -> None:
         made_stem = next(iter(made)).rsplit(".", 1)[0]
@@ -167,19 +163,18 @@ def _figures(
                 f"csirt_queues_{role}",
             )
         if role == "reference":
-            if len(scenario.assets) <= GRAPH_LIMIT:
-                images = draw_graph(runs[label], failed_at=failure_times(runs[label], records))
-                add(
-                    {f"failure_graph.{kind}": data for kind, data in images.items()},
-                    f"Dependency graph coloured by when each asset went down in replication 0 of "
-                    f"{label} (grey: never).",
-                )
-            else:
-                notes.append(
-                    f"The dependency graph is left out: {len(scenario.assets)} assets are "
-                    f"more than {GRAPH_LIMIT} can legibly show."
-                )
-    return files, captions, notes
+            images = draw_graph(runs[label], failed_at=failure_times(runs[label], records))
+            add(
+                {f"failure_graph.{kind}": data for kind, data in images.items()},
+                f"Dependency graph coloured by when each asset went down in replication 0 of "
+                f"{label}"
+                + (
+                    " (grey: never)."
+                    if len(scenario.assets) <= SUMMARISED
+                    else ": the share of each country's sector that failed."
+                ),
+            )
+    return files, captions
 
 
 def experiment_report(
@@ -193,7 +188,7 @@ def experiment_report(
 ) -> dict[str, bytes]:
     """Figure files (PNG and SVG) and report.html for an experiment on `scenario` whose
     variants are `runs` (the first is the reference); text from the scenario is escaped."""
-    files, captions, notes = _figures(runs, experiment, comparisons, seed)
+    files, captions = _figures(runs, experiment, comparisons, seed)
     header, comparison_rows = _comparison_rows(comparisons)
     ablation = bool(comparisons) and "cbm" in comparisons[0]
     html = render(
@@ -220,7 +215,6 @@ def experiment_report(
             {"png": base64.b64encode(files[f"{stem}.png"]).decode(), "caption": caption}
             for stem, caption in captions
         ],
-        figure_notes=notes,
         provenance=provenance,
         digests={label: s.digest() for label, s in runs.items()},
     )

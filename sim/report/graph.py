@@ -16,6 +16,7 @@ from matplotlib.lines import Line2D
 from ..analysis.timelines import SECTORS
 from ..schema.infrastructure import Asset
 from ..schema.scenario import Scenario
+from .block_graph import draw_blocks
 from .figures import encode
 from .style import SECTOR_COLOURS, literal_text
 
@@ -25,6 +26,8 @@ PER_ROW = 6
 """Assets of one sector in one country per row of the drawing."""
 DX = 1.8
 """Horizontal spacing of assets, in row heights (room for their ids)."""
+SUMMARISED = 1000
+"""Above this many assets the graph is drawn as blocks of country and sector (block_graph)."""
 LABELLED = 60
 """Up to this many assets every asset is labelled; above, the first LABELLED to fail when the
 graph shows failures, else the three heaviest per country."""
@@ -93,7 +96,9 @@ def labelled(scenario: Scenario, failed_at: dict[str, float] | None) -> list[Ass
 def draw_graph(scenario: Scenario, failed_at: dict[str, float] | None = None) -> dict[str, bytes]:
     """The graph as `{"png": ..., "svg": ...}`: nodes sized by weight and coloured by sector
     or, given `failed_at` (hour of failure by asset id), by when they failed; cross-border
-    dependencies drawn in red."""
+    dependencies drawn in red. Above SUMMARISED assets, the blocks of `draw_blocks`."""
+    if len(scenario.assets) > SUMMARISED:
+        return draw_blocks(scenario, failed_at)
     where = layout(scenario)
     country = {a.id: a.country for a in scenario.assets}
     columns, depth = len(scenario.countries), max((-y for _, y in where.values()), default=0)

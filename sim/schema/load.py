@@ -24,7 +24,13 @@ from .distributions import DISTRIBUTION_NAMES
 from .files import read_bytes
 from .infrastructure import Asset, Dependency
 from .references import Loc, check_references, check_schedule, dotted
-from .scenario import InfrastructureModel, Scenario, ScenarioFile, Sources
+from .scenario import (
+    MAX_ROUTINE_INCIDENTS,
+    InfrastructureModel,
+    Scenario,
+    ScenarioFile,
+    Sources,
+)
 from .variants import VariantError, apply_variant
 
 try:
@@ -388,11 +394,13 @@ def load_scenario(
     source: str | Path | Mapping[str, Any],
     base_dir: str | Path = ".",
     allowed: Sequence[Path] = (),
+    max_events: int = MAX_ROUTINE_INCIDENTS,
 ) -> Scenario:
     """A checked scenario from a YAML file, or from a mapping (relative paths from `base_dir`).
 
     Includes and tables must lie in the scenario's folder (or `base_dir`), in the bundled
-    library, or in one of the `allowed` folders.
+    library, or in one of the `allowed` folders. The routine incidents a run may expect are
+    at most `max_events`, for the scenario and for every change made to it later.
 
     Raises ScenarioError listing every problem, each naming its file and field path.
     """
@@ -402,8 +410,9 @@ def load_scenario(
         path = Path(source)
         data = read_yaml_mapping(path)
     file = str(path)
+    limits = {"max_events": max_events}
     try:
-        scenario_file = ScenarioFile.model_validate(_expand_templates(data, file))
+        scenario_file = ScenarioFile.model_validate(_expand_templates(data, file), context=limits)
     except ValidationError as error:
         raise ScenarioError(_validation_problems(error, file)) from None
     roots = (path.parent, library_root(), *allowed)
@@ -413,7 +422,7 @@ def load_scenario(
         raise ScenarioError(collector.problems)
     fields = {name: getattr(scenario_file, name) for name in Scenario.model_fields}
     scenario = Scenario.model_validate(
-        fields | {f: tuple(collector.items[f]) for f in ENTITY_FIELDS}
+        fields | {f: tuple(collector.items[f]) for f in ENTITY_FIELDS}, context=limits
     )
     problems = []
     for loc, message in check_references(scenario) + check_schedule(scenario):
@@ -430,13 +439,15 @@ def load_scenario(
     return scenario
 
 
-def load_model_or_scenario(path: str | Path, allowed: Sequence[Path] = ()) -> Scenario:
+def load_model_or_scenario(
+    path: str | Path, allowed: Sequence[Path] = (), max_events: int = MAX_ROUTINE_INCIDENTS
+) -> Scenario:
     """A scenario file as `load_scenario` reads it, or an infrastructure model file wrapped
     in a one-hour scenario (for drawing and checking models on their own)."""
     path = Path(path)
     data = read_yaml_mapping(path)
     if "duration_hours" in data or "start" in data:
-        return load_scenario(path, allowed=allowed)
+        return load_scenario(path, allowed=allowed, max_events=max_events)
     wrapper = {
         "name": str(data.get("name") or path.stem),
         "start": "2026-01-01T00:00:00Z",

@@ -6,7 +6,14 @@ import hashlib
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from .base import Hours, Id, Model, Name, Text
 from .campaigns import Campaign
@@ -39,8 +46,9 @@ MAX_SEED = 2**63 - 1
 """The largest root seed."""
 
 MAX_ROUTINE_INCIDENTS = 5_000_000
-"""The most routine incidents a run may expect (their rates x the run's length): each costs a
-few records, and a run holds its records in memory."""
+"""The most routine incidents a run may expect (their rates x the run's length) unless the
+loader is given another limit (`cyberttx --max-events`): each costs a few records, and a run
+holds its records in memory."""
 
 
 class Scenario(Infrastructure):
@@ -69,8 +77,12 @@ class Scenario(Infrastructure):
         default=None, description="Injects, decision points, teams and objectives for `play`."
     )
 
+    _max_events: int = PrivateAttr(default=MAX_ROUTINE_INCIDENTS)
+    """The routine-incident budget this scenario was checked against; variants keep it."""
+
     @model_validator(mode="after")
-    def _bounded(self) -> Scenario:
+    def _bounded(self, info: ValidationInfo) -> Scenario:
+        limit = (info.context or {}).get("max_events", MAX_ROUTINE_INCIDENTS)
         try:
             self.start + timedelta(hours=self.duration_hours)
         except OverflowError:
@@ -78,12 +90,19 @@ class Scenario(Infrastructure):
         surge = max((w.incident_surge for e in self.events for w in e.windows), default=1.0)
         routine = sum(c.background.per_day for c in self.countries if c.background)
         expected = routine * surge * self.duration_hours / 24
-        if expected > MAX_ROUTINE_INCIDENTS:
+        if expected > limit:
             raise ValueError(
                 f"about {expected:,.0f} routine incidents a run (background per_day x "
-                f"duration): more than the {MAX_ROUTINE_INCIDENTS:,} a run may hold"
+                f"duration): more than the {limit:,} allowed (raise it with "
+                "`cyberttx --max-events N`)"
             )
+        self._max_events = limit
         return self
+
+    @property
+    def limits(self) -> dict[str, int]:
+        """The validation context that re-checks a changed copy against the same budget."""
+        return {"max_events": self._max_events}
 
     def digest(self) -> str:
         """SHA-256 of the scenario as JSON: equal digests mean identical inputs (includes,

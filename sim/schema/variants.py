@@ -54,7 +54,7 @@ def _override(model: BaseModel, patch: Any, loc: Loc) -> BaseModel:
             update[key] = value
     data = {name: getattr(model, name) for name in fields} | update
     try:
-        return type(model).model_validate(data)
+        return type(model).model_validate(data, context=getattr(model, "limits", None))
     except ValidationError as error:
         raise VariantError([((*loc, *e["loc"]), e["msg"]) for e in error.errors()]) from None
 
