@@ -4,8 +4,6 @@
 >>> result = run(load_scenario(bundled_scenario()))
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
 from .analysis.result import RunResult, run
 from .engine.records import Records
 from .engine.world import run_replication
@@ -14,11 +12,7 @@ from .library import bundled_scenario, list_scenarios
 from .schema.load import load_scenario
 from .schema.scenario import Scenario
 from .schema.variants import VariantError, apply_variant
-
-try:
-    __version__ = version("cyberttx")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0"
+from .version import __version__
 
 __all__ = [
     "Problem",

@@ -5,27 +5,27 @@ from __future__ import annotations
 import errno
 import glob
 import os
+import secrets
 import shutil
-import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _staging(target: Path) -> Path:
+    """A fresh hidden name beside `target` for writing it before it is renamed into place."""
+    return target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
 
 
 def write_file(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder, then rename."""
+    """Write `data` to `path` through a temporary file in the same folder, then rename. The
+    file gets the permissions the user's umask gives new files."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = _staging(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -77,10 +77,10 @@ def write_folder(folder: Path, files: Mapping[str, bytes], replace: bool = False
     if replace and folder.is_dir() and not ours(folder):
         raise NotOurs(errno.EEXIST, "was not written by cyberttx", str(folder))
     _clear_stale(folder)
-    stage = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
+    stage = _staging(folder)
+    os.mkdir(stage, 0o777)  # the umask applies, as for any folder the user makes
     aside = stage.with_suffix(".old")
     try:
-        os.chmod(stage, 0o777 & ~_umask())
         for name, data in files.items():
             (stage / name).write_bytes(data)
         (stage / MARKER).write_bytes(b"")

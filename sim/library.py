@@ -5,6 +5,8 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
+from .errors import InputError
+
 DEFAULT_SCENARIO = "continental_final"
 """What `cyberttx run` runs when given no scenario."""
 
@@ -23,11 +25,19 @@ def list_scenarios() -> dict[str, Path]:
     return {p.stem: p for p in sorted((library_root() / "scenarios").glob("*.yaml"))}
 
 
+class UnknownScenario(InputError, KeyError):
+    """A name that is neither a scenario file nor a bundled scenario."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 def bundled_scenario(name: str = DEFAULT_SCENARIO) -> Path:
-    """The path of a bundled scenario; raises KeyError naming the known ones."""
+    """The path of a bundled scenario; raises UnknownScenario (a KeyError) naming the known
+    ones."""
     scenarios = list_scenarios()
     if name not in scenarios:
-        raise KeyError(f"no bundled scenario '{name}' (bundled: {', '.join(scenarios)})")
+        raise UnknownScenario(f"no bundled scenario '{name}' (bundled: {', '.join(scenarios)})")
     return scenarios[name]
 
 

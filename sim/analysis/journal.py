@@ -13,10 +13,11 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from .. import __version__
 from ..atomic import write_file
+from ..errors import InputError
 from ..schema.files import MAX_JOURNAL_BYTES, read_bytes
 from ..schema.scenario import Scenario
+from ..version import __version__
 
 Key = tuple[str, int]
 """A replication: (variant label, replication number)."""
@@ -28,7 +29,7 @@ def _header(seed: int, variants: dict[str, Scenario]) -> dict[str, Any]:
     return {"seed": seed, "version": __version__, "variants": digests}
 
 
-class JournalMismatch(ValueError):
+class JournalMismatch(InputError):
     """A journal written by another experiment (another seed or package version)."""
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..engine.exercise import Chooser
 from ..engine.world import World
-from ..errors import ScenarioError
+from ..errors import InputError, ScenarioError
 from ..schema.exercise import ACTION_KINDS, DecisionPoint
 from ..schema.files import read_bytes
 from ..schema.scenario import MAX_SEED
@@ -28,7 +28,7 @@ POLICIES = (
 that takes (prefer) or does not take (avoid) an action of some kind."""
 
 
-class DecisionsError(ValueError):
+class DecisionsError(InputError, ValueError):
     """A decisions file that cannot be read or does not fit the scenario."""
 
 

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from ..errors import Problem, ScenarioError
 from ..schema.exercise import Inject
 from ..schema.files import read_bytes
-from ..schema.load import _fail, _line_path, _validation_problems, read_csv
+from ..schema.load import line_path, read_csv, validation_problems
 from ..schema.scenario import Scenario
 
 MSEL_COLUMNS = (
@@ -156,11 +156,14 @@ def _xlsx_table(path: Path) -> tuple[_Cells, list[tuple[int, _Cells]]]:
         finally:
             book.close()
     except Exception as error:  # openpyxl raises all kinds of errors on a damaged file
-        raise _fail(path, f"not a readable .xlsx workbook ({type(error).__name__})") from None
+        problem = f"not a readable .xlsx workbook ({type(error).__name__})"
+        raise ScenarioError.one(path, problem) from None
     if len(table) > MAX_MSEL_ROWS:
-        raise _fail(path, f"has more than {MAX_MSEL_ROWS:,} rows; an MSEL has a few hundred")
+        raise ScenarioError.one(
+            path, f"has more than {MAX_MSEL_ROWS:,} rows; an MSEL has a few hundred"
+        )
     if not table or not any(_filled(v) for v in table[0]):
-        raise _fail(path, "is empty; expected a header row naming the columns")
+        raise ScenarioError.one(path, "is empty; expected a header row naming the columns")
     rows = [(n, r) for n, r in enumerate(table[1:], start=2) if any(_filled(v) for v in r)]
     return table[0], rows
 
@@ -209,7 +212,7 @@ def read_msel(path: Path | str) -> tuple[Inject, ...]:
     elif suffix == ".xlsx":
         header, rows = _xlsx_table(path)
     else:
-        raise _fail(path, "is not an MSEL file: expected a .csv or .xlsx file")
+        raise ScenarioError.one(path, "is not an MSEL file: expected a .csv or .xlsx file")
     names, file = _columns(path, header), str(path)
     problems: list[Problem] = []
     injects: list[Inject] = []
@@ -223,12 +226,12 @@ def read_msel(path: Path | str) -> tuple[Inject, ...]:
         try:
             inject = Inject.model_validate(_record(names, cells))
         except ValidationError as error:
-            problems += _validation_problems(error, file, lambda loc, n=line: _line_path(n, loc))
+            problems += validation_problems(error, file, lambda loc, n=line: line_path(n, loc))
             continue
         earlier = first_line.setdefault(inject.sequence, line)
         if earlier != line:
             message = f"duplicate sequence {inject.sequence}: line {earlier} has it too"
-            problems.append(Problem(file, _line_path(line, ("sequence",)), message))
+            problems.append(Problem(file, line_path(line, ("sequence",)), message))
         injects.append(inject)
     if problems:
         raise ScenarioError(problems)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from ..errors import Problem, ScenarioError
+from ..errors import ScenarioError
 
 MAX_INPUT_BYTES = 256 * 2**20
 """The largest input file read (256 MiB): a 100,000-asset CSV model is about 15 MiB."""
@@ -26,28 +26,28 @@ def read_bytes(path: Path, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise _fail(path, "no such file") from None
+        raise ScenarioError.one(path, "no such file") from None
     except OSError as error:
-        raise _fail(path, f"cannot be read ({error.strerror or error})") from None
+        raise ScenarioError.one(path, f"cannot be read ({error.strerror or error})") from None
     if stat.S_ISDIR(info.st_mode):
-        raise _fail(path, f"is a directory, not {what}")
+        raise ScenarioError.one(path, f"is a directory, not {what}")
     if not stat.S_ISREG(info.st_mode):
-        raise _fail(path, f"is not a regular file (a device, pipe or socket), not {what}")
+        raise ScenarioError.one(
+            path, f"is not a regular file (a device, pipe or socket), not {what}"
+        )
     if info.st_size > limit:
-        raise _fail(path, f"is {_size(info.st_size)}, more than the {_size(limit)} {what} may be")
+        raise ScenarioError.one(
+            path, f"is {_size(info.st_size)}, more than the {_size(limit)} {what} may be"
+        )
     try:
         with path.open("rb") as handle:
             data = handle.read(limit + 1)
     except OSError as error:
-        raise _fail(path, f"cannot be read ({error.strerror or error})") from None
+        raise ScenarioError.one(path, f"cannot be read ({error.strerror or error})") from None
     if len(data) > limit:
-        raise _fail(path, f"grew past {_size(limit)} while it was read")
+        raise ScenarioError.one(path, f"grew past {_size(limit)} while it was read")
     return data
 
 
 def _size(count: int) -> str:
     return f"{count / 2**20:,.0f} MiB" if count >= 2**20 else f"{count:,} bytes"
-
-
-def _fail(path: Path, message: str) -> ScenarioError:
-    return ScenarioError([Problem(str(path), "", message)])

@@ -71,10 +71,6 @@ TABLES: dict[str, tuple[str, type[BaseModel]]] = {
 }
 
 
-def _fail(file: Path | str, message: str, path: str = "") -> ScenarioError:
-    return ScenarioError([Problem(str(file), path, message)])
-
-
 def read_yaml_mapping(path: Path) -> dict[str, Any]:
     """The top-level mapping of a YAML file, read with a safe loader.
 
@@ -83,9 +79,9 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     try:
         text = read_bytes(path, "a scenario file").decode("utf-8")
     except UnicodeDecodeError:
-        raise _fail(path, "not a UTF-8 text file") from None
+        raise ScenarioError.one(path, "not a UTF-8 text file") from None
     if "\x00" in text:
-        raise _fail(path, "not a text file (it contains NUL bytes)")
+        raise ScenarioError.one(path, "not a text file (it contains NUL bytes)")
     try:
         if "&" in text and "*" in text:  # anchors and aliases: bound what they expand to
             _check_aliases(path, yaml.compose(text, Loader=_Loader))
@@ -93,13 +89,13 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise _fail(path, f"not valid YAML: {error.problem}{where}") from None
+        raise ScenarioError.one(path, f"not valid YAML: {error.problem}{where}") from None
     except yaml.YAMLError as error:
-        raise _fail(path, f"not valid YAML: {error}") from None
+        raise ScenarioError.one(path, f"not valid YAML: {error}") from None
     if data is None:
-        raise _fail(path, "is empty; expected a mapping of scenario fields")
+        raise ScenarioError.one(path, "is empty; expected a mapping of scenario fields")
     if not isinstance(data, dict):
-        raise _fail(
+        raise ScenarioError.one(
             path, f"expected a mapping of fields at the top level, found {type(data).__name__}"
         )
     return data
@@ -126,12 +122,12 @@ def _check_aliases(path: Path, root: yaml.Node | None) -> None:
         if id(node) in size:
             continue
         if id(node) in open_nodes:
-            raise _fail(path, "an alias refers to a node that contains it")
+            raise ScenarioError.one(path, "an alias refers to a node that contains it")
         open_nodes.add(id(node))
         stack.append((node, True))
         stack.extend((c, False) for c in children if id(c) not in size)
     if root is not None and size[id(root)] > MAX_YAML_VALUES:
-        raise _fail(path, f"its aliases expand to more than {MAX_YAML_VALUES:,} values")
+        raise ScenarioError.one(path, f"its aliases expand to more than {MAX_YAML_VALUES:,} values")
 
 
 def _message(e: Any) -> str:
@@ -143,9 +139,10 @@ def _message(e: Any) -> str:
     return message
 
 
-def _validation_problems(
+def validation_problems(
     error: ValidationError, file: str, path_of: Callable[[Loc], str] = dotted
 ) -> list[Problem]:
+    """Pydantic's findings as problems of `file`, each at the field path `path_of` gives."""
     return [
         Problem(
             file, path_of(tuple(p for p in e["loc"] if p not in DISTRIBUTION_NAMES)), _message(e)
@@ -154,7 +151,8 @@ def _validation_problems(
     ]
 
 
-def _line_path(line: int, rest: Loc) -> str:
+def line_path(line: int, rest: Loc) -> str:
+    """Where a problem is in a table: its line, then the field path inside the row."""
     return f"line {line}: {dotted(rest)}" if rest else f"line {line}"
 
 
@@ -169,15 +167,15 @@ def read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
         header = next(reader, None)
         if not header:
-            raise _fail(path, "is empty; expected a header row naming the columns")
+            raise ScenarioError.one(path, "is empty; expected a header row naming the columns")
         if len(header) == 1 and ";" in header[0]:
-            raise _fail(path, "looks separated by ';': save it with commas", "line 1")
+            raise ScenarioError.one(path, "looks separated by ';': save it with commas", "line 1")
         rows: list[tuple[int, list[str]]] = []
         start = reader.line_num + 1
         for cells in reader:
             if any(cells):
                 if len(cells) != len(header):
-                    raise _fail(
+                    raise ScenarioError.one(
                         path,
                         f"has {len(cells)} cells where the header has {len(header)}",
                         f"line {start}",
@@ -185,7 +183,7 @@ def read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
                 rows.append((start, cells))
             start = reader.line_num + 1
     except (UnicodeDecodeError, csv.Error) as error:
-        raise _fail(path, f"not a readable CSV table ({error})") from None
+        raise ScenarioError.one(path, f"not a readable CSV table ({error})") from None
     return header, rows
 
 
@@ -200,11 +198,13 @@ def _check_header(path: Path, header: list[str]) -> None:
     names = [name.strip() for name in header]
     for k, name in enumerate(names, start=1):
         if not FIELD_NAME.fullmatch(name):
-            raise _fail(path, f"column {k} of the header is not a field name", "line 1")
+            raise ScenarioError.one(path, f"column {k} of the header is not a field name", "line 1")
         if name in names[: k - 1]:
-            raise _fail(path, f"column {k} repeats the header '{name}'", "line 1")
+            raise ScenarioError.one(path, f"column {k} repeats the header '{name}'", "line 1")
         if any(other.startswith(name + ".") for other in names):
-            raise _fail(path, f"column '{name}' stands beside columns nested in it", "line 1")
+            raise ScenarioError.one(
+                path, f"column '{name}' stands beside columns nested in it", "line 1"
+            )
 
 
 def read_table(path: Path, item_type: type[BaseModel]) -> tuple[list[Any], list[int]]:
@@ -222,10 +222,10 @@ def read_table(path: Path, item_type: type[BaseModel]) -> tuple[list[Any], list[
             [build(cells) for _, cells in rows]
         )
     except ValidationError as error:
-        problems = _validation_problems(
+        problems = validation_problems(
             error,
             str(path),
-            lambda loc: _line_path(lines[loc[0]], loc[1:]),  # type: ignore[index]
+            lambda loc: line_path(lines[loc[0]], loc[1:]),  # type: ignore[index]
         )
         raise ScenarioError(problems) from None
     return items, lines
@@ -296,7 +296,7 @@ class _Collector:
             except ScenarioError as error:
                 self.problems.extend(error.problems)
                 continue
-            self.add(field, rows, str(table), lambda i, rest, ls=lines: _line_path(ls[i], rest))
+            self.add(field, rows, str(table), lambda i, rest, ls=lines: line_path(ls[i], rest))
         for i, name in enumerate(model.include):
             self._include(path.parent / name, stack, file, f"include[{i}]")
 
@@ -334,7 +334,7 @@ class _Collector:
             self.problems.extend(Problem(file, where, str(p)) for p in error.problems)
             return
         except ValidationError as error:
-            self.problems.extend(_validation_problems(error, str(path)))
+            self.problems.extend(validation_problems(error, str(path)))
             return
         sources = (model.countries, model.assets, model.dependencies, model.include)
         if not any(sources) and model.assets_csv is None and model.dependencies_csv is None:
@@ -414,7 +414,7 @@ def load_scenario(
     try:
         scenario_file = ScenarioFile.model_validate(_expand_templates(data, file), context=limits)
     except ValidationError as error:
-        raise ScenarioError(_validation_problems(error, file)) from None
+        raise ScenarioError(validation_problems(error, file)) from None
     roots = (path.parent, library_root(), *allowed)
     collector = _Collector(tuple(Path(root).resolve() for root in roots))
     collector.add_sources(scenario_file, path, (path.resolve(),))

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ..errors import InputError
 from .references import Finding, Loc, check_references, dotted
 from .scenario import Scenario
 
@@ -14,7 +15,7 @@ FIXED_FIELDS = frozenset({"seed", "variants", "name"})
 """Scenario fields a variant may not change: variants of one run share its random numbers."""
 
 
-class VariantError(ValueError):
+class VariantError(InputError, ValueError):
     """A variant that does not exist or does not apply; `findings` says where."""
 
     def __init__(self, findings: list[Finding]) -> None:
