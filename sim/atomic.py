@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import glob
+import itertools
 import os
 import secrets
 import shutil
@@ -95,3 +96,31 @@ def write_folder(folder: Path, files: Mapping[str, bytes], replace: bool = False
     finally:
         shutil.rmtree(stage, ignore_errors=True)
         shutil.rmtree(aside, ignore_errors=True)
+
+
+class NotAFolder(FileExistsError):
+    """The output path is a file."""
+
+
+def beside(folder: Path, suffix: str) -> Path:
+    """A working file next to an output folder: its journal or saved session."""
+    return folder.with_name(folder.name + suffix)
+
+
+def free_folder(out: Path | None, force: bool, default: str, root: Path = Path("results")) -> Path:
+    """The output folder, chosen before long work: `out` if it may be written (missing,
+    empty, or written by cyberttx and `force`), else the first free `root/default[-n]` that
+    has no journal beside it. Raises NotAFolder, FolderExists or NotOurs for `out`."""
+    if out is not None:
+        if out.exists() and not out.is_dir():
+            raise NotAFolder(errno.EEXIST, "is a file, not a folder", str(out))
+        if out.is_dir() and any(out.iterdir()) and not force:
+            raise FolderExists(errno.EEXIST, "exists and is not empty", str(out))
+        if out.is_dir() and not ours(out):
+            raise NotOurs(errno.EEXIST, "was not written by cyberttx", str(out))
+        return out
+    for n in itertools.count(1):
+        candidate = root / (default if n == 1 else f"{default}-{n}")
+        if not candidate.exists() and not beside(candidate, ".journal.jsonl").exists():
+            return candidate
+    raise AssertionError("unreachable")

@@ -1,16 +1,16 @@
-"""The `cyberttx` command: parse arguments, call the Python API, print. Nothing else."""
+"""The `cyberttx` command: parse arguments, call the library, print. Nothing else.
+
+Each command is a few calls into the library (`sim.schema.resolve`, `sim.analysis.designs`,
+`sim.analysis.study`, `sim.facilitation.session`, `sim.report.summary` ...), which a notebook
+can make with the same results.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import itertools
 import json
-import os
-import platform
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -18,29 +18,28 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from . import __version__
-from .analysis.export import csv_bytes, run_files
-from .analysis.journal import Journal, JournalMismatch, read_journal
-from .analysis.metrics import AFFECTED, DOWN
-from .analysis.objectives import measure_problems
-from .analysis.result import RunResult, run
-from .atomic import FolderExists, NotOurs, ours, write_file, write_folder
-from .errors import Problem, ScenarioError
+from .analysis.export import experiment_tables, provenance, run_files
+from .analysis.result import run_applied
+from .atomic import FolderExists, NotAFolder, NotOurs, beside, free_folder, write_file, write_folder
+from .errors import InputError, ScenarioError
 from .gc_pause import freeze_large_loads
 from .library import DEFAULT_SCENARIO, list_scenarios, resolve_scenario
+from .report.summary import comparison_lines, count, lever_lines, run_summary, sweep_lines
 from .schema.load import load_model_or_scenario, load_scenario
+from .schema.resolve import Resolved, resolve
 from .schema.scenario import (
     MAX_ROUTINE_INCIDENTS,
     MAX_SEED,
     InfrastructureModel,
-    Scenario,
     ScenarioFile,
 )
-from .schema.variants import VariantError, apply_variant
+from .schema.variants import apply_variant
+from .version import __version__
 
 if TYPE_CHECKING:
     from .analysis.executors import UnorderedMap
     from .analysis.experiment import Experiment
+    from .analysis.study import Study
 
 EXIT_INPUT = 2
 """Exit status for input that cannot be used: a malformed scenario, an unknown variant."""
@@ -56,126 +55,13 @@ def _fail(message: str) -> NoReturn:
 @contextmanager
 def _input_errors(file: object = "error") -> Iterator[None]:
     """Turn errors about the user's input into a short message and exit status 2; `file`
-    prefixes messages that do not name one themselves."""
+    prefixes messages that do not name one themselves. Any other exception is a bug."""
     try:
         yield
     except ScenarioError as error:
         _fail(error.report())
-    except (VariantError, KeyError) as error:
-        _fail(f"{file}: {error.args[0] if isinstance(error, KeyError) else error}")
-
-
-def _is_scenario(name: str | None) -> bool:
-    """Whether `name` resolves to a scenario file that exists."""
-    try:
-        return resolve_scenario(name).is_file()
-    except (ScenarioError, OSError, ValueError, KeyError):
-        return False
-
-
-def _check_measures(path: Path, resolved: Mapping[str | None, Scenario]) -> None:
-    """Raise ScenarioError naming each exercise objective whose `measure` names no number in
-    the metrics of the scenario with each variant applied (`resolved`, by variant name; None:
-    as written); a misspelt one would otherwise rate U without a word. A problem is reported
-    once, with the first variant that shows it."""
-    found: dict[tuple[str, str], str] = {}
-    for variant, scenario in resolved.items():
-        for where, message in measure_problems(scenario):
-            with_variant = "" if variant is None else f" (with variant '{variant}')"
-            found.setdefault((where, message), message + with_variant)
-    if found:
-        raise ScenarioError(Problem(str(path), where, text) for (where, _), text in found.items())
-
-
-def _millions(value: float) -> str:
-    return f"{value / 1e6:,.2f} M"
-
-
-def _count(n: int, singular: str, plural: str) -> str:
-    return f"{n} {singular if n == 1 else plural}"
-
-
-def _ranked(totals: dict[str, float], top: int = 5) -> str:
-    ranked = sorted(((v, k) for k, v in totals.items() if v > 0), reverse=True)
-    shown = " · ".join(f"{k} {_millions(v)}" for v, k in ranked[:top])
-    return shown + (f" · (+{len(ranked) - top} more)" if len(ranked) > top else "") or "none"
-
-
-def _summary(result: RunResult) -> str:
-    s, m = result.scenario, result.metrics
-    start = s.start.isoformat(sep=" ", timespec="minutes")
-    variant = result.variant or "none (the scenario as written)"
-    sizes = [
-        f"{s.duration_hours:g} h from {start}",
-        _count(len(s.countries), "country", "countries"),
-        _count(len(s.assets), "asset", "assets"),
-        _count(len(s.dependencies), "dependency", "dependencies"),
-        _count(len(s.disruptions), "disruption", "disruptions"),
-        _count(len(s.campaigns), "campaign", "campaigns"),
-    ]
-    return "\n".join(
-        [
-            f"{s.name} — variant: {variant}, seed {result.seed}",
-            " · ".join(sizes),
-            "",
-            f"Service-hours lost   {_millions(m['service_hours_lost'])}"
-            "  (weight × inoperability × hours)",
-            f"  by country         {_ranked(m['service_hours_lost_by_country'])}",
-            f"  by sector          {_ranked(m['service_hours_lost_by_sector'])}",
-            f"Peak assets down     {m['peak_assets_down']} of {len(s.assets)}  (q ≥ {DOWN:g})",
-            f"Assets affected      {m['assets_affected']} in "
-            f"{_count(m['countries_affected'], 'country', 'countries')}  (q ≥ {AFFECTED:g})",
-            f"Cascade depth        {_count(m['cascade_depth'], 'hop', 'hops')} along dependencies",
-            *(
-                f"In event windows     {event}: {_millions(w['total'])} weighted"
-                f" ({_ranked({k: v for k, v in w.items() if k != 'total'}, top=4)})"
-                for event, w in m["event_window_impact"].items()
-            ),
-            *_campaign_lines(m["campaigns"]),
-            *_response_lines(m),
-        ]
-    )
-
-
-def _hours(summary: dict[str, Any]) -> str:
-    if not summary["n"]:
-        return "—"
-    return f"{summary['mean']:.1f} h (p90 {summary['p90']:.1f} h, n={summary['n']})"
-
-
-def _response_lines(m: dict[str, Any]) -> list[str]:
-    if not m["csirts"]:
-        return []
-    t, c = m["incident_timings"], m["cooperation"]
-    load = " · ".join(
-        f"{country} {v['utilisation']:.0%} busy, wait {v['mean_wait_hours'] or 0:.1f} h"
-        for country, v in m["csirts"].items()
-    )
-    return [
-        "",
-        f"Time to detect       {_hours(t['detect'])}",
-        f"Time to contain      {_hours(t['contain'])}",
-        f"CSIRTs               {load}",
-        f"Cooperation          {c['assistance_answered']}/{c['assistance_requested']} requests "
-        f"for analysts answered · {c['takedowns']} takedowns · {c['indicators_shared']} "
-        f"indicator sets shared, {c['indicators_received']} received",
-        f"Indicators           {c['advisories_issued']} national advisories · "
-        f"{c['stages_blocked_holding_indicators']} intrusion stages blocked on held indicators",
-        f"Containment          {c['intrusions_evicted']} intrusions evicted before impact · "
-        f"{c['outages_shortened']} outages shortened · {c['spreads_prevented']} spreads stopped",
-    ]
-
-
-def _campaign_lines(outcomes: dict[str, dict[str, Any]]) -> list[str]:
-    width = max([19, *(len(cid) + 2 for cid in outcomes)])
-    header = "intrusions · detected · blocked · succeeded · assets hit"
-    lines = ["", f"{'Campaigns':<{width}}  {header}"]
-    for cid, o in outcomes.items():
-        lines.append(
-            f"  {cid:<{width - 2}} {o['attempted']:>10} · {o['detected']:>8} · {o['blocked']:>7} · "
-            f"{o['succeeded']:>9} · {o['assets_impacted']:>10}"
-        )
-    return lines if outcomes else []
+    except InputError as error:
+        _fail(f"{file}: {error}")
 
 
 def _save(folder: Path, files: dict[str, bytes], force: bool) -> None:
@@ -183,15 +69,30 @@ def _save(folder: Path, files: dict[str, bytes], force: bool) -> None:
     exists (without `force`) or cannot be written."""
     try:
         write_folder(folder, files, replace=force)
-    except NotOurs:
-        _fail(
+    except OSError as error:
+        _fail(_unwritable(folder, error))
+
+
+def _unwritable(folder: Path, error: OSError) -> str:
+    """Why `folder` cannot be the output, and what to do."""
+    if isinstance(error, NotOurs):
+        return (
             f"error: {folder} holds files cyberttx did not write; --force replaces only its "
             "own output folders: choose another --out"
         )
-    except FolderExists:
-        _fail(f"error: {folder} already exists and is not empty; choose another --out, or --force")
+    if isinstance(error, FolderExists):
+        return f"error: {folder} already exists and is not empty; choose another --out, or --force"
+    if isinstance(error, NotAFolder):
+        return f"error: {folder} is a file, not a folder; choose another --out"
+    return f"error: cannot write {folder}: {error.strerror or error}"
+
+
+def _folder(out: Path | None, force: bool, default: str) -> Path:
+    """The output folder, chosen before long work (see `atomic.free_folder`)."""
+    try:
+        return free_folder(out, force, f"{default}-{datetime.now():%Y%m%d-%H%M%S}")
     except OSError as error:
-        _fail(f"error: cannot write {folder}: {error.strerror or error}")
+        _fail(_unwritable(out or Path(default), error))
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -261,16 +162,15 @@ def _limits() -> dict[str, Any]:
 
 
 def _provenance(path: Path, began: float) -> dict[str, Any]:
-    """Where a result came from: the scenario file, the software and when it finished."""
-    return {
-        "scenario_file": str(path),
-        "scenario_file_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-        "package_version": __version__,
-        "python": platform.python_version(),
-        "command": " ".join(["cyberttx", *sys.argv[1:]]),
-        "wall_seconds": round(time.perf_counter() - began, 4),
-        "finished_at": datetime.now().astimezone().isoformat(timespec="seconds"),
-    }
+    return provenance(path, time.perf_counter() - began, " ".join(["cyberttx", *sys.argv[1:]]))
+
+
+def _resolved(scenario: str | None, variant: str | None = None) -> Resolved:
+    """The scenario the command names, with `variant` applied; exit 2 on bad input."""
+    with _input_errors():
+        resolved = resolve(scenario, **_limits())
+    with _input_errors(resolved.path):
+        return resolved.with_variant(variant)
 
 
 @main.command("run")
@@ -289,17 +189,12 @@ def run_command(
     points: q holds from `time` until the asset's next row), metrics.json and run.json
     (provenance) into the output folder, all or nothing.
     """
-    with _input_errors():
-        path = resolve_scenario(scenario)
-        loaded = load_scenario(path, **_limits())
-    with _input_errors(path):
-        began = time.perf_counter()
-        result = run(loaded, variant=variant, seed=seed)
-    provenance = _provenance(path, began)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = _free_folder(out, force, f"{path.stem}-{stamp}")
-    _save(folder, run_files(result, provenance), force)
-    click.echo(_summary(result))
+    resolved = _resolved(scenario, variant)
+    began = time.perf_counter()
+    result = run_applied(resolved.scenario, resolved.variant, seed)
+    folder = _folder(out, force, resolved.path.stem)
+    _save(folder, run_files(result, _provenance(resolved.path, began)), force)
+    click.echo(run_summary(result))
     click.echo(f"\nWrote {folder}/ (events.csv, series.csv, metrics.json, run.json)")
 
 
@@ -310,20 +205,19 @@ def validate_command(files: tuple[str, ...]) -> None:
 
     Exit status 0 when every file is valid, 2 otherwise.
     """
+    from .facilitation.session import check_measures
+
     failed = False
     for name in files:
         try:
             path = resolve_scenario(name)
             scenario = load_model_or_scenario(path, **_limits())
             if scenario.exercise is not None and scenario.exercise.objectives:
-                _check_measures(
-                    path,
-                    {None: scenario} | {v: apply_variant(scenario, v) for v in scenario.variants},
-                )
-        except (ScenarioError, KeyError) as error:
+                variants = {v: apply_variant(scenario, v) for v in scenario.variants}
+                check_measures(path, {None: scenario} | variants)
+        except InputError as error:
             failed = True
-            message = error.report() if isinstance(error, ScenarioError) else error.args[0]
-            click.echo(message, err=True)
+            click.echo(error.report() if isinstance(error, ScenarioError) else str(error), err=True)
             continue
         click.echo(
             f"OK {name}: {len(scenario.countries)} countries, {len(scenario.assets)} assets, "
@@ -407,124 +301,58 @@ def _progress(executor: UnorderedMap, done: int) -> UnorderedMap:
     return unordered
 
 
-def _executor(workers: int | None, dask_local: int | None, scheduler: str | None) -> Any:
-    """The executor the options ask for: Dask, a process pool, or this process."""
-    from .analysis import executors
+def _run_study(study: Study, folder: Path, options: dict[str, Any]) -> Experiment:
+    """Run `study` on the executor the options ask for, with a progress bar; on Ctrl-C, say
+    how to resume and exit 130."""
+    from .analysis.executors import ExecutorUnavailable, executor_for
+    from .analysis.study import Interrupted
 
-    if dask_local is not None and scheduler is not None:
-        raise click.UsageError("give --dask-local or --scheduler, not both")
-    if workers is not None and (dask_local is not None or scheduler is not None):
-        raise click.UsageError(
-            "--workers sets local processes; with Dask, --dask-local sets the workers"
-        )
-    if dask_local is not None or scheduler is not None:
-        return executors.dask(dask_local, scheduler)
-    workers = workers or os.cpu_count() or 1
-    return executors.process_pool(workers) if workers > 1 else executors.sequential()
-
-
-def _executor_name(options: dict[str, Any]) -> str:
-    if options["scheduler"]:
-        return f"Dask cluster at {options['scheduler']}"
-    if options["dask_local"]:
-        return f"local Dask cluster of {options['dask_local']} workers"
-    return f"{options['workers'] or os.cpu_count() or 1} local process(es)"
-
-
-def _free_folder(out: Path | None, force: bool, default: str) -> Path:
-    """The output folder, chosen before a long experiment: `out` (refused if it holds
-    results and not `force`) or the first free `results/<default>[-n]`."""
-    if out is not None:
-        if out.exists() and not out.is_dir():
-            _fail(f"error: {out} is a file, not a folder; choose another --out")
-        if out.is_dir() and any(out.iterdir()) and not force:
-            _fail(f"error: {out} already exists and is not empty; choose another --out, or --force")
-        if out.is_dir() and not ours(out):
-            _fail(
-                f"error: {out} holds files cyberttx did not write; --force replaces only its "
-                "own output folders: choose another --out"
-            )
-        return out
-    for n in itertools.count(1):
-        candidate = Path("results") / (default if n == 1 else f"{default}-{n}")
-        if not candidate.exists() and not _beside(candidate, ".journal.jsonl").exists():
-            return candidate
-    raise AssertionError("unreachable")
-
-
-def _beside(folder: Path, suffix: str) -> Path:
-    """A working file next to an output folder: its journal or saved session."""
-    return folder.with_name(folder.name + suffix)
-
-
-def _resumable(path: Path, seed: int, runs: dict[str, Any], options: dict[str, Any]) -> Any:
-    """The finished runs of the journal at `path` that this experiment can reuse, saying so."""
-    if path.exists() and not (options["resume"] or options["force"]):
-        _fail(
-            f"error: {path} holds an interrupted experiment; add --resume to continue it "
-            "(or --force to start again)"
-        )
-    if not options["resume"]:
-        return {}
-    if not path.exists():
-        click.echo(f"Nothing to resume at {path}; starting afresh.", err=True)
-        return {}
-    try:
-        done, changed = read_journal(path, seed, runs)
-    except JournalMismatch as error:
-        _fail(f"error: {path}: {error}; run without --resume and with --force to start again")
-    except ScenarioError as error:
-        _fail(f"error: {error.problems[0]}; run without --resume and with --force to start again")
-    for label in changed:
+    for label in study.changed:
         click.echo(f"Variant {label} changed since the journal was written: redoing it.", err=True)
-    return done
-
-
-def _experiment(
-    runs: dict[str, Any], replications: int, seed: int, options: dict[str, Any], folder: Path
-) -> tuple[Experiment, Journal]:
-    """Run an experiment with a journal beside `folder`: resumed from it with --resume; on
-    Ctrl-C, kept for a later --resume (exit 130)."""
-    from .analysis.executors import ExecutorUnavailable
-    from .analysis.experiment import run_experiment
-
-    path = _beside(folder, ".journal.jsonl")
-    done = _resumable(path, seed, runs, options)
-    total = len(runs) * replications
-    reused = {
-        key: result for key, result in done.items() if key[0] in runs and key[1] < replications
-    }
-    if options["resume"] and done:
-        click.echo(f"Resuming: {len(reused)} of {total} runs already done ({path})", err=True)
-    journal: Journal | None = None
-    try:
-        with _executor(options["workers"], options["dask_local"], options["scheduler"]) as pool:
-            journal = Journal(path, seed, runs, done)
-            experiment = run_experiment(
-                runs, replications, seed, _progress(pool, len(reused)), reused, journal.record
-            )
-    except KeyboardInterrupt:
-        kept = len(done) + (journal.entries if journal else 0)
-        if journal is not None:
-            journal.close()
-            if not kept:
-                journal.remove()
+    if options["resume"] and study.journal is not None and not study.journal.exists():
+        click.echo(f"Nothing to resume at {study.journal}; starting afresh.", err=True)
+    if study.reused:
         click.echo(
-            f"\nInterrupted: {kept} finished runs are kept in {path}.\n"
+            f"Resuming: {len(study.reused)} of {study.total} runs already done ({study.journal})",
+            err=True,
+        )
+    try:
+        executor = executor_for(options["workers"], options["dask_local"], options["scheduler"])
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    try:
+        with executor as pool:
+            return study.run(_progress(pool, len(study.reused)))
+    except Interrupted as stop:
+        click.echo(
+            f"\nInterrupted: {stop.kept} finished runs are kept in {study.journal}.\n"
             f"Continue with the same command and: --out {folder} --resume"
-            if kept
+            if stop.kept
             else "\nInterrupted before any run finished; nothing to keep.",
             err=True,
         )
         sys.exit(EXIT_INTERRUPTED)
     except ExecutorUnavailable as error:
-        if journal is not None:
-            journal.close()
         _fail(f"error: {error}")
     except OSError as error:
-        _fail(f"error: cannot write {path}: {error.strerror or error}")
-    journal.close()
-    return experiment, journal
+        _fail(f"error: cannot write {study.journal}: {error.strerror or error}")
+
+
+def _study(
+    runs: dict[str, Any], replications: int, seed: int, folder: Path, options: dict[str, Any]
+) -> Study:
+    """The experiment's study, journalled beside `folder`; exit 2 if its journal is in the
+    way or cannot be resumed."""
+    from .analysis.study import Study
+
+    journal = beside(folder, ".journal.jsonl")
+    hint = "; run without --resume and with --force to start again"
+    try:
+        return Study(runs, replications, seed, journal, options["resume"], options["force"])
+    except ScenarioError as error:
+        _fail(f"error: {error.problems[0]}{hint}")
+    except InputError as error:
+        _fail(f"error: {error}" + ("" if "--force" in str(error) else hint))
 
 
 def _experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -566,39 +394,11 @@ def _experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return function
 
 
-def _tables(
-    rows: list[dict[str, Any]], summary: list[dict[str, Any]], name: str
-) -> dict[str, bytes]:
-    """replications.csv (and .parquet with pyarrow) and a summary table, as file contents."""
-    import pandas as pd
+def _provenance_of(resolved: Resolved, began: float, options: dict[str, Any]) -> dict[str, Any]:
+    from .analysis.executors import executor_name
 
-    table = pd.DataFrame(rows)
-    files = {
-        "replications.csv": csv_bytes(table),
-        name: csv_bytes(pd.DataFrame(summary)),
-    }
-    if importlib.util.find_spec("pyarrow") is not None:
-        files["replications.parquet"] = table.to_parquet(index=False)
-    return files
-
-
-def _chosen_variants(loaded: Any, given: str | None, ablation: bool) -> list[str | None]:
-    """The variants to compare (None: as written). By default, every declared variant, after
-    the scenario as written unless a declared variant is identical to it."""
-    if given is None:
-        written = loaded.digest()
-        same = any(apply_variant(loaded, v).digest() == written for v in loaded.variants)
-        return [*([] if same else [None]), *loaded.variants]
-    chosen = [v.strip() or None for v in given.split(",")]
-    repeated = sorted({v or "as_written" for v in chosen if chosen.count(v) > 1})
-    if repeated:
-        raise click.BadParameter(f"{', '.join(repeated)} given twice", param_hint="--variants")
-    if len(chosen) < 2 and not ablation:
-        raise click.BadParameter(
-            "name at least two variants to compare (an empty name is the scenario as written)",
-            param_hint="--variants",
-        )
-    return chosen
+    where = executor_name(options["workers"], options["dask_local"], options["scheduler"])
+    return _provenance(resolved.path, began) | {"executor": where}
 
 
 @main.command("compare")
@@ -636,50 +436,42 @@ def compare_command(
     plots as PNG and SVG, and report.html, one self-contained page with all of it. A progress
     bar with the time left runs on standard error; Ctrl-C stops cleanly and --resume goes on.
     """
-    from .analysis.experiment import (
-        ablation_description,
-        attribution,
-        cbm_ablation,
-        compare,
-        variants_of,
-    )
+    from .analysis.designs import DesignError, ablation_design, variants_design
+    from .analysis.experiment import attribution, compare
     from .report.experiment_report import experiment_report
 
-    with _input_errors():
-        path = resolve_scenario(scenario)
-        loaded = load_scenario(path, **_limits())
-    chosen = _chosen_variants(loaded, variants, cbm_ablation_flag)
-    with _input_errors(path):
-        if cbm_ablation_flag:
-            runs = cbm_ablation(apply_variant(loaded, chosen[0] if variants else None))
-            descriptions = {label: ablation_description(label) for label in runs}
-        else:
-            runs = variants_of(loaded, chosen)
-            descriptions = {
-                label: str(loaded.variants.get(label, {}).get("description", "")) for label in runs
-            } | {"as_written": "The scenario as written, no variant applied"}
-    seed = loaded.seed if options["seed"] is None else options["seed"]
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = _free_folder(out, options["force"], f"{path.stem}-compare-{stamp}")
+    resolved = _resolved(scenario)
+    names = None if variants is None else [v.strip() or None for v in variants.split(",")]
+    try:
+        with _input_errors(resolved.path):
+            if cbm_ablation_flag:
+                first = names[0] if names else None
+                design = ablation_design(resolved.with_variant(first).scenario)
+            else:
+                design = variants_design(resolved.written, names)
+    except DesignError as error:
+        raise click.BadParameter(str(error), param_hint="--variants") from None
+    seed = resolved.seed(options["seed"])
+    folder = _folder(out, options["force"], f"{resolved.path.stem}-compare")
     began = time.perf_counter()
-    experiment, journal = _experiment(runs, replications, seed, options, folder)
+    study = _study(design.runs, replications, seed, folder, options)
+    experiment = _run_study(study, folder, options)
     rows = experiment.rows
     results = attribution(rows) if cbm_ablation_flag else compare(rows)
-    provenance = _provenance(path, began) | {"executor": _executor_name(options)}
-    files = _tables(rows, results, "comparison.csv") | experiment_report(
-        loaded, runs, experiment, results, descriptions, provenance, seed
+    files = experiment_tables(rows, results, "comparison.csv") | experiment_report(
+        resolved.written,
+        design.runs,
+        experiment,
+        results,
+        design.descriptions,
+        _provenance_of(resolved, began, options),
+        seed,
     )
     _save(folder, files, options["force"])
-    journal.remove()
-    click.echo(f"{loaded.name}: {replications} paired replications of {len(runs)} variants")
-    click.echo("difference in service-hours lost, in millions (95% CI):")
-    for row in results:
-        paired = row["paired_half_width"] / 1e6
-        unpaired = row["unpaired_half_width"] / 1e6
-        click.echo(
-            f"  {row['variant']:<26} vs {row['against']:<26} {row['mean_difference'] / 1e6:+9.2f}"
-            f" ± {paired:.2f} paired  (± {unpaired:.2f} unpaired)"
-        )
+    study.finish()
+    title = f"{resolved.written.name}: {replications} paired replications of {len(design.runs)}"
+    for line in comparison_lines(title + " variants", results):
+        click.echo(line)
     click.echo(f"\nWrote {folder}/ ({', '.join(files)})")
 
 
@@ -712,7 +504,8 @@ def sweep_command(
     Writes replications.csv, sweep.csv (mean service-hours lost and its 95% interval per
     point) and sweep.png/.svg (a line plot with the interval as a band).
     """
-    from .analysis.experiment import summarise, sweep_grid, sweep_points
+    from .analysis.designs import sweep_design
+    from .analysis.experiment import summarise, sweep_grid
     from .report.sweep import sweep_plot
 
     grid: dict[str, list[Any]] = {}
@@ -723,19 +516,13 @@ def sweep_command(
         if path.strip() in grid:
             raise click.BadParameter(f"'{path.strip()}' given twice", param_hint="--param")
         grid[path.strip()] = [_plain_value(v, param) for v in values.split(",")]
-    with _input_errors():
-        path_ = resolve_scenario(scenario)
-        loaded = load_scenario(path_, **_limits())
-    with _input_errors(path_):
-        chosen = apply_variant(loaded, variant)
-    try:
-        points = sweep_points(chosen, grid)
-    except VariantError as error:
-        _fail(f"error: --param {' --param '.join(params)}: {error}")
-    seed = loaded.seed if options["seed"] is None else options["seed"]
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = _free_folder(out, options["force"], f"{path_.stem}-sweep-{stamp}")
-    experiment, journal = _experiment(points, replications, seed, options, folder)
+    resolved = _resolved(scenario, variant)
+    with _input_errors(f"error: --param {' --param '.join(params)}"):
+        design = sweep_design(resolved.scenario, grid)
+    seed = resolved.seed(options["seed"])
+    folder = _folder(out, options["force"], f"{resolved.path.stem}-sweep")
+    study = _study(design.runs, replications, seed, folder, options)
+    experiment = _run_study(study, folder, options)
     values = sweep_grid(grid)
     summary = [
         values[s["variant"]] | s | {"contain_mean_hours": c["mean"]}
@@ -745,15 +532,14 @@ def sweep_command(
             strict=True,
         )
     ]
-    files = _tables(experiment.rows, summary, "sweep.csv")
-    files |= sweep_plot(summary, list(grid), loaded.name)
+    name = resolved.written.name
+    files = experiment_tables(experiment.rows, summary, "sweep.csv")
+    files |= sweep_plot(summary, list(grid), name)
     _save(folder, files, options["force"])
-    journal.remove()
-    click.echo(f"{loaded.name}: {replications} paired replications at {len(points)} points")
-    for row in summary:
-        click.echo(
-            f"  {row['variant']:<40} {row['mean'] / 1e6:9.2f} M ± {row['half_width'] / 1e6:.2f}"
-        )
+    study.finish()
+    title = f"{name}: {replications} paired replications at {len(design.runs)} points"
+    for line in sweep_lines(title, summary):
+        click.echo(line)
     click.echo(f"\nWrote {folder}/ ({', '.join(files)})")
 
 
@@ -807,58 +593,23 @@ def levers_command(
     from .analysis.levers import lever_design, lever_effects
     from .report.levers import levers_plot
 
-    with _input_errors():
-        path = resolve_scenario(scenario)
-        loaded = load_scenario(path, **_limits())
-    with _input_errors(path):
-        audited = apply_variant(loaded, variant)
-        runs, tests = lever_design(audited)
-    seed = loaded.seed if options["seed"] is None else options["seed"]
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = _free_folder(out, options["force"], f"{path.stem}-levers-{stamp}")
-    experiment, journal = _experiment(runs, replications, seed, options, folder)
-    effects = lever_effects(audited, tests, experiment.rows)
-    named = f"{loaded.name}{f' ({variant})' if variant else ''}"
+    resolved = _resolved(scenario, variant)
+    with _input_errors(resolved.path):
+        runs, tests = lever_design(resolved.scenario)
+    seed = resolved.seed(options["seed"])
+    folder = _folder(out, options["force"], f"{resolved.path.stem}-levers")
+    study = _study(runs, replications, seed, folder, options)
+    experiment = _run_study(study, folder, options)
+    effects = lever_effects(resolved.scenario, tests, experiment.rows)
+    named = f"{resolved.written.name}{f' ({variant})' if variant else ''}"
     title = f"{named}: {replications} paired runs, seed {seed}"
-    files = _tables(experiment.rows, [e.row() for e in effects], "levers.csv")
+    files = experiment_tables(experiment.rows, [e.row() for e in effects], "levers.csv")
     files |= levers_plot(effects, title)
     _save(folder, files, options["force"])
-    journal.remove()
-    for line in _lever_lines(title, effects):
+    study.finish()
+    for line in lever_lines(title, effects):
         click.echo(line)
     click.echo(f"\nWrote {folder}/ ({', '.join(files)})")
-
-
-def _lever_lines(title: str, effects: list[Any]) -> list[str]:
-    """The audit as a table, then a diagnosis for each lever not resolved as expected."""
-    lines = [
-        title,
-        "Effect on service-hours lost (negative: less loss): mean, and 95% bootstrap interval",
-        "",
-        "% of the reference's mean: no CBM for 'alone', all but the CBM for 'marginal', the "
-        "scenario as given for analysts",
-        "",
-        f"  {'lever':<20} {'comparison':<20} {'millions':>9} {'%':>8}  {'interval, %':<18}"
-        f" {'runs -/+':>9}  verdict",
-    ]
-    for e in effects:
-        interval = f"[{e.percent(e.low):+.2f}, {e.percent(e.high):+.2f}]"
-        share = f"{e.percent(e.effect):>+7.2f}%"
-        if e.baseline_mean == 0:  # nothing lost: no percentage
-            interval, share = "(no loss)", "    n/a"
-        mark = "" if e.as_expected else "  *"
-        lines.append(
-            f"  {e.lever:<20} {e.test:<20} {e.effect / 1e6:>+9.2f} {share}"
-            f"  {interval:<18} {e.runs_lower:>4}/{e.runs_higher:<4}  {e.verdict}{mark}"
-        )
-    odd = [e for e in effects if not e.as_expected]
-    if odd:
-        lines += ["", "* not resolved in its mechanism's direction, and why:"]
-        for e in odd:
-            lines.append(f"  {e.lever} ({e.test}): {e.diagnosis}")
-    else:
-        lines += ["", "Every lever is resolved in the direction its mechanism gives it."]
-    return lines
 
 
 @main.command("generate")
@@ -889,7 +640,7 @@ def generate_command(assets: int, countries: int, seed: int, out: Path | None, f
 @click.option("--variant", help="Apply a named variant of the scenario first (default: none).")
 @click.option(
     "--decisions",
-    "decisions_file",
+    "decisions_file_",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Replay the decisions recorded in FILE (a decisions.yaml) without prompts.",
 )
@@ -912,7 +663,7 @@ def play_command(
     scenario: str | None,
     seed: int | None,
     variant: str | None,
-    decisions_file: Path | None,
+    decisions_file_: Path | None,
     policy: str | None,
     session: Path | None,
     out: Path | None,
@@ -928,147 +679,64 @@ def play_command(
     the run's records, decisions.yaml (replay it with --decisions) and aar.html, the
     after-action report.
     """
-    from .facilitation.decisions import (
-        DecisionsError,
-        Recorder,
-        policy_choice,
-        read_decisions,
-        write_decisions,
-    )
-    from .facilitation.play import Console, play
+    from .facilitation.decisions import DecisionsError
+    from .facilitation.play import Console
+    from .facilitation.session import decisions_file, open_session, play_live, replay
+    from .report.aar import after_action_report
 
-    if sum(x is not None for x in (decisions_file, policy, session)) > 1:
+    if sum(x is not None for x in (decisions_file_, policy, session)) > 1:
         raise click.UsageError("give at most one of --decisions, --auto and --resume")
-    header: dict[str, Any] = {}
-    named_there = variant_there = False
-    recorded: list[Any] = []
-    if decisions_file or session:
-        try:
-            header, recorded = read_decisions(decisions_file or session)  # type: ignore[arg-type]
-        except DecisionsError as error:
-            _fail(f"error: {error}")
-        named_there = scenario is None and header.get("scenario") is not None
-        variant_there = variant is None and header.get("variant") is not None
-        scenario = scenario or header.get("scenario")
-        for name, given in (("seed", seed), ("variant", variant)):
-            if given is not None and header.get(name) not in (None, given):
-                click.echo(
-                    f"warning: the decisions were recorded with {name} "
-                    f"{header[name]}; playing {given} instead",
-                    err=True,
-                )
-        seed = header.get("seed") if seed is None else seed
-        variant = header.get("variant") if variant is None else variant
-    if named_there and not _is_scenario(scenario):
-        _fail(f"{decisions_file or session}: scenario: no scenario file or bundled scenario")
-    with _input_errors():
-        path = resolve_scenario(scenario)
-        try:
-            loaded = load_scenario(path, **_limits())
-        except ScenarioError as error:
-            if not named_there:
-                raise
-            _fail(f"{decisions_file or session}: scenario: {error.problems[0]}")
-    if variant_there and variant not in loaded.variants and variant != "baseline":
-        _fail(f"{decisions_file or session}: variant: not a variant of {path}")
-    with _input_errors(path):
-        chosen = apply_variant(loaded, variant)
-        _check_measures(path, {variant: chosen})
-    if chosen.exercise is None:
-        _fail(f"{path}: exercise: this scenario has no exercise to play (see docs/exercises.md)")
-    if header.get("resolved_scenario_sha256") not in (None, chosen.digest()):
-        click.echo("warning: the decisions were recorded on a different scenario", err=True)
-    used_seed = chosen.seed if seed is None else seed
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = _free_folder(out, force, f"{path.stem}-play-{stamp}")
-    saved = _beside(folder, ".session.yaml")
+    recorded = decisions_file_ or session
+    try:
+        with _input_errors():
+            opened = open_session(scenario, variant, seed, recorded, **_limits())
+    except DecisionsError as error:
+        _fail(f"error: {error}")
+    for warning in opened.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    path = opened.resolved.path
+    folder = _folder(out, force, f"{path.stem}-play")
+    saved = beside(folder, ".session.yaml")
     if saved.exists() and session != saved and not force:
         _fail(
             f"error: {saved} holds a saved session; continue it with --resume "
             "(or --force to start again)"
         )
-    about = {
-        "scenario": str(path),
-        "resolved_scenario_sha256": chosen.digest(),
-        "seed": used_seed,
-        "variant": variant,
-    }
     began = time.perf_counter()
+
+    def ask(text: str) -> str:
+        try:
+            return str(click.prompt(text, default="", show_default=False))
+        except click.exceptions.Abort:
+            return "q"  # end of input: save rather than lose the session
+
     try:
-        if decisions_file or policy:
-            from .engine.exercise import run_exercise
-
-            fallback = (lambda point, world: policy_choice(policy, point)) if policy else None
-            recorder = Recorder(recorded, fallback, f"policy:{policy}" if policy else "default")
-            records = run_exercise(chosen, used_seed, recorder)
-            taken, undone = recorder.taken, []
+        if decisions_file_ or policy:
+            played = replay(opened, policy)
         else:
-
-            def ask(text: str) -> str:
-                try:
-                    return str(click.prompt(text, default="", show_default=False))
-                except click.exceptions.Abort:
-                    return "q"  # end of input: save rather than lose the session
-
-            stopped = float(header.get("stopped_at", -1))
-            console = Console(ask, click.echo)
-            outcome = play(chosen, used_seed, console, recorded, stopped, header.get("undone"))
-            records, taken, undone = outcome.records, outcome.decisions, outcome.undone
-            if records is None:
-                data = write_decisions(taken, about | {"stopped_at": outcome.stopped_at}, undone)
-                _write(saved, data)
-                again = " ".join(["cyberttx play", *([scenario] if scenario else [])])
-                click.echo(f"Saved at {outcome.stopped_at:.1f} h. Resume with:")
-                click.echo(f"  {again} --resume {saved} --out {folder}")
-                return
+            played = play_live(opened, Console(ask, click.echo))
     except DecisionsError as error:
-        _fail(f"error: {decisions_file or session}: {error}")
-    result = RunResult(chosen, variant, used_seed, records)
-    provenance = _provenance(path, began)
-    files = run_files(result, provenance)
-    files["decisions.yaml"] = write_decisions(taken, about, undone)
-    provenance |= {"seed": used_seed, "variant": variant or "none"}
-    files["aar.html"] = _after_action(loaded, result, taken, undone, provenance)
+        _fail(f"error: {error}")
+    if played.result is None:
+        _write(saved, decisions_file(opened, played))
+        again = " ".join(["cyberttx play", *([scenario] if scenario else [])])
+        click.echo(f"Saved at {played.stopped_at:.1f} h. Resume with:")
+        click.echo(f"  {again} --resume {saved} --out {folder}")
+        return
+    result = played.result
+    about = _provenance(path, began)
+    files = run_files(result, about)
+    files["decisions.yaml"] = decisions_file(opened, played)
+    about |= {"seed": result.seed, "variant": result.variant or "none"}
+    with _input_errors(path):
+        files["aar.html"] = after_action_report(
+            opened.resolved.written, result, played.taken, played.undone, about
+        )
     _save(folder, files, force)
     if session is not None and session == saved:
         session.unlink(missing_ok=True)
-    click.echo(_summary(result))
-    click.echo(f"\n{len(taken)} decisions taken. Wrote {folder}/ ({', '.join(files)})")
-
-
-def _after_action(
-    loaded: ScenarioFile | Any,
-    result: RunResult,
-    taken: list[Any],
-    undone: list[Any],
-    provenance: dict[str, Any],
-) -> bytes:
-    """The after-action report: the room's run against the same scenario without decisions,
-    the baseline variant and the best declared variant, on the same seed."""
-    from dataclasses import asdict
-
-    from .report.aar import aar_report
-
-    def metrics_of(scenario: Any) -> dict[str, Any]:
-        return run(scenario, seed=result.seed).metrics
-
-    counterfactuals = {"no decisions taken": metrics_of(result.scenario)}
-    resolved = {name: apply_variant(loaded, name) for name in loaded.variants}
-    variants = {name: metrics_of(scenario) for name, scenario in resolved.items()}
-    if "baseline" in resolved and resolved["baseline"].digest() != result.scenario.digest():
-        counterfactuals["variant baseline"] = variants["baseline"]
-    if variants:
-        best = min(variants, key=lambda name: variants[name]["service_hours_lost"])
-        counterfactuals[f"best variant: {best}"] = variants[best]
-    return aar_report(
-        result.scenario,
-        result.metrics,
-        result.records.events,
-        [asdict(d) for d in taken],
-        counterfactuals,
-        provenance,
-        undone=[asdict(d) for d in undone],
-    )
+    click.echo(run_summary(result))
+    click.echo(f"\n{len(played.taken)} decisions taken. Wrote {folder}/ ({', '.join(files)})")
 
 
 @main.group("msel")
@@ -1109,7 +777,7 @@ def msel_export_command(scenario: str | None, fmt: str | None, out: Path | None)
     target = out or Path("results") / f"{path.stem}-msel.{fmt}"
     injects = loaded.exercise.injects if loaded.exercise else ()
     _write(target, export_msel(loaded, fmt))  # type: ignore[arg-type]
-    click.echo(f"Wrote {target} ({_count(len(injects), 'inject', 'injects')})")
+    click.echo(f"Wrote {target} ({count(len(injects), 'inject', 'injects')})")
 
 
 @msel_group.command("import")
@@ -1131,4 +799,4 @@ def msel_import_command(table: Path, out: Path | None) -> None:
         click.echo(text, nl=False)
         return
     _write(out, text.encode())
-    click.echo(f"Wrote {out} ({_count(len(injects), 'inject', 'injects')})", err=True)
+    click.echo(f"Wrote {out} ({count(len(injects), 'inject', 'injects')})", err=True)

@@ -134,9 +134,9 @@ def test_compare_refuses_a_repeated_or_single_variant(tmp_path: Path) -> None:
 
 
 def test_by_default_compare_leaves_out_the_scenario_as_written_when_a_variant_equals_it() -> None:
-    from sim.cli import _chosen_variants
+    from sim.analysis.designs import variants_to_compare
 
     scenario = load_scenario(bundled_scenario())
-    assert _chosen_variants(scenario, None, False) == list(scenario.variants)
+    assert variants_to_compare(scenario) == list(scenario.variants)
     other = load_scenario(bundled_scenario("ransomware_wave"))
-    assert _chosen_variants(other, None, False) == [None, *other.variants]
+    assert variants_to_compare(other) == [None, *other.variants]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import signal
 import sys
 import threading
@@ -183,3 +184,31 @@ def dask(workers: int | None = None, scheduler: str | None = None) -> Iterator[U
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def executor_for(
+    workers: int | None = None, dask_local: int | None = None, scheduler: str | None = None
+) -> Any:
+    """The executor (a context manager yielding an unordered map) these choices ask for: a
+    Dask cluster (`scheduler` address, or `dask_local` workers started for the run), else a
+    pool of `workers` processes (default: every core), else this process for one worker.
+    Raises ValueError for contradictory choices."""
+    if dask_local is not None and scheduler is not None:
+        raise ValueError("give a local Dask cluster or a scheduler address, not both")
+    if workers is not None and (dask_local is not None or scheduler is not None):
+        raise ValueError("local processes and a Dask cluster exclude each other")
+    if dask_local is not None or scheduler is not None:
+        return dask(dask_local, scheduler)
+    workers = workers or os.cpu_count() or 1
+    return process_pool(workers) if workers > 1 else sequential()
+
+
+def executor_name(
+    workers: int | None = None, dask_local: int | None = None, scheduler: str | None = None
+) -> str:
+    """Where `executor_for` runs replications, in words (for provenance)."""
+    if scheduler:
+        return f"Dask cluster at {scheduler}"
+    if dask_local:
+        return f"local Dask cluster of {dask_local} workers"
+    return f"{workers or os.cpu_count() or 1} local process(es)"

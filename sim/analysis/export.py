@@ -1,12 +1,18 @@
-"""A run's files: event log, change-point series, metrics and provenance; and the one way
-every table is written as CSV."""
+"""What commands write: a run's files (event log, change-point series, metrics and
+provenance), an experiment's tables, and the one way every table is written as CSV."""
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import io
 import json
+import platform
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from ..version import __version__
 from .result import RunResult
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -52,4 +58,32 @@ def run_files(result: RunResult, provenance: dict[str, Any]) -> dict[str, bytes]
         "series.csv": csv_bytes(result.series()),
         "metrics.json": json.dumps(result.metrics, indent=2).encode(),
         "run.json": json.dumps(run, indent=2, default=str).encode(),
+    }
+
+
+def experiment_tables(
+    rows: list[dict[str, Any]], summary: list[dict[str, Any]], name: str
+) -> dict[str, bytes]:
+    """replications.csv (and replications.parquet when pyarrow is installed), one row per
+    run, and the `summary` rows as the table `name`, as file contents."""
+    import pandas as pd
+
+    table = pd.DataFrame(rows)
+    files = {"replications.csv": csv_bytes(table), name: csv_bytes(pd.DataFrame(summary))}
+    if importlib.util.find_spec("pyarrow") is not None:
+        files["replications.parquet"] = table.to_parquet(index=False)
+    return files
+
+
+def provenance(path: Path, wall_seconds: float, command: str = "") -> dict[str, Any]:
+    """Where a result came from: the scenario file (and its hash), the software, the command
+    that made it, how long it took and when it finished."""
+    return {
+        "scenario_file": str(path),
+        "scenario_file_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "package_version": __version__,
+        "python": platform.python_version(),
+        "command": command,
+        "wall_seconds": round(wall_seconds, 4),
+        "finished_at": datetime.now().astimezone().isoformat(timespec="seconds"),
     }

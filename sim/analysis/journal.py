@@ -53,7 +53,7 @@ def read_journal(
     for field in ("seed", "version"):
         if header.get(field) != current[field]:
             raise JournalMismatch(
-                f"it was written with {field} {header.get(field)}, not {current[field]}"
+                f"{path}: it was written with {field} {header.get(field)}, not {current[field]}"
             )
     recorded = header.get("variants")
     recorded = recorded if isinstance(recorded, dict) else {}

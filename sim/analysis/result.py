@@ -70,10 +70,16 @@ def _flat(value: Any, prefix: str = "") -> list[tuple[str, float]]:
 
 
 def run(scenario: Scenario, variant: str | None = None, seed: int | None = None) -> RunResult:
-    """Run one replication of `scenario` (seed defaults to the scenario's own).
+    """Run one replication of `scenario` with `variant` applied (seed defaults to the
+    scenario's own).
 
     Raises VariantError for an unknown variant.
     """
-    chosen = apply_variant(scenario, variant)
-    used_seed = scenario.seed if seed is None else seed
-    return RunResult(chosen, variant, used_seed, run_replication(chosen, seed=used_seed))
+    return run_applied(apply_variant(scenario, variant), variant, seed)
+
+
+def run_applied(scenario: Scenario, variant: str | None, seed: int | None = None) -> RunResult:
+    """Run one replication of `scenario`, which already has `variant` applied (as
+    `sim.schema.resolve.Resolved.scenario` has)."""
+    used_seed = scenario.root_seed(seed)
+    return RunResult(scenario, variant, used_seed, run_replication(scenario, seed=used_seed))

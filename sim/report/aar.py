@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import base64
 from collections import defaultdict
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from ..analysis.counterfactuals import counterfactuals
 from ..analysis.objectives import LEVELS, measure, participation, rate, rating
+from ..analysis.result import RunResult
+from ..facilitation.decisions import Decision
 from ..schema.exercise import RATINGS, Exercise, Objective
 from ..schema.scenario import Scenario
 from .html import render
@@ -209,3 +213,23 @@ def aar_report(
         digest=scenario.digest(),
     )
     return html.encode()
+
+
+def after_action_report(
+    written: Scenario,
+    played: RunResult,
+    taken: list[Decision],
+    undone: list[Decision],
+    provenance: dict[str, Any],
+) -> bytes:
+    """The AAR of a played exercise: the room's run against its counterfactuals (no decisions,
+    the baseline variant, the best declared variant of `written`) on the same seed."""
+    return aar_report(
+        played.scenario,
+        played.metrics,
+        played.records.events,
+        [asdict(d) for d in taken],
+        counterfactuals(written, played),
+        provenance,
+        undone=[asdict(d) for d in undone],
+    )

@@ -104,6 +104,10 @@ class Scenario(Infrastructure):
         """The validation context that re-checks a changed copy against the same budget."""
         return {"max_events": self._max_events}
 
+    def root_seed(self, seed: int | None = None) -> int:
+        """The root seed of a run: `seed` if given, else the scenario's own."""
+        return self.seed if seed is None else seed
+
     def digest(self) -> str:
         """SHA-256 of the scenario as JSON: equal digests mean identical inputs (includes,
         tables and any variant resolved), whatever files they came from."""

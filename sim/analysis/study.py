@@ -1,0 +1,109 @@
+"""A resumable experiment: a design's runs x replications, journalled as they finish.
+
+    study = Study(design.runs, replications=30, seed=7, journal=Path("out.journal.jsonl"))
+    experiment = study.run(executor)      # Ctrl-C raises Interrupted; the journal is kept
+    ...write the outputs...
+    study.finish()                        # the outputs are safe: drop the journal
+
+With `resume=True` the finished runs found in the journal are reused, so an interrupted
+experiment goes on where it stopped, with the same results as one never interrupted. Without
+a journal nothing is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..schema.scenario import Scenario
+from .executors import UnorderedMap, in_process
+from .experiment import Experiment, run_experiment
+from .journal import Journal, Key, read_journal
+
+
+class ExperimentExists(InputError):
+    """A journal of an interrupted experiment is where this one would write its own."""
+
+
+class Interrupted(Exception):
+    """The experiment was stopped (Ctrl-C); `kept` finished runs remain in the journal."""
+
+    def __init__(self, kept: int) -> None:
+        self.kept = kept
+        super().__init__(f"interrupted with {kept} finished runs kept")
+
+
+@dataclass
+class Study:
+    """Every run of `runs` (label -> scenario) x `replications` on root seed `seed`.
+
+    `journal`: where to record finished runs (None: nowhere). `resume`: reuse the runs the
+    journal holds; `restart`: overwrite a journal left by another experiment. Raises
+    ExperimentExists for a journal left behind (unless `resume` or `restart`), JournalMismatch
+    for one of another seed or version, ScenarioError for a file that cannot be a journal.
+    """
+
+    runs: dict[str, Scenario]
+    replications: int
+    seed: int
+    journal: Path | None = None
+    resume: bool = False
+    restart: bool = False
+    done: dict[Key, Any] = field(init=False, default_factory=dict)
+    """Finished runs read from the journal, including runs no longer part of this study."""
+    changed: list[str] = field(init=False, default_factory=list)
+    """Labels whose scenario changed since the journal was written: they are run again."""
+
+    def __post_init__(self) -> None:
+        path = self.journal
+        if path is None:
+            return
+        if path.exists() and not (self.resume or self.restart):
+            raise ExperimentExists(
+                f"{path} holds an interrupted experiment; resume it (--resume) or start again "
+                "(--force)"
+            )
+        if self.resume and path.exists():
+            self.done, self.changed = read_journal(path, self.seed, self.runs)
+
+    @property
+    def total(self) -> int:
+        """Runs in the study."""
+        return len(self.runs) * self.replications
+
+    @property
+    def reused(self) -> dict[Key, Any]:
+        """The finished runs from the journal that this study uses."""
+        return {
+            key: result
+            for key, result in self.done.items()
+            if key[0] in self.runs and key[1] < self.replications
+        }
+
+    def run(self, executor: UnorderedMap = in_process) -> Experiment:
+        """Run what is not done yet on `executor`. On Ctrl-C the journal is closed (kept if it
+        holds any finished run) and Interrupted is raised. OSError if it cannot be written."""
+        if self.journal is None:
+            return run_experiment(self.runs, self.replications, self.seed, executor, self.reused)
+        journal: Journal | None = None
+        try:
+            journal = Journal(self.journal, self.seed, self.runs, self.done)
+            experiment = run_experiment(
+                self.runs, self.replications, self.seed, executor, self.reused, journal.record
+            )
+        except KeyboardInterrupt:
+            kept = len(self.done) + (journal.entries if journal else 0)
+            if journal is not None and not kept:
+                journal.remove()
+            raise Interrupted(kept) from None
+        finally:
+            if journal is not None:
+                journal.close()
+        return experiment
+
+    def finish(self) -> None:
+        """Delete the journal: the experiment's outputs are written."""
+        if self.journal is not None:
+            self.journal.unlink(missing_ok=True)
