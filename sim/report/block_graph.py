@@ -14,7 +14,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..analysis.timelines import SECTORS
+from ..schema.infrastructure import SECTORS
 from ..schema.scenario import Scenario
 from .figures import encode
 from .style import SECTOR_COLOURS, literal_text

@@ -13,8 +13,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..analysis.timelines import SECTORS
-from ..schema.infrastructure import Asset
+from ..schema.infrastructure import SECTORS, Asset
 from ..schema.scenario import Scenario
 from .block_graph import draw_blocks
 from .figures import encode

@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import EngFormatter
 
-from ..analysis.timelines import SECTORS
+from ..schema.infrastructure import SECTORS
 from .figures import encode
 
 SECTOR_COLOURS = {s: colormaps["tab20"](i) for i, s in enumerate(SECTORS)}

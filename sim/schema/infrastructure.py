@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -28,6 +28,9 @@ Sector = Literal[
     "other",
 ]
 """Critical-infrastructure sectors an asset can belong to."""
+
+SECTORS: tuple[str, ...] = get_args(Sector)
+"""Every sector, in the order tables and plots list them."""
 
 DependencyKind = Literal["physical", "cyber", "geographic", "logical"]
 """Rinaldi, Peerenboom & Kelly (2001): how the supplier's state reaches the dependent."""
