@@ -35,7 +35,8 @@ from sim.analysis.experiment import run_experiment, variants_of
 from sim.analysis.export import run_files
 from sim.atomic import write_folder
 from sim.engine import world
-from sim.gc_pause import freeze_large_loads
+from sim.engine.topology import build_topology
+from sim.gc_pause import freeze_large_loads, gc_paused
 from sim.synthetic import synthetic_files
 
 RATIO_TARGET = 0.5
@@ -92,10 +93,12 @@ def rate(workload: Workload) -> tuple[int, float]:
 
 
 def engine(scenario: sim.Scenario, replications: int, environment: type[simpy.Environment]) -> None:
-    """`replications` runs of `run_replication` on `scenario`, in `environment`s."""
+    """`replications` runs of `run_replication` on `scenario`, in `environment`s, sharing one
+    topology as an experiment's runs do."""
+    topology = build_topology(scenario)
     with mock.patch.object(world.simpy, "Environment", environment):
         for replication in range(replications):
-            world.run_replication(scenario, replication=replication)
+            world.run_replication(scenario, replication=replication, topology=topology)
 
 
 def bare(events: int, environment: type[simpy.Environment]) -> None:
@@ -152,14 +155,17 @@ def peak_mb() -> float:
 
 def measure(folder: Path) -> dict[str, float]:
     """Wall seconds and peak memory of loading, running and exporting the model in `folder`,
-    as the command line does them (it lets a large load be frozen out of the collector)."""
+    as the command line does them (it pauses the collector while it loads and runs, and lets
+    a large load be frozen out of it)."""
     freeze_large_loads()
     figures = {"imported_mb": peak_mb()}
     began = time.perf_counter()
-    scenario = sim.load_scenario(folder / "scenario.yaml")
+    with gc_paused(freeze=True):
+        scenario = sim.load_scenario(folder / "scenario.yaml")
     figures |= {"load_s": time.perf_counter() - began, "load_mb": peak_mb()}
     began = time.perf_counter()
-    result = sim.run(scenario)
+    with gc_paused():
+        result = sim.run(scenario)
     figures |= {"run_s": time.perf_counter() - began, "run_mb": peak_mb()}
     began = time.perf_counter()
     with tempfile.TemporaryDirectory() as out:
@@ -307,12 +313,14 @@ def report_sizes(folders: dict[int, Path], timeout: float) -> None:
 
 
 def report_default(repeats: int) -> None:
-    """Print (b): one replication of the bundled default scenario, the median of `repeats`."""
+    """Print (b): one replication of the bundled default scenario, the median of `repeats`,
+    on a topology built once (as in an experiment)."""
     scenario = sim.load_scenario(sim.bundled_scenario())
+    topology = build_topology(scenario)
     seconds = []
     for replication in range(repeats):
         began = time.perf_counter()
-        world.run_replication(scenario, seed=scenario.seed, replication=replication)
+        world.run_replication(scenario, replication=replication, topology=topology)
         seconds.append(time.perf_counter() - began)
     print(f"\n(b) One replication of the default scenario ({len(scenario.assets)} assets)")
     print(
@@ -373,7 +381,7 @@ def report_workers(replications: int, rounds: int) -> None:
     scenario = sim.load_scenario(sim.bundled_scenario())
     variants = variants_of(scenario, ["baseline", "all_cbms"])
     runs = len(variants) * replications
-    run_experiment(variants, 1, scenario.seed)  # warm up imports and caches before timing
+    run_experiment(variants, 1, scenario.seed)  # warm up imports before timing
     rates: dict[int, list[float]] = {1: [], 2: []}
     tables, busy = set(), []
     for _ in range(rounds):

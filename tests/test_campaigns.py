@@ -319,16 +319,19 @@ def test_campaign_problems_name_the_field(tmp_path: Path, change: dict, expected
 def test_containment_interrupts_an_intrusion_before_impact() -> None:
     import simpy
 
-    from sim.engine.adversary import Adversary, Indicators
+    from sim.engine import kinds
+    from sim.engine.adversary import Adversary, Indicators, Sightings
     from sim.engine.infrastructure import Infrastructure
     from sim.engine.records import Records
     from sim.engine.streams import Streams
+    from sim.engine.topology import build_topology
 
     scenario = world([campaign(targeting={"assets": ["b0"], "count": 1})])
     env = simpy.Environment()
     records = Records(scenario.duration_hours, tuple(a.id for a in scenario.assets))
-    infra = Infrastructure(env, scenario, records)
-    adversary = Adversary(env, scenario, infra, Streams(0), Indicators.initial(scenario))
+    infra = Infrastructure(env, scenario, records, build_topology(scenario))
+    indicators = Indicators.initial(scenario)
+    adversary = Adversary(env, scenario, infra, Streams(0), indicators, Sightings())
     adversary.start()
 
     def responder():
@@ -337,8 +340,8 @@ def test_containment_interrupts_an_intrusion_before_impact() -> None:
 
     env.process(responder())
     env.run(until=scenario.duration_hours)
-    assert [e[1] for e in records.events if e[4] == "c"] == [
-        "intrusion_start",
-        "intrusion_contained",
+    assert [e.kind for e in records.events if e.campaign == "c"] == [
+        kinds.INTRUSION_START,
+        kinds.INTRUSION_CONTAINED,
     ]
     assert not adversary.contain("c/b0")

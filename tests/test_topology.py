@@ -1,16 +1,20 @@
-"""The static dependency graph is built once per scenario object, shared by its replications,
-and never changed by them."""
+"""The static dependency graph is built once by whoever runs a scenario's replications, shared
+by them, and never changed by them; an experiment builds one per variant, not per run."""
 
 from __future__ import annotations
 
 import pickle
 from dataclasses import fields
+from typing import Any
+
+import pytest
 
 import sim
+from sim.analysis import experiment
+from sim.engine import world
 from sim.engine.exercise import run_exercise
-from sim.engine.topology import CACHED, Topology, topology
+from sim.engine.topology import Topology, build_topology
 from sim.engine.world import run_replication
-from sim.schema.variants import apply_variant
 
 
 def snapshot(shape: Topology) -> bytes:
@@ -19,18 +23,33 @@ def snapshot(shape: Topology) -> bytes:
 
 def test_replications_share_one_topology_and_never_change_it() -> None:
     scenario = sim.load_scenario(sim.bundled_scenario())
-    shape = topology(scenario)
+    shape = build_topology(scenario)
     before = snapshot(shape)
-    run_replication(scenario, seed=1)
-    run_exercise(scenario, 2, lambda point, world: len(point.options) - 1)  # backups, isolation
-    assert topology(scenario) is shape
+    shared = run_replication(scenario, seed=1, topology=shape)
+    run_exercise(scenario, 2, lambda point, world: len(point.options) - 1, topology=shape)
     assert snapshot(shape) == before
+    assert shared == run_replication(scenario, seed=1)  # the same records as a fresh one
 
 
-def test_each_scenario_object_has_its_own_and_only_the_latest_are_kept() -> None:
+def test_each_build_is_new_and_nothing_is_kept_between_calls() -> None:
     scenario = sim.load_scenario(sim.bundled_scenario())
-    shape = topology(scenario)
-    others = [apply_variant(scenario, name) for name in list(scenario.variants)[: CACHED + 1]]
-    assert all(topology(other) is not shape for other in others)
-    rebuilt = topology(scenario)
-    assert rebuilt is not shape and snapshot(rebuilt) == snapshot(shape)
+    first, second = build_topology(scenario), build_topology(scenario)
+    assert first is not second and snapshot(first) == snapshot(second)
+
+
+def test_an_experiment_builds_each_variants_topology_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    scenario = sim.load_scenario(sim.bundled_scenario())
+    built: list[str] = []
+
+    def counted(variant: sim.Scenario) -> Topology:
+        built.append(variant.digest())
+        return build_topology(variant)
+
+    def refuse(*args: Any) -> Topology:
+        raise AssertionError("a replication built its own topology")
+
+    monkeypatch.setattr(experiment, "build_topology", counted)
+    monkeypatch.setattr(world, "build_topology", refuse)
+    variants = experiment.variants_of(scenario, ["baseline", "all_cbms"])
+    experiment.run_experiment(variants, 3, scenario.seed)
+    assert sorted(built) == sorted(v.digest() for v in variants.values())

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from ..engine.topology import Topology, build_topology
 from ..engine.world import run_replication
 from ..schema.scenario import Scenario
 from ..schema.variants import apply_overrides, apply_variant
@@ -84,15 +85,15 @@ def ablation_description(label: str) -> str:
 
 
 def replication(
-    seed: int, variants: Mapping[str, Scenario], job: tuple[str, int]
+    seed: int, variants: Mapping[str, tuple[Scenario, Topology]], job: tuple[str, int]
 ) -> dict[str, Any]:
-    """Replication `job` = (label, number) of `variants[label]` (picklable, JSON-ready): `row`,
-    the label, replication, scalar KPIs, how far each response pathway was used
-    (`cooperation`) and each CSIRT's mean queue wait; `sector_loss`, the loss rate per sector at
-    LOSS_POINTS even times over the horizon."""
+    """Replication `job` = (label, number) of the scenario in `variants[label]`, run on the
+    topology next to it (picklable, JSON-ready): `row`, the label, replication, scalar KPIs,
+    how far each response pathway was used (`cooperation`) and each CSIRT's mean queue wait;
+    `sector_loss`, the loss rate per sector at LOSS_POINTS even times over the horizon."""
     label, replication = job
-    scenario = variants[label]
-    records = run_replication(scenario, seed=seed, replication=replication)
+    scenario, topology = variants[label]
+    records = run_replication(scenario, seed=seed, replication=replication, topology=topology)
     metrics = compute_metrics(scenario, records)
     row: dict[str, Any] = {"variant": label, "replication": replication}
     row |= {name: float(metrics[name]) for name in OUTCOMES}
@@ -136,7 +137,10 @@ def run_experiment(
     keys = [(label, r) for label in variants for r in range(replications)]
     results = {key: _compact(done[key]) for key in keys if done and key in done}
     todo = [key for key in keys if key not in results]
-    for index, result in executor(partial(replication, seed), variants, todo):
+    # each variant's topology is built once here and reaches the workers with it
+    needed = dict.fromkeys(label for label, _ in todo)
+    shared = {label: (variants[label], build_topology(variants[label])) for label in needed}
+    for index, result in executor(partial(replication, seed), shared, todo):
         on_result(todo[index], result)
         results[todo[index]] = _compact(result)
     return Experiment(

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import kinds
 from ..engine.records import Records
 from ..schema.scenario import Scenario
 
@@ -40,40 +41,41 @@ def campaign_outcomes(scenario: Scenario, records: Records) -> dict[str, dict[st
             "direct_service_hours_lost": 0.0,
         }
     level = {c.id: c.impact.level for c in scenario.campaigns}
+    tactics = {c.id: [stage.tactic for stage in c.stages] for c in scenario.campaigns}
     started: dict[tuple[str, str], list[float]] = {}
 
     def lost(campaign: str, asset: str, start: float, end: float) -> None:
         cost = weight[asset] * level[campaign] * (end - start)
         outcomes[campaign]["direct_service_hours_lost"] += cost
 
-    for time, kind, _, asset, campaign, incident, _value, detail in records.events:
-        if not campaign:
+    for row in records.events:
+        if not row.campaign:
             continue
-        out = outcomes[campaign]
-        if kind == "intrusion_start":
+        out, tactic = outcomes[row.campaign], tactics[row.campaign]
+        if row.kind == kinds.INTRUSION_START:
             out["attempted"] += 1
-        elif kind == "stage_success":
-            access.setdefault(incident, time)
-            out["completed_by_tactic"][detail.split(":")[1]] += 1
-        elif kind == "detected":
+        elif row.kind == kinds.STAGE_SUCCESS:
+            access.setdefault(row.incident, row.time)
+            out["completed_by_tactic"][tactic[int(row.value)]] += 1
+        elif row.kind == kinds.DETECTED:
             out["detected"] += 1
-            out["detected_by_tactic"][detail.split(":")[1]] += 1
-            if incident in access:
-                out["dwell"].append(time - access[incident])
-        elif kind == "intrusion_stopped":
+            out["detected_by_tactic"][tactic[int(row.value)]] += 1
+            if row.incident in access:
+                out["dwell"].append(row.time - access[row.incident])
+        elif row.kind == kinds.INTRUSION_STOPPED:
             out["stopped"] += 1
-        elif kind == "stage_blocked":
+        elif row.kind == kinds.STAGE_BLOCKED:
             out["blocked"] += 1
-            out["blocked_by_tactic"][detail.split(":")[1]] += 1
-        elif kind in {"impact", "exfiltration"}:
-            if incident == f"{campaign}/{asset}" and incident in access:
+            out["blocked_by_tactic"][tactic[int(row.value)]] += 1
+        elif row.kind in {kinds.IMPACT, kinds.EXFILTRATION}:
+            if row.incident == f"{row.campaign}/{row.asset}" and row.incident in access:
                 out["succeeded"] += 1
-                out["to_impact"].append(time - access[incident])
-            out["assets_impacted"].add(asset)
-            if kind == "impact":
-                started.setdefault((campaign, asset), []).append(time)
-        elif kind == "impact_end":
-            lost(campaign, asset, started[(campaign, asset)].pop(0), time)
+                out["to_impact"].append(row.time - access[row.incident])
+            out["assets_impacted"].add(row.asset)
+            if row.kind == kinds.IMPACT:
+                started.setdefault((row.campaign, row.asset), []).append(row.time)
+        elif row.kind == kinds.IMPACT_END:
+            lost(row.campaign, row.asset, started[(row.campaign, row.asset)].pop(0), row.time)
     for (campaign, asset), starts in started.items():
         for start in starts:
             lost(campaign, asset, start, records.horizon)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import kinds
 from ..engine.infrastructure import DOWN
 from ..engine.records import Records
 from ..schema.scenario import Scenario
@@ -21,7 +22,7 @@ from .response import cooperation, csirt_load, incident_timings
 AFFECTED = 0.05
 """An asset counts as affected once it has lost at least 5% of its service."""
 
-DIRECT_DAMAGE = frozenset({"damage", "impact"})
+DIRECT_DAMAGE = frozenset({kinds.DAMAGE, kinds.IMPACT})
 """Event kinds that damage an asset directly (a disruption, a campaign's impact)."""
 
 
@@ -142,9 +143,9 @@ def cascade_depth(scenario: Scenario, records: Records) -> int:
     next (0 when nothing spread beyond the damaged assets)."""
     affected = first_affected(scenario, records)
     damaged: dict[str, float] = {}
-    for event in records.events:
-        if event[1] in DIRECT_DAMAGE:
-            damaged.setdefault(event[3], event[0])
+    for row in records.events:
+        if row.kind in DIRECT_DAMAGE:
+            damaged.setdefault(row.asset, row.time)
     roots = [a for a, t in damaged.items() if a in affected and t <= affected[a]]
     feeds: dict[str, list[str]] = {}
     for dep in scenario.dependencies:
@@ -187,9 +188,9 @@ def event_window_impact(scenario: Scenario, records: Records) -> dict[str, dict[
 def background_incidents_by_country(scenario: Scenario, records: Records) -> dict[str, int]:
     """Routine incidents that arrived in each country with a background load."""
     counts = dict.fromkeys((c.id for c in scenario.countries if c.background), 0)
-    for event in records.events:
-        if event[1] == "background_incident":
-            counts[event[2]] += 1
+    for row in records.events:
+        if row.kind == kinds.BACKGROUND_INCIDENT:
+            counts[row.country] += 1
     return counts
 
 

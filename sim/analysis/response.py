@@ -7,15 +7,17 @@ from typing import Any
 
 import numpy as np
 
-from ..engine.records import Records
+from ..engine import kinds
+from ..engine.records import BLOCKED_HOLDING, Records, Row, stage_detail
+from ..schema.campaigns import Stage
 from ..schema.scenario import Scenario
 
 STEPS = {
-    "detect": ("intrusion_start", "detected"),
-    "report": ("detected", "reported"),
-    "triage": ("reported", "triaged"),
-    "contain": ("detected", "contained"),
-    "recover": ("impact", "impact_end"),
+    "detect": (kinds.INTRUSION_START, kinds.DETECTED),
+    "report": (kinds.DETECTED, kinds.REPORTED),
+    "triage": (kinds.REPORTED, kinds.TRIAGED),
+    "contain": (kinds.DETECTED, kinds.CONTAINED),
+    "recover": (kinds.IMPACT, kinds.IMPACT_END),
 }
 """Each timing: hours from the first event of one kind to the first of the other, per incident."""
 
@@ -36,9 +38,9 @@ def incident_timings(scenario: Scenario, records: Records) -> dict[str, dict[str
     """Hours to detect, report, triage, contain and recover (n, mean, p50, p90) over the
     campaign incidents that reached both ends of each step."""
     first: dict[tuple[str, str], float] = {}
-    for time, kind, *_, incident, _value, _detail in records.events:
-        if incident and (incident, kind) not in first:
-            first[(incident, kind)] = time
+    for row in records.events:
+        if row.incident and (row.incident, row.kind) not in first:
+            first[(row.incident, row.kind)] = row.time
     incidents = {incident for incident, _ in first}
     return {
         step: _summary(
@@ -59,12 +61,12 @@ def csirt_load(scenario: Scenario, records: Records) -> dict[str, dict[str, floa
     waits: dict[str, list[float]] = defaultdict(list)
     busy: dict[str, float] = defaultdict(float)
     tasks: dict[str, int] = defaultdict(int)
-    for time, kind, country, *_, value, _detail in records.events:
-        if kind == "queue_wait":
-            waits[country].append(value)
-        elif kind == "work":
-            tasks[country] += 1
-            busy[country] += min(value, records.horizon - time)
+    for row in records.events:
+        if row.kind == kinds.QUEUE_WAIT:
+            waits[row.country].append(row.value)
+        elif row.kind == kinds.WORK:
+            tasks[row.country] += 1
+            busy[row.country] += min(row.value, records.horizon - row.time)
     return {
         c.id: {
             "tasks": tasks[c.id],
@@ -77,18 +79,18 @@ def csirt_load(scenario: Scenario, records: Records) -> dict[str, dict[str, floa
 
 
 COOPERATION_COUNTS = {
-    "assistance_requested": "assistance_requested",
-    "assistance_answered": "assistance_answered",
-    "assistance_arrived": "assistance_arrived",
-    "indicators_shared": "indicators_shared",
-    "indicators_received": "indicators_received",
-    "advisories_issued": "advisory_issued",
-    "incidents_retriaged": "retriaged",
-    "incidents_not_reported": "not_reported",
-    "intrusions_evicted": "intrusion_contained",
-    "takedowns": "infrastructure_taken_down",
-    "intrusions_taken_down": "intrusion_taken_down",
-    "spreads_prevented": "spread_prevented",
+    "assistance_requested": kinds.ASSISTANCE_REQUESTED,
+    "assistance_answered": kinds.ASSISTANCE_ANSWERED,
+    "assistance_arrived": kinds.ASSISTANCE_ARRIVED,
+    "indicators_shared": kinds.INDICATORS_SHARED,
+    "indicators_received": kinds.INDICATORS_RECEIVED,
+    "advisories_issued": kinds.ADVISORY_ISSUED,
+    "incidents_retriaged": kinds.RETRIAGED,
+    "incidents_not_reported": kinds.NOT_REPORTED,
+    "intrusions_evicted": kinds.INTRUSION_CONTAINED,
+    "takedowns": kinds.INFRASTRUCTURE_TAKEN_DOWN,
+    "intrusions_taken_down": kinds.INTRUSION_TAKEN_DOWN,
+    "spreads_prevented": kinds.SPREAD_PREVENTED,
 }
 """Each count of `cooperation` and the event kind it counts."""
 
@@ -100,12 +102,24 @@ def cooperation(scenario: Scenario, records: Records) -> dict[str, int]:
     campaign infrastructure taken down and the intrusions that stopped with it,
     spreads stopped by it, outages it shortened; and intrusion stages blocked while the
     target held the campaign's indicators."""
-    kinds = Counter(e[1] for e in records.events)
-    counts = {name: kinds[kind] for name, kind in COOPERATION_COUNTS.items()}
+    seen = Counter(row.kind for row in records.events)
+    counts = {name: seen[kind] for name, kind in COOPERATION_COUNTS.items()}
+    helped = {row.incident for row in records.events if row.kind == kinds.RESTORATION_START}
     counts["outages_shortened"] = sum(
-        1 for e in records.events if e[1] == "impact_end" and e[7].endswith(":helped")
+        1 for row in records.events if row.kind == kinds.IMPACT_END and row.incident in helped
     )
+    stages = {c.id: c.stages for c in scenario.campaigns}
     counts["stages_blocked_holding_indicators"] = sum(
-        1 for e in records.events if e[1] == "stage_blocked" and e[7].endswith(":ioc")
+        1
+        for row in records.events
+        if row.kind == kinds.STAGE_BLOCKED and _blocked_holding(row, stages[row.campaign])
     )
     return counts
+
+
+def _blocked_holding(row: Row, stages: tuple[Stage, ...]) -> bool:
+    """Whether a STAGE_BLOCKED row is a block while the target held indicators: its detail
+    is the one the engine writes for that stage and reason."""
+    number = int(row.value)
+    stage = stages[number]
+    return row.detail == stage_detail(number, stage.tactic, stage.technique, BLOCKED_HOLDING)

@@ -3,29 +3,28 @@ detection to recovery, CSIRT queues, and when each asset failed."""
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import Any
 
 import numpy as np
 
+from ..engine import kinds
 from ..engine.infrastructure import DOWN
 from ..engine.records import Records
-from ..schema.infrastructure import Sector
+from ..schema.infrastructure import SECTORS
 from ..schema.scenario import Scenario
 from .metrics import running_total, series_steps
 
-SECTORS: tuple[str, ...] = get_args(Sector)
-
 SPAN_STEPS = {
-    "detected": "detected",
-    "impact": "impact",
-    "reported": "reported",
-    "triaged": "triaged",
-    "contained": "contained",
-    "impact_end": "recovered",
+    kinds.DETECTED: "detected",
+    kinds.IMPACT: "impact",
+    kinds.REPORTED: "reported",
+    kinds.TRIAGED: "triaged",
+    kinds.CONTAINED: "contained",
+    kinds.IMPACT_END: "recovered",
 }
 """Event kinds marking the steps of an incident, and the step each names."""
 
-QUEUE_JOINS = frozenset({"queued"})
+QUEUE_JOINS = frozenset({kinds.QUEUED})
 """Event kinds at which a task joins a CSIRT's queue (a routine incident, the triage of a
 campaign incident, each of its containment tasks)."""
 
@@ -66,22 +65,22 @@ def incident_spans(records: Records) -> list[dict[str, Any]]:
     impact began, reported, triaged, contained and recovered (its impact ended); None for a
     step that never happened. A victim recovering alone may recover before containment."""
     spans: dict[str, dict[str, Any]] = {}
-    for time, kind, country, asset, campaign, incident, *_ in records.events:
-        step = SPAN_STEPS.get(kind)
-        if step is None or not incident:
+    for row in records.events:
+        step = SPAN_STEPS.get(row.kind)
+        if step is None or not row.incident:
             continue
         span = spans.setdefault(
-            incident,
+            row.incident,
             {
-                "incident": incident,
-                "country": country,
-                "asset": asset,
-                "campaign": campaign,
+                "incident": row.incident,
+                "country": row.country,
+                "asset": row.asset,
+                "campaign": row.campaign,
                 **dict.fromkeys(SPAN_STEPS.values()),
             },
         )
         if span[step] is None:
-            span[step] = time
+            span[step] = row.time
     return [s for s in spans.values() if s["detected"] is not None or s["reported"] is not None]
 
 
@@ -90,15 +89,15 @@ def queue_lengths(records: Records, country: str) -> tuple[np.ndarray, np.ndarra
     queue holds `lengths[k]` tasks (`times[0]` is 0, and only changes follow).
 
     A task joins the queue at its QUEUE_JOINS event and leaves when an analyst (its own
-    CSIRT's or the joint cell's) takes it, at its `queue_wait`; a wait w logged at t covers
+    CSIRT's or the joint cell's) takes it, at its QUEUE_WAIT; a wait w logged at t covers
     [t - w, t]. Tasks still waiting at the horizon stay counted. `country` must have a CSIRT:
     without one, its routine incidents are logged but join no queue.
     """
     time, step = [0.0], [0]
-    for t, kind, c, *_ in records.events:
-        if c == country and (kind in QUEUE_JOINS or kind == "queue_wait"):
-            time.append(t)
-            step.append(-1 if kind == "queue_wait" else 1)
+    for row in records.events:
+        if row.country == country and (row.kind in QUEUE_JOINS or row.kind == kinds.QUEUE_WAIT):
+            time.append(row.time)
+            step.append(-1 if row.kind == kinds.QUEUE_WAIT else 1)
     times, lengths = running_total(np.array(time), np.array(step))
     changed = np.append(True, lengths[1:] != lengths[:-1])
     return times[changed], lengths[changed]

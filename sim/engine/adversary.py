@@ -21,7 +21,9 @@ import simpy
 from ..schema.campaigns import Campaign
 from ..schema.infrastructure import Asset
 from ..schema.scenario import Scenario
+from . import kinds
 from .infrastructure import Infrastructure
+from .records import BLOCKED_HOLDING, BLOCKED_ISOLATED, stage_detail
 from .sampling import draw
 from .streams import Streams
 
@@ -145,6 +147,24 @@ class Incident:
     source: int | None = None
 
 
+class Sightings:
+    """What the defenders get to see of the adversary's incidents: an intrusion detected and
+    not stopped, a detected intrusion completing a further stage, an impact landing. Built
+    before both sides; whoever acts on sightings subscribes when it is built."""
+
+    def __init__(self) -> None:
+        self._subscribers: list[Callable[[Incident], None]] = []
+
+    def subscribe(self, subscriber: Callable[[Incident], None]) -> None:
+        """Call `subscriber` with every incident published from now on."""
+        self._subscribers.append(subscriber)
+
+    def publish(self, incident: Incident) -> None:
+        """Show `incident` to every subscriber, in the order they subscribed."""
+        for subscriber in self._subscribers:
+            subscriber(incident)
+
+
 class Adversary:
     """Runs the scenario's campaigns against the infrastructure."""
 
@@ -155,9 +175,10 @@ class Adversary:
         infra: Infrastructure,
         streams: Streams,
         indicators: Indicators,
+        sightings: Sightings,
     ) -> None:
         self.env, self.scenario, self.infra = env, scenario, infra
-        self.streams, self.indicators = streams, indicators
+        self.streams, self.indicators, self.sightings = streams, indicators, sightings
         self.parameters = scenario.parameters
         self.incidents: dict[str, Incident] = {}
         """Every incident so far, intrusions and spreads, by id."""
@@ -165,16 +186,13 @@ class Adversary:
         """Every intrusion's process by incident id."""
         self._contained: dict[str, simpy.Event] = {}
         self._down: dict[str, simpy.Event] = {}
-        self.on_incident: Callable[[Incident], None] = lambda _incident: None
-        """Called when an intrusion is detected and not stopped, when a detected intrusion
-        completes a further stage, and when an impact lands: what the defenders get to see."""
         self.progress: dict[str, int] = {}
         """The stage (index) each intrusion has reached, by incident id."""
         cbms = scenario.cbms
         self._norms, self._advised = set(cbms.un_norms), set(cbms.multistakeholder)
-        self.isolated_until: dict[int, float] = {}
+        self._isolated_until: dict[int, float] = {}
         """Assets taken offline by a decision, by index: until when no stage succeeds."""
-        self.monitoring_bonus: dict[int, float] = {}
+        self._monitoring_bonus: dict[int, float] = {}
         """Monitoring added to assets by a raised alert level, by index."""
 
     def start(self) -> None:
@@ -232,6 +250,15 @@ class Adversary:
             if self.incidents[incident].campaign.id == campaign and process.is_alive:
                 process.interrupt("taken down")
 
+    def isolate(self, i: int, until: float) -> None:
+        """Take asset i offline until `until` (or later, if it already is): no stage into it
+        succeeds and no spread reaches it meanwhile."""
+        self._isolated_until[i] = max(self._isolated_until.get(i, 0.0), until)
+
+    def add_monitoring(self, i: int, bonus: float) -> None:
+        """Add `bonus` (negative: take it back) to asset i's monitoring."""
+        self._monitoring_bonus[i] = self._monitoring_bonus.get(i, 0.0) + bonus
+
     def incidents_on(self, i: int) -> list[Incident]:
         """The incidents whose intrusion into asset i is still running."""
         return [
@@ -274,7 +301,7 @@ class Adversary:
             yield from self._stages(incident, start)
         except simpy.Interrupt as stop:
             down = stop.cause == "taken down"
-            self._log("intrusion_taken_down" if down else "intrusion_contained", incident)
+            self._log(kinds.INTRUSION_TAKEN_DOWN if down else kinds.INTRUSION_CONTAINED, incident)
 
     def _stages(self, incident: Incident, start: float) -> Generator[simpy.Event, None, None]:
         campaign, i = incident.campaign, incident.asset
@@ -282,25 +309,25 @@ class Adversary:
         rng = self.streams("intrusion", *incident.key)
         p = self.parameters
         yield self.env.timeout(start)
-        self._log("intrusion_start", incident)
+        self._log(kinds.INTRUSION_START, incident)
         detected = False
         for number, stage in enumerate(campaign.stages):
             self.progress[incident.id] = number
             hours = draw(stage.duration, rng)
             u_detect, u_when, u_stop, u_success = rng.random(4).tolist()
             held = self.held(campaign, asset)
-            label = f"{number}:{stage.tactic}:{stage.technique}"
-            monitoring = min(1.0, asset.monitoring + self.monitoring_bonus.get(i, 0.0))
+            label = stage_detail(number, stage.tactic, stage.technique)
+            monitoring = min(1.0, asset.monitoring + self._monitoring_bonus.get(i, 0.0))
             missed = 1 - monitoring * stage.detectability
             chance = 1 - missed * (1 - p.indicator_detection * held)
             if not detected and u_detect < chance:
                 yield self.env.timeout(u_when * hours)
                 detected = True
-                self._log("detected", incident, value=number, detail=label)
+                self._log(kinds.DETECTED, incident, value=number, detail=label)
                 if u_stop < p.stop_on_detection:
-                    self._log("intrusion_stopped", incident, value=number, detail=label)
+                    self._log(kinds.INTRUSION_STOPPED, incident, value=number, detail=label)
                     return
-                self.on_incident(incident)
+                self.sightings.publish(incident)
                 hours -= u_when * hours
             yield self.env.timeout(hours)
             # Prevention and held indicators each stop a share of whole intrusions, spread
@@ -308,18 +335,19 @@ class Adversary:
             held = self.held(campaign, asset)  # indicators may have arrived during the stage
             defence = (1 - self.prevention(asset)) * (1 - p.indicator_block * held)
             success = stage.success * defence ** (1 / len(campaign.stages))
-            if self.isolated_until.get(i, -1.0) > self.env.now:
-                self._log("stage_blocked", incident, value=number, detail=label + ":isolated")
+            if self._isolated_until.get(i, -1.0) > self.env.now:
+                blocked = stage_detail(number, stage.tactic, stage.technique, BLOCKED_ISOLATED)
+                self._log(kinds.STAGE_BLOCKED, incident, value=number, detail=blocked)
                 return
             if u_success >= success:
-                self._log(
-                    "stage_blocked", incident, value=number, detail=label + (":ioc" if held else "")
-                )
+                why = BLOCKED_HOLDING if held else ""
+                blocked = stage_detail(number, stage.tactic, stage.technique, why)
+                self._log(kinds.STAGE_BLOCKED, incident, value=number, detail=blocked)
                 return
-            self._log("stage_success", incident, value=number, detail=label)
+            self._log(kinds.STAGE_SUCCESS, incident, value=number, detail=label)
             if detected and number + 1 < len(campaign.stages):
                 self.progress[incident.id] = number + 1
-                self.on_incident(incident)  # the intrusion the CSIRT follows went further
+                self.sightings.publish(incident)  # the intrusion the CSIRT follows went further
         self._land(incident, rng)
 
     def _land(self, incident: Incident, rng: np.random.Generator) -> None:
@@ -328,8 +356,8 @@ class Adversary:
         campaign, i = incident.campaign, incident.asset
         impact = campaign.impact
         if impact.type == "exfiltrate":
-            self._log("exfiltration", incident, detail=impact.type)
-            self.on_incident(incident)
+            self._log(kinds.EXFILTRATION, incident, detail=impact.type)
+            self.sightings.publish(incident)
             return
         self.env.process(self._damage(incident))
         owner = self.infra.assets[i].owner
@@ -343,8 +371,8 @@ class Adversary:
         contained by then or k is isolated; the infection is an incident of its own."""
         campaign = origin.campaign
         yield self.env.timeout(campaign.impact.spread_hours)
-        if self.contained(origin.id).triggered or self.isolated_until.get(k, -1.0) > self.env.now:
-            self._log("spread_prevented", origin, detail=self.infra.assets[k].id)
+        if self.contained(origin.id).triggered or self._isolated_until.get(k, -1.0) > self.env.now:
+            self._log(kinds.SPREAD_PREVENTED, origin, detail=self.infra.assets[k].id)
             return
         yield from self._damage(self._open(campaign, k, source=origin.asset))
 
@@ -357,7 +385,7 @@ class Adversary:
         asset = self.infra.assets[incident.asset]
         began = self.env.now
         source = object()  # this damage alone: another on the same asset ends on its own
-        self._log("impact", incident, value=impact.level, detail=impact.type)
+        self._log(kinds.IMPACT, incident, value=impact.level, detail=impact.type)
         self.infra.set_damage(incident.asset, source, impact.level)
         ddos = impact.type == "ddos"
         rng = self.streams("impact", *incident.key)
@@ -368,19 +396,19 @@ class Adversary:
             alone = DDOS_HOURS
         else:
             alone = draw(self.parameters.self_containment, rng) + restore
-        self.on_incident(incident)
+        self.sightings.publish(incident)
         stopped = self.contained(incident.id)
         if ddos:  # a DDoS also ends when its botnet is taken down
             stopped = stopped | self.taken_down(incident.campaign.id)
         yield stopped | self.env.timeout(alone)
         helped = stopped.triggered and began + alone > self.env.now + restore
         if helped:
-            self._log("restoration_start", incident)
+            self._log(kinds.RESTORATION_START, incident)
             yield self.env.timeout(restore)
         else:
             yield self.env.timeout(max(0.0, began + alone - self.env.now))
         self._log(
-            "impact_end",
+            kinds.IMPACT_END,
             incident,
             value=self.env.now - began,
             detail=f"{impact.type}:{'helped' if helped else 'alone'}",

@@ -11,6 +11,7 @@ import numpy as np
 import simpy
 
 from ..schema.infrastructure import Country
+from .kinds import BACKGROUND_INCIDENT
 from .records import Records
 from .sampling import draw, exponential
 
@@ -63,5 +64,5 @@ def background_incidents(
         yield env.timeout(arrival - env.now)
         kind = kinds[bisect_right(cumulative, rng.random())]
         hours = draw(background.handling, rng)
-        records.log(env.now, "background_incident", country=country.id, value=hours, detail=kind)
+        records.log(env.now, BACKGROUND_INCIDENT, country=country.id, value=hours, detail=kind)
         arrive(country.id, kind, hours)

@@ -12,7 +12,6 @@ from typing import Any
 
 import simpy
 
-from ..gc_pause import gc_paused
 from ..schema.defenders import LEVELS
 from ..schema.exercise import (
     ActivateBackup,
@@ -25,8 +24,10 @@ from ..schema.exercise import (
     Statement,
 )
 from ..schema.scenario import Scenario
+from . import kinds
 from .infrastructure import DOWN
 from .records import Records, Row
+from .topology import Topology
 from .world import World, build_world
 
 Chooser = Callable[[DecisionPoint, World], int]
@@ -35,101 +36,120 @@ Deliver = Callable[[Inject, World], None]
 """Shows an inject to the players as it falls due."""
 
 
-class Actions:
-    """The engine actions a decision can take, applied at the current simulated time."""
+Handler = Callable[[World, Any, str], None]
+"""Applies one action of a chosen option to the world, at the current simulated time; the
+tag (`decision:ID`) labels its log rows."""
 
-    def __init__(self, world: World) -> None:
-        self.world = world
-        self.env = world.env
 
-    def take(self, action: Any, tag: str) -> None:
-        """Apply one action of an option chosen at decision point `tag`."""
-        handler = getattr(self, f"_{action.action}")
-        handler(action, tag)
+def _log(world: World, kind: str, tag: str, **fields: Any) -> None:
+    world.records.log(world.env.now, kind, incident=tag, **fields)
 
-    def _log(self, kind: str, tag: str, **fields: Any) -> None:
-        self.world.records.log(self.env.now, kind, incident=tag, **fields)
 
-    def _after(self, hours: float, then: Callable[[], None]) -> None:
-        timer = self.env.timeout(hours)
-        timer.callbacks.append(lambda _event: then())
+def _after(world: World, hours: float, then: Callable[[], None]) -> None:
+    timer = world.env.timeout(hours)
+    timer.callbacks.append(lambda _event: then())
 
-    def _share_indicators(self, action: ShareIndicators, tag: str) -> None:
-        w = self.world
-        campaigns = sorted(
-            w.response.seen(action.country)
-            | {c for c in w.indicators.of_campaign if w.indicators.share(action.country, c)}
-        )
-        members = w.response.members or [c.id for c in w.scenario.countries]
-        recipients = action.to or tuple(m for m in members if m != action.country)
-        self._log(
-            "indicators_shared", tag, country=action.country, detail=", ".join(campaigns) or "none"
-        )
-        for member in recipients:
-            fresh = [c for c in campaigns if w.indicators.learn(member, c)]
-            if fresh:
-                self._log("indicators_received", tag, country=member, detail=", ".join(fresh))
 
-    def _request_assistance(self, action: RequestAssistance, tag: str) -> None:
-        w = self.world
-        if action.helper not in w.response.csirts or action.country not in w.response.csirts:
-            missing = action.helper if action.helper not in w.response.csirts else action.country
-            self._log("assistance_refused", tag, country=missing, detail="no CSIRT")
-            return
-        self._log("assistance_requested", tag, country=action.country, detail=action.helper)
-        arrival, hours = action.arrival_hours, action.hours
-        if w.response.lend(action.helper, action.country, action.analysts, arrival, hours, tag):
-            self._log("assistance_answered", tag, country=action.helper, value=arrival)
+def share_indicators(world: World, action: ShareIndicators, tag: str) -> None:
+    """The country shares the indicators of every campaign it has seen or holds any of with
+    `to` (default: the network's other members, or every other country)."""
+    campaigns = sorted(
+        world.response.seen(action.country)
+        | {c for c in world.indicators.of_campaign if world.indicators.share(action.country, c)}
+    )
+    members = world.response.members or [c.id for c in world.scenario.countries]
+    recipients = action.to or tuple(m for m in members if m != action.country)
+    _log(
+        world,
+        kinds.INDICATORS_SHARED,
+        tag,
+        country=action.country,
+        detail=", ".join(campaigns) or "none",
+    )
+    for member in recipients:
+        fresh = [c for c in campaigns if world.indicators.learn(member, c)]
+        if fresh:
+            _log(world, kinds.INDICATORS_RECEIVED, tag, country=member, detail=", ".join(fresh))
 
-    def _isolate(self, action: Isolate, tag: str) -> None:
-        w = self.world
-        i = w.infra.index[action.asset]
-        country = w.infra.assets[i].country
-        until = self.env.now + action.hours
-        w.adversary.isolated_until[i] = max(w.adversary.isolated_until.get(i, 0.0), until)
-        w.infra.set_damage(i, ("isolation", tag), 1.0)
-        self._log("isolated", tag, country=country, asset=action.asset, value=action.hours)
-        for incident in w.adversary.incidents_on(i):
-            w.adversary.contain(incident.id)
 
-        def end() -> None:
-            w.infra.set_damage(i, ("isolation", tag), 0.0)
-            self._log("isolation_end", tag, country=country, asset=action.asset)
+def request_assistance(world: World, action: RequestAssistance, tag: str) -> None:
+    """The helper's CSIRT lends what analysts it can spare to the country's."""
+    if action.helper not in world.response.csirts or action.country not in world.response.csirts:
+        missing = action.helper if action.helper not in world.response.csirts else action.country
+        _log(world, kinds.ASSISTANCE_REFUSED, tag, country=missing, detail="no CSIRT")
+        return
+    _log(world, kinds.ASSISTANCE_REQUESTED, tag, country=action.country, detail=action.helper)
+    arrival, hours = action.arrival_hours, action.hours
+    if world.response.lend(action.helper, action.country, action.analysts, arrival, hours, tag):
+        _log(world, kinds.ASSISTANCE_ANSWERED, tag, country=action.helper, value=arrival)
 
-        self._after(action.hours, end)
 
-    def _raise_alert(self, action: RaiseAlert, tag: str) -> None:
-        w = self.world
-        chosen = [
-            i
-            for i, a in enumerate(w.infra.assets)
-            if a.sector == action.sector and action.country in (None, a.country)
-        ]
-        bonus = w.adversary.monitoring_bonus
+def isolate(world: World, action: Isolate, tag: str) -> None:
+    """Take the asset offline for `hours`: fully down, intrusions into it contained, no stage
+    or spread reaching it meanwhile."""
+    i = world.infra.index[action.asset]
+    country = world.infra.assets[i].country
+    world.adversary.isolate(i, world.env.now + action.hours)
+    world.infra.set_damage(i, ("isolation", tag), 1.0)
+    _log(world, kinds.ISOLATED, tag, country=country, asset=action.asset, value=action.hours)
+    for incident in world.adversary.incidents_on(i):
+        world.adversary.contain(incident.id)
+
+    def end() -> None:
+        world.infra.set_damage(i, ("isolation", tag), 0.0)
+        _log(world, kinds.ISOLATION_END, tag, country=country, asset=action.asset)
+
+    _after(world, action.hours, end)
+
+
+def raise_alert(world: World, action: RaiseAlert, tag: str) -> None:
+    """For `hours`, the sector's assets (in the country, or everywhere) gain monitoring and
+    lose a little service."""
+    chosen = [
+        i
+        for i, a in enumerate(world.infra.assets)
+        if a.sector == action.sector and action.country in (None, a.country)
+    ]
+    for i in chosen:
+        world.adversary.add_monitoring(i, action.monitoring_bonus)
+        world.infra.set_damage(i, ("alert", tag), action.degradation)
+    where = action.country or "all countries"
+    detail = f"{action.sector} in {where}: {len(chosen)} assets for {action.hours:g} h"
+    _log(world, kinds.ALERT_RAISED, tag, country=action.country or "", detail=detail)
+
+    def end() -> None:
         for i in chosen:
-            bonus[i] = bonus.get(i, 0.0) + action.monitoring_bonus
-            w.infra.set_damage(i, ("alert", tag), action.degradation)
-        where = action.country or "all countries"
-        detail = f"{action.sector} in {where}: {len(chosen)} assets for {action.hours:g} h"
-        self._log("alert_raised", tag, country=action.country or "", detail=detail)
+            world.adversary.add_monitoring(i, -action.monitoring_bonus)
+            world.infra.set_damage(i, ("alert", tag), 0.0)
+        _log(world, kinds.ALERT_END, tag, country=action.country or "", detail=detail)
 
-        def end() -> None:
-            for i in chosen:
-                bonus[i] -= action.monitoring_bonus
-                w.infra.set_damage(i, ("alert", tag), 0.0)
-            self._log("alert_end", tag, country=action.country or "", detail=detail)
+    _after(world, action.hours, end)
 
-        self._after(action.hours, end)
 
-    def _activate_backup(self, action: ActivateBackup, tag: str) -> None:
-        w = self.world
-        i = w.infra.index[action.asset]
-        w.infra.activate_backup(i, action.hours)
-        country = w.infra.assets[i].country
-        self._log("backup_activated", tag, country=country, asset=action.asset, value=action.hours)
+def activate_backup(world: World, action: ActivateBackup, tag: str) -> None:
+    """A fresh backup at the asset masks supply losses for `hours`."""
+    i = world.infra.index[action.asset]
+    world.infra.activate_backup(i, action.hours)
+    country = world.infra.assets[i].country
+    _log(
+        world, kinds.BACKUP_ACTIVATED, tag, country=country, asset=action.asset, value=action.hours
+    )
 
-    def _statement(self, action: Statement, tag: str) -> None:
-        self._log("public_statement", tag, detail=action.text)
+
+def statement(world: World, action: Statement, tag: str) -> None:
+    """A public statement: recorded, nothing else."""
+    _log(world, kinds.PUBLIC_STATEMENT, tag, detail=action.text)
+
+
+ACTIONS: dict[str, Handler] = {
+    "share_indicators": share_indicators,
+    "request_assistance": request_assistance,
+    "isolate": isolate,
+    "raise_alert": raise_alert,
+    "activate_backup": activate_backup,
+    "statement": statement,
+}
+"""The handler of each action an option may take, by its `action` name (ACTION_KINDS)."""
 
 
 def _triggered(world: World, point: DecisionPoint) -> simpy.Event:
@@ -141,10 +161,9 @@ def _triggered(world: World, point: DecisionPoint) -> simpy.Event:
     country = point.when.country
 
     def watch(row: Row) -> None:
-        _, kind, where, *_, detail = row
-        if kind != "triaged" or event.triggered or country not in (None, where):
+        if row.kind != kinds.TRIAGED or event.triggered or country not in (None, row.country):
             return
-        if LEVELS.index(detail) >= floor:  # type: ignore[arg-type]
+        if LEVELS.index(row.detail) >= floor:  # type: ignore[arg-type]
             event.succeed()
             world.records.listeners.remove(watch)
 
@@ -156,7 +175,7 @@ def _inject(world: World, inject: Inject, deliver: Deliver) -> Generator[simpy.E
     yield world.env.timeout(inject.time_hours)  # started at hour 0
     world.records.log(
         world.env.now,
-        "inject",
+        kinds.INJECT,
         incident=f"inject:{inject.sequence}",
         value=inject.sequence,
         detail=f"{inject.sender} -> {inject.recipient}: {inject.message}",
@@ -165,7 +184,7 @@ def _inject(world: World, inject: Inject, deliver: Deliver) -> Generator[simpy.E
 
 
 def _decide(
-    world: World, point: DecisionPoint, choose: Chooser, actions: Actions
+    world: World, point: DecisionPoint, choose: Chooser
 ) -> Generator[simpy.Event, None, None]:
     if point.at_hours is not None:
         yield world.env.timeout(point.at_hours)
@@ -174,31 +193,32 @@ def _decide(
     option = choose(point, world)
     tag = f"decision:{point.id}"
     chosen = point.options[option]
-    world.records.log(world.env.now, "decision", incident=tag, value=option, detail=chosen.label)
+    world.records.log(
+        world.env.now, kinds.DECISION, incident=tag, value=option, detail=chosen.label
+    )
     for action in chosen.actions:
-        actions.take(action, tag)
+        ACTIONS[action.action](world, action, tag)
 
 
-@gc_paused()
 def run_exercise(
     scenario: Scenario,
     seed: int,
     choose: Chooser,
     deliver: Deliver = lambda inject, world: None,
     replication: int = 0,
+    topology: Topology | None = None,
 ) -> Records:
     """Run one replication of `scenario` with its exercise: injects are logged and delivered
     as they fall due (before decisions at the same hour), and each decision point, once due,
     takes the option `choose` returns. Exceptions raised by `choose` or `deliver` stop the run
-    and propagate (that is how a player quits or undoes)."""
-    world = build_world(scenario, seed, replication)
+    and propagate (that is how a player quits or undoes). `topology`: as for `build_world`."""
+    world = build_world(scenario, seed, replication, topology)
     exercise = scenario.exercise
     if exercise is not None:
-        actions = Actions(world)
         for inject in sorted(exercise.injects, key=lambda i: (i.time_hours, i.sequence)):
             world.env.process(_inject(world, inject, deliver))
         for point in exercise.decision_points:
-            world.env.process(_decide(world, point, choose, actions))
+            world.env.process(_decide(world, point, choose))
     world.env.run(until=scenario.duration_hours)
     return world.records
 
@@ -213,11 +233,11 @@ def status_board(world: World) -> dict[str, Any]:
         by_sector[asset.sector] = by_sector.get(asset.sector, 0) + 1
         by_country[asset.country] = by_country.get(asset.country, 0) + 1
     severity: dict[str, tuple[str, str]] = {}
-    for _, kind, country, _, _, incident, _, detail in world.records.events:
-        if kind == "triaged":
-            severity[incident] = (country, detail)
-        elif kind == "contained":
-            severity.pop(incident, None)
+    for row in world.records.events:
+        if row.kind == kinds.TRIAGED:
+            severity[row.incident] = (row.country, row.detail)
+        elif row.kind == kinds.CONTAINED:
+            severity.pop(row.incident, None)
     queues = {
         country: {"waiting": len(csirt.queue), "busy": csirt.count, "analysts": csirt.capacity}
         for country, csirt in world.response.csirts.items()

@@ -23,9 +23,10 @@ import numpy as np
 import simpy
 
 from ..schema.scenario import Scenario
+from . import kinds
 from .fixpoint import kleene_limit
 from .records import Records
-from .topology import topology
+from .topology import Topology
 
 TOLERANCE = 1e-6
 """Changes of inoperability at or below this are not propagated (nor recorded)."""
@@ -47,11 +48,13 @@ FULL, RIDING, EXHAUSTED = 0, 1, 2
 class Infrastructure:
     """The assets of a scenario and their inoperability, inside a SimPy environment."""
 
-    def __init__(self, env: simpy.Environment, scenario: Scenario, records: Records) -> None:
+    def __init__(
+        self, env: simpy.Environment, scenario: Scenario, records: Records, shape: Topology
+    ) -> None:
+        """`shape` is `scenario`'s topology, read only (replications may share it)."""
         self.env = env
         self.records = records
         self.assets = scenario.assets
-        shape = topology(scenario)
         self.index, self.edges, self.reach = shape.index, shape.edges, shape.reach
         self.weights = shape.weights
         self._instant_in, self._instant_out = shape.instant_in, shape.instant_out
@@ -191,7 +194,7 @@ class Infrastructure:
         self.records.change(now, i, new)
         if (old >= DOWN) != (new >= DOWN):
             asset = self.assets[i]
-            kind = "asset_down" if new >= DOWN else "asset_up"
+            kind = kinds.ASSET_DOWN if new >= DOWN else kinds.ASSET_UP
             self.records.log(now, kind, country=asset.country, asset=asset.id, value=new)
         for delay, edges in self._delayed_out[i].items():
             self.env.timeout(delay).callbacks.append(partial(self._arrive, edges, new))
@@ -224,13 +227,13 @@ class Infrastructure:
         if losing and state == FULL:
             self._backup_state[i] = RIDING
             self._backup_token[i] += 1
-            self._log_backup(i, "backup_start")
+            self._log_backup(i, kinds.BACKUP_START)
             timer = self.env.timeout(self._backup[i])
             timer.callbacks.append(partial(self._exhaust, i, self._backup_token[i]))
         elif not losing and state != FULL:
             self._backup_state[i] = FULL
             self._backup_token[i] += 1
-            self._log_backup(i, "backup_end")
+            self._log_backup(i, kinds.BACKUP_END)
             if state == EXHAUSTED:  # the small loss left is absorbed again
                 self._later(i, falling=True)
 
@@ -247,7 +250,7 @@ class Infrastructure:
         if token != self._backup_token[i]:
             return
         self._backup_state[i] = EXHAUSTED
-        self._log_backup(i, "backup_exhausted")
+        self._log_backup(i, kinds.BACKUP_EXHAUSTED)
         self._later(i, falling=False)
 
     def _log_backup(self, i: int, kind: str) -> None:

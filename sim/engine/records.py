@@ -5,11 +5,42 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-Row = tuple[float, str, str, str, str, str, float, str]
 
-EVENT_COLUMNS = ("time", "kind", "country", "asset", "campaign", "incident", "value", "detail")
-"""Columns of the event log; empty strings and NaN where a column does not apply."""
+class Row(NamedTuple):
+    """One row of the event log; empty strings and NaN where a column does not apply (what
+    each kind fills in: `kinds.py`, docs/engine.md)."""
+
+    time: float
+    kind: str
+    """One of `kinds.KINDS`."""
+    country: str
+    asset: str
+    """The asset's id."""
+    campaign: str
+    """The campaign's id."""
+    incident: str
+    """The incident's label (`campaign/asset`), or what a row of an exercise answers to
+    (`decision:ID`, `inject:N`)."""
+    value: float
+    detail: str
+
+
+EVENT_COLUMNS: tuple[str, ...] = Row._fields
+"""Columns of the event log, in order."""
+
+_new_row = tuple.__new__
+
+BLOCKED_ISOLATED, BLOCKED_HOLDING = "isolated", "ioc"
+"""Why a stage was blocked, as its `detail` ends: the asset was isolated, or the target held
+the campaign's indicators (neither: plain defence)."""
+
+
+def stage_detail(number: int, tactic: str, technique: str, blocked: str = "") -> str:
+    """The `detail` of a stage's rows: `number:tactic:technique`, with `:blocked` for a block
+    (BLOCKED_ISOLATED or BLOCKED_HOLDING)."""
+    return f"{number}:{tactic}:{technique}" + (f":{blocked}" if blocked else "")
 
 
 @dataclass
@@ -44,7 +75,8 @@ class Records:
         detail: str = "",
     ) -> None:
         """Append one row to the event log and show it to the listeners."""
-        row = (time, kind, country, asset, campaign, incident, value, detail)
+        # tuple.__new__ skips Row's keyword-handling constructor: half the cost, on every row
+        row = _new_row(Row, (time, kind, country, asset, campaign, incident, value, detail))
         self.events.append(row)
         if self.listeners:  # most runs have none; this is called for every row
             for listener in tuple(self.listeners):  # a listener may remove itself

@@ -21,7 +21,8 @@ import simpy
 
 from ..schema.defenders import LEVELS, Level, Shifts
 from ..schema.scenario import Scenario
-from .adversary import Adversary, Incident, Indicators
+from . import kinds
+from .adversary import Adversary, Incident, Indicators, Sightings
 from .analysts import Analysts
 from .infrastructure import Infrastructure
 from .sampling import draw
@@ -70,6 +71,7 @@ class Response:
         adversary: Adversary,
         streams: Streams,
         indicators: Indicators,
+        sightings: Sightings,
     ) -> None:
         self.env, self.scenario, self.infra = env, scenario, infra
         self.adversary, self.streams, self.indicators = adversary, streams, indicators
@@ -100,7 +102,7 @@ class Response:
         self._takedowns: set[str] = set()
         """Campaigns whose infrastructure a CSIRT has agreed to take down."""
         self._pool_changed = {country: env.event() for country in self.csirts}
-        adversary.on_incident = self.report
+        sightings.subscribe(self.report)
         for country in scenario.countries:
             if country.csirt is not None and country.csirt.shifts is not None:
                 env.process(self._nights(country.id, country.csirt.analysts, country.csirt.shifts))
@@ -120,11 +122,11 @@ class Response:
         leaving = analysts - shifts.night_analysts
         while True:
             yield self.env.timeout(wait)
-            self._log("night_shift", country, value=leaving)
+            self._log(kinds.NIGHT_SHIFT, country, value=leaving)
             for _ in range(leaving):
                 self.env.process(self._off_duty(country, self.env.now + length))
             yield self.env.timeout(length)
-            self._log("day_shift", country, value=leaving)
+            self._log(kinds.DAY_SHIFT, country, value=leaving)
             length = (shifts.night_to - shifts.night_from) % 24
             wait = 24 - length
 
@@ -204,7 +206,7 @@ class Response:
         queues again at its new priority."""
         asked = self.env.now
         incident = case.incident.id if case else ""
-        self._log("queued", country, incident, detail=task)
+        self._log(kinds.QUEUED, country, incident, detail=task)
         turns: dict[simpy.PriorityResource, simpy.events.Event] = {}
         while True:
             if case is not None:
@@ -231,13 +233,13 @@ class Response:
                 other.cancel()  # type: ignore[attr-defined]
         pool = turn.resource  # type: ignore[attr-defined]
         worked = (
-            "work"
+            kinds.WORK
             if pool is self.csirts[country]
-            else "joint_cell_work"
+            else kinds.JOINT_CELL_WORK
             if pool is self.cell
-            else "lent_work"
+            else kinds.LENT_WORK
         )
-        self._log("queue_wait", country, incident, value=self.env.now - asked, detail=task)
+        self._log(kinds.QUEUE_WAIT, country, incident, value=self.env.now - asked, detail=task)
         self._log(worked, country, incident, value=hours, detail=task)
         try:
             yield self.env.timeout(hours)
@@ -257,7 +259,7 @@ class Response:
         for them too (`tag` labels the log rows). Returns how many were lent."""
         lent = min(analysts, self.spare(helper))
         if lent < 1:
-            self._log("assistance_refused", helper, tag, detail="no analyst to spare")
+            self._log(kinds.ASSISTANCE_REFUSED, helper, tag, detail="no analyst to spare")
             return 0
         back = self.env.now + arrival + hours
         self.away[helper] += lent
@@ -286,13 +288,13 @@ class Response:
             team.release(slot)  # type: ignore[arg-type]
         people = "analyst" if team.capacity == 1 else "analysts"
         detail = f"{team.capacity} {people} from {helper} for {hours:g} h"
-        self._log("assistance_arrived", country, tag, value=hours, detail=detail)
+        self._log(kinds.ASSISTANCE_ARRIVED, country, tag, value=hours, detail=detail)
         yield self.env.timeout(hours)
         self.lent[country].remove(team)
         self.away[helper] -= team.capacity
         for _ in range(team.capacity):
             team.request(priority=OFF_DUTY)  # each leaves once its current task is done
-        self._log("assistance_left", country, tag, detail=detail)
+        self._log(kinds.ASSISTANCE_LEFT, country, tag, detail=detail)
 
     # -- campaign incidents -------------------------------------------------------------
 
@@ -342,12 +344,12 @@ class Response:
                 p.multistakeholder_report_probability if advised else p.private_report_probability
             )
             if case.u_report >= chance:
-                self._log("not_reported", country, incident)
+                self._log(kinds.NOT_REPORTED, country, incident)
                 return
             if advised:
                 report_hours *= p.multistakeholder_report_delay_factor
         yield self.env.timeout(report_hours)
-        self._log("reported", country, incident)
+        self._log(kinds.REPORTED, country, incident)
         case.reported = True
         case.score, case.level = self._score(case)
         triage_hours = case.triage_hours
@@ -355,7 +357,7 @@ class Response:
             triage_hours *= p.no_scheme_triage_factor
         yield from self._work(country, "triage", triage_hours, case)
         case.triaged = True
-        self._log("triaged", country, incident, value=case.score, detail=case.level)
+        self._log(kinds.TRIAGED, country, incident, value=case.score, detail=case.level)
         self._advise(case)
         self._share(case)
         self._ask(case)
@@ -367,7 +369,7 @@ class Response:
         ]
         yield self.env.all_of(work)
         if self.adversary.contain(incident):
-            self._log("contained", country, incident)
+            self._log(kinds.CONTAINED, country, incident)
 
     def _score(self, case: Case) -> tuple[float, Level]:
         """The case's score and level as its CSIRT sees it now (stage reached, damage done)."""
@@ -396,7 +398,7 @@ class Response:
         case.wake.succeed()
         case.wake = self.env.event()
         if case.triaged:
-            self._log("retriaged", case.country, case.incident.id, value=value, detail=grade)
+            self._log(kinds.RETRIAGED, case.country, case.incident.id, value=value, detail=grade)
             self._ask(case)
 
     def seen(self, country: str) -> set[str]:
@@ -419,7 +421,7 @@ class Response:
         country's operators (private ones take it up as `held` says)."""
         campaign, country = case.incident.campaign, case.country
         if self.indicators.learn(country, campaign.id):
-            self._log("advisory_issued", country, case.incident.id)
+            self._log(kinds.ADVISORY_ISSUED, country, case.incident.id)
 
     def _share(self, case: Case) -> None:
         """Publish the campaign's indicators to the network's other members."""
@@ -429,7 +431,7 @@ class Response:
             return
         if country not in self.cbms.incident_sharing or not campaign.indicators:
             return
-        self._log("indicators_shared", country, case.incident.id)
+        self._log(kinds.INDICATORS_SHARED, country, case.incident.id)
         for member, (u, hours) in zip(self.members, case.shares, strict=True):
             if member == country or u >= network.sharing_coverage:
                 continue
@@ -442,7 +444,7 @@ class Response:
     ) -> Generator[simpy.Event, None, None]:
         yield self.env.timeout(hours)
         if self.indicators.learn(member, campaign):
-            self._log("indicators_received", member, incident)
+            self._log(kinds.INDICATORS_RECEIVED, member, incident)
 
     def _ask(self, case: Case) -> None:
         """Ask the network for help with a case at or above the assistance threshold, once,
@@ -457,7 +459,7 @@ class Response:
         if self.lent.get(country):
             return
         case.asked = True
-        self._log("assistance_requested", country, case.incident.id, detail=case.level)
+        self._log(kinds.ASSISTANCE_REQUESTED, country, case.incident.id, detail=case.level)
         offers = []
         for member, (u, hours) in zip(self.members, case.answers, strict=True):
             if member == country or member not in self.csirts:
@@ -473,7 +475,7 @@ class Response:
                 offers.append((hours, member))
         if offers:
             hours, member = min(offers)
-            self._log("assistance_answered", member, case.incident.id, value=hours)
+            self._log(kinds.ASSISTANCE_ANSWERED, member, case.incident.id, value=hours)
             self.lend(
                 member,
                 country,
@@ -505,9 +507,9 @@ class Response:
             )
             if self._both(self.cbms.points_of_contact, country, host):
                 hours *= self.p.poc_delay_factor
-        self._log("takedown_requested", country, case.incident.id, detail=host)
+        self._log(kinds.TAKEDOWN_REQUESTED, country, case.incident.id, detail=host)
         if u >= chance:
-            self._log("takedown_declined", host, case.incident.id)
+            self._log(kinds.TAKEDOWN_DECLINED, host, case.incident.id)
             return
         self._takedowns.add(campaign.id)
         self.env.process(self._take_down(campaign.id, host, case.incident.id, hours))
@@ -516,7 +518,7 @@ class Response:
         self, campaign: str, host: str, incident: str, hours: float
     ) -> Generator[simpy.Event, None, None]:
         yield self.env.timeout(hours)
-        self._log("infrastructure_taken_down", host, incident, value=hours, detail=campaign)
+        self._log(kinds.INFRASTRUCTURE_TAKEN_DOWN, host, incident, value=hours, detail=campaign)
         self.adversary.take_down(campaign)
 
     # -- routine incidents --------------------------------------------------------------

@@ -7,16 +7,17 @@ from dataclasses import dataclass
 
 import simpy
 
-from ..gc_pause import gc_paused
 from ..schema.scenario import Disruption, Scenario
 from ..schema.variants import apply_variant
-from .adversary import Adversary, Indicators
+from . import kinds
+from .adversary import Adversary, Indicators, Sightings
 from .background import background_incidents
 from .infrastructure import Infrastructure
 from .records import Records
 from .response import Response
 from .sampling import draw
 from .streams import Streams
+from .topology import Topology, build_topology
 
 
 def _disrupt(
@@ -33,13 +34,13 @@ def _disrupt(
     yield env.timeout(disruption.start_hours)
     source = ("disruption", number)
     log = {"country": asset.country, "asset": asset.id, "detail": f"disruption {number}"}
-    infra.records.log(env.now, "damage", value=disruption.damage, **log)
+    infra.records.log(env.now, kinds.DAMAGE, value=disruption.damage, **log)
     infra.set_damage(i, source, disruption.damage)
     hours = disruption.duration_hours
     if hours is None:
         hours = draw(asset.recovery, streams("disruption", str(number), asset.id))
     yield env.timeout(hours)
-    infra.records.log(env.now, "damage_end", value=hours, **log)
+    infra.records.log(env.now, kinds.DAMAGE_END, value=hours, **log)
     infra.set_damage(i, source, 0.0)
 
 
@@ -56,17 +57,22 @@ class World:
     indicators: Indicators
 
 
-def build_world(scenario: Scenario, seed: int, replication: int = 0) -> World:
-    """Every process of one replication of `scenario`, started but not yet run."""
+def build_world(
+    scenario: Scenario, seed: int, replication: int = 0, topology: Topology | None = None
+) -> World:
+    """Every process of one replication of `scenario`, started but not yet run. `topology`
+    is `build_topology(scenario)`, built here if not given; runs of one scenario may share it."""
     streams = Streams(seed, replication)
     env = simpy.Environment()
     records = Records(scenario.duration_hours, tuple(a.id for a in scenario.assets))
-    infra = Infrastructure(env, scenario, records)
+    shape = build_topology(scenario) if topology is None else topology
+    infra = Infrastructure(env, scenario, records, shape)
     for number, disruption in enumerate(scenario.disruptions):
         env.process(_disrupt(env, infra, number, disruption, streams))
     indicators = Indicators.initial(scenario)
-    adversary = Adversary(env, scenario, infra, streams, indicators)
-    response = Response(env, scenario, infra, adversary, streams, indicators)
+    sightings = Sightings()  # the adversary publishes what the response acts on
+    adversary = Adversary(env, scenario, infra, streams, indicators, sightings)
+    response = Response(env, scenario, infra, adversary, streams, indicators, sightings)
     adversary.start()
     for country in scenario.countries:
         rng = streams("background", country.id)
@@ -82,16 +88,22 @@ def build_world(scenario: Scenario, seed: int, replication: int = 0) -> World:
     return World(scenario, env, records, infra, adversary, response, indicators)
 
 
-@gc_paused()
 def run_replication(
-    scenario: Scenario, variant: str | None = None, seed: int | None = None, replication: int = 0
+    scenario: Scenario,
+    variant: str | None = None,
+    seed: int | None = None,
+    replication: int = 0,
+    topology: Topology | None = None,
 ) -> Records:
     """Run `scenario` with `variant` applied; a pure function of its arguments.
 
     `seed` defaults to the scenario's; replication r of a seed draws from streams independent
-    of every other replication's. Raises VariantError for an unknown variant.
+    of every other replication's. `topology`, if given, must be `build_topology` of the
+    scenario with `variant` applied (callers running many replications build it once).
+    Raises VariantError for an unknown variant.
     """
     scenario = apply_variant(scenario, variant)
-    world = build_world(scenario, scenario.seed if seed is None else seed, replication)
+    seed = scenario.seed if seed is None else seed
+    world = build_world(scenario, seed, replication, topology)
     world.env.run(until=scenario.duration_hours)
     return world.records
