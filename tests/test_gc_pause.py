@@ -1,5 +1,6 @@
 """Freezing a large loaded scenario out of the garbage collector happens only where the process
-opted in (the command line), and never for small scenarios."""
+opted in (the command line, which loads inside `gc_paused(freeze=True)`), and never for small
+scenarios; the library never touches the collector itself."""
 
 from __future__ import annotations
 
@@ -41,8 +42,24 @@ def test_an_opted_in_process_freezes_large_loads_only(
     large_model: Path, thawed: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(gc_pause, "_freezing", True)
-    sim.load_scenario(sim.bundled_scenario())
+    with gc_pause.gc_paused(freeze=True):
+        sim.load_scenario(sim.bundled_scenario())
     assert gc.get_freeze_count() == 0
-    scenario = sim.load_scenario(large_model)
+    with gc_pause.gc_paused(freeze=True):
+        scenario = sim.load_scenario(large_model)
     assert gc.get_freeze_count() > gc_pause.FREEZE_ABOVE
     assert len(scenario.assets) == 10_000
+
+
+def test_the_engine_never_touches_the_collector(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.engine.exercise import run_exercise
+
+    scenario = sim.load_scenario(sim.bundled_scenario())
+
+    def touched(*args: object) -> None:
+        raise AssertionError("the engine touched the garbage collector")
+
+    for name in ("disable", "enable", "freeze", "collect"):
+        monkeypatch.setattr(gc, name, touched)
+    sim.run_replication(scenario)
+    run_exercise(scenario, scenario.seed, lambda point, world: 0)
