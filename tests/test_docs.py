@@ -25,7 +25,7 @@ def blocks(path: Path, language: str) -> list[str]:
 def test_python_examples_run(doc: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     for code in blocks(doc, "python"):
-        exec(compile(code, str(doc), "exec"), {})
+        exec(compile(code, str(doc), "exec"), {"__name__": "__main__"})
     if blocks(doc, "python"):
         assert capsys.readouterr().out
 

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 from ..errors import InputError
 from ..schema.scenario import Scenario
 from ..schema.variants import apply_variant
@@ -71,6 +73,32 @@ def ablation_design(scenario: Scenario) -> Design:
     `scenario`. Raises VariantError."""
     runs = cbm_ablation(scenario)
     return Design(runs, {label: ablation_description(label) for label in runs})
+
+
+def parse_grid(params: Sequence[str]) -> dict[str, list[Any]]:
+    """A sweep's grid from `PATH=V1,V2,...` texts (as `cyberttx sweep --param` takes them):
+    each value is a number, true/false, null or text, as YAML reads a plain scalar. Raises
+    DesignError for a malformed text, a path given twice, or a list, mapping or tag."""
+    grid: dict[str, list[Any]] = {}
+    for param in params:
+        path, sep, values = param.partition("=")
+        path = path.strip()
+        if not sep or not path or not values:
+            raise DesignError(f"'{param}' is not PATH=V1,V2,...")
+        if path in grid:
+            raise DesignError(f"'{path}' given twice")
+        grid[path] = [_plain_value(v, param) for v in values.split(",")]
+    return grid
+
+
+def _plain_value(text: str, param: str) -> Any:
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        value = None
+    if (value is None and text.strip() not in {"null", "~", ""}) or isinstance(value, list | dict):
+        raise DesignError(f"'{param}': each value must be a number, true/false or text")
+    return value
 
 
 def sweep_design(scenario: Scenario, grid: dict[str, list[Any]]) -> Design:

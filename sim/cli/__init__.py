@@ -1,0 +1,12 @@
+"""The `cyberttx` command: parse arguments, call the library, print. Nothing else.
+
+Each command is a few calls into the library (`sim.schema.resolve`, `sim.analysis.designs`,
+`sim.analysis.study`, `sim.facilitation.session`, `sim.report.summary` ...), which a notebook
+can make with the same results. `common` holds the group and shared options; the commands
+live in `scenarios`, `experiments` and `exercises`.
+"""
+
+from . import exercises, experiments, scenarios
+from .common import main
+
+__all__ = ["exercises", "experiments", "main", "scenarios"]

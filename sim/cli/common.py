@@ -1,0 +1,163 @@
+"""The `cyberttx` group, its shared options, and how front-end failures become one line
+and exit status 2."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from ..analysis.export import provenance
+from ..atomic import FolderExists, NotAFolder, NotOurs, free_folder, write_file, write_folder
+from ..errors import InputError, ScenarioError
+from ..gc_pause import freeze_large_loads
+from ..schema.resolve import Resolved, resolve
+from ..schema.scenario import (
+    MAX_ROUTINE_INCIDENTS,
+    MAX_SEED,
+)
+from ..version import __version__
+
+if TYPE_CHECKING:
+    pass
+
+EXIT_INPUT = 2
+"""Exit status for input that cannot be used: a malformed scenario, an unknown variant."""
+EXIT_INTERRUPTED = 130
+"""Exit status after Ctrl-C (the shell's convention for SIGINT)."""
+
+
+def fail(message: str) -> NoReturn:
+    """Print `message` on standard error and exit with status 2."""
+    click.echo(message, err=True)
+    sys.exit(EXIT_INPUT)
+
+
+@contextmanager
+def input_errors(file: object = "error") -> Iterator[None]:
+    """Turn errors about the user's input into a short message and exit status 2; `file`
+    prefixes messages that do not name one themselves. Any other exception is a bug."""
+    try:
+        yield
+    except ScenarioError as error:
+        fail(error.report())
+    except InputError as error:
+        fail(f"{file}: {error}")
+
+
+def save(folder: Path, files: dict[str, bytes], force: bool) -> None:
+    """Write `files` as `folder`, all or nothing; exit 2 with a short message if the folder
+    exists (without `force`) or cannot be written."""
+    try:
+        write_folder(folder, files, replace=force)
+    except OSError as error:
+        fail(unwritable(folder, error))
+
+
+def unwritable(folder: Path, error: OSError) -> str:
+    """Why `folder` cannot be the output, and what to do."""
+    if isinstance(error, NotOurs):
+        return (
+            f"error: {folder} holds files cyberttx did not write; --force replaces only its "
+            "own output folders: choose another --out"
+        )
+    if isinstance(error, FolderExists):
+        return f"error: {folder} already exists and is not empty; choose another --out, or --force"
+    if isinstance(error, NotAFolder):
+        return f"error: {folder} is a file, not a folder; choose another --out"
+    return f"error: cannot write {folder}: {error.strerror or error}"
+
+
+def output_folder(out: Path | None, force: bool, default: str) -> Path:
+    """The output folder, chosen before long work (see `atomic.free_folder`)."""
+    try:
+        return free_folder(out, force, f"{default}-{datetime.now():%Y%m%d-%H%M%S}")
+    except OSError as error:
+        fail(unwritable(out or Path(default), error))
+
+
+def write_one(path: Path, data: bytes) -> None:
+    """Write one file atomically; exit 2 with a short message if it cannot be written."""
+    try:
+        write_file(path, data)
+    except OSError as error:
+        fail(f"error: cannot write {path}: {error.strerror or error}")
+
+
+def out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The --out option, refusing an empty name."""
+
+    def non_empty(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | None:
+        if value is not None and not value.strip():
+            raise click.BadParameter("must name a folder")
+        return None if value is None else Path(value)
+
+    return click.option("--out", callback=non_empty, help=help_text)
+
+
+SEED = click.IntRange(min=0, max=MAX_SEED)
+"""A root seed: a whole number from 0 to 2**63 - 1."""
+
+FORCE = click.option(
+    "--force", is_flag=True, help="Replace the output folder (and any journal) if it exists."
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="cyberttx")
+@click.option(
+    "--allow-path",
+    "allowed",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Also read included models and tables from this folder (repeatable). By default "
+    "only the scenario's own folder and the bundled library are read.",
+)
+@click.option(
+    "--max-events",
+    type=click.IntRange(min=1),
+    default=MAX_ROUTINE_INCIDENTS,
+    show_default=True,
+    help="Refuse a scenario (or variant) expected to make more routine incidents a run "
+    "(background rates x duration). Each costs memory; raise it for long, busy scenarios.",
+)
+@click.pass_context
+def main(ctx: click.Context, allowed: tuple[Path, ...], max_events: int) -> None:
+    """Tabletop cyber-exercise simulation: infrastructure cascades and cyber campaigns.
+
+    Start with `cyberttx run` (the bundled default scenario), `cyberttx list` for the library,
+    and `cyberttx validate FILE` while writing your own scenario.
+    """
+    ctx.obj = {"allowed": allowed, "max_events": max_events}
+    freeze_large_loads()  # this process loads one scenario and ends
+    for stream in (sys.stdout, sys.stderr):  # a console that cannot show "≥" shows "?"
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
+def limits() -> dict[str, Any]:
+    """What the loader may read and accept: --allow-path folders and --max-events."""
+    obj = click.get_current_context().find_root().obj or {}
+    return {
+        "allowed": tuple(obj.get("allowed", ())),
+        "max_events": obj.get("max_events", MAX_ROUTINE_INCIDENTS),
+    }
+
+
+def provenance_of(path: Path, began: float) -> dict[str, Any]:
+    """The provenance of a result from `path` whose work began at `began` (perf_counter)."""
+    return provenance(path, time.perf_counter() - began, " ".join(["cyberttx", *sys.argv[1:]]))
+
+
+def resolved_scenario(scenario: str | None, variant: str | None = None) -> Resolved:
+    """The scenario the command names, with `variant` applied; exit 2 on bad input."""
+    with input_errors():
+        resolved = resolve(scenario, **limits())
+    with input_errors(resolved.path):
+        return resolved.with_variant(variant)

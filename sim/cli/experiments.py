@@ -1,0 +1,343 @@
+"""Experiment commands: compare, sweep, levers, each a resumable study on an executor."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..analysis.export import experiment_tables
+from ..atomic import beside
+from ..errors import InputError, ScenarioError
+from ..report.summary import comparison_lines, lever_lines, sweep_lines
+from ..schema.resolve import Resolved
+
+if TYPE_CHECKING:
+    from ..analysis.executors import UnorderedMap
+    from ..analysis.experiment import Experiment
+    from ..analysis.study import Study
+
+from .common import (
+    EXIT_INTERRUPTED,
+    FORCE,
+    SEED,
+    fail,
+    input_errors,
+    main,
+    out_option,
+    output_folder,
+    provenance_of,
+    resolved_scenario,
+    save,
+)
+
+
+def _progress(executor: UnorderedMap, done: int) -> UnorderedMap:
+    """`executor` with a progress bar (and the time left) on standard error; `done` runs were
+    finished before."""
+    from tqdm import tqdm
+
+    def unordered(
+        work: Callable[[Any, Any], Any], shared: Any, jobs: Sequence[Any]
+    ) -> Iterator[tuple[int, Any]]:
+        with tqdm(total=done + len(jobs), initial=done, unit="run", leave=False) as bar:
+            for pair in executor(work, shared, jobs):
+                bar.update()
+                yield pair
+
+    return unordered
+
+
+def _run_study(study: Study, folder: Path, options: dict[str, Any]) -> Experiment:
+    """Run `study` on the executor the options ask for, with a progress bar; on Ctrl-C, say
+    how to resume and exit 130."""
+    from ..analysis.executors import ExecutorUnavailable, executor_for
+    from ..analysis.study import Interrupted
+
+    for label in study.changed:
+        click.echo(f"Variant {label} changed since the journal was written: redoing it.", err=True)
+    if options["resume"] and study.journal is not None and not study.journal.exists():
+        click.echo(f"Nothing to resume at {study.journal}; starting afresh.", err=True)
+    if study.reused:
+        click.echo(
+            f"Resuming: {len(study.reused)} of {study.total} runs already done ({study.journal})",
+            err=True,
+        )
+    try:
+        executor = executor_for(options["workers"], options["dask_local"], options["scheduler"])
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    try:
+        with executor as pool:
+            return study.run(_progress(pool, len(study.reused)))
+    except Interrupted as stop:
+        click.echo(
+            f"\nInterrupted: {stop.kept} finished runs are kept in {study.journal}.\n"
+            f"Continue with the same command and: --out {folder} --resume"
+            if stop.kept
+            else "\nInterrupted before any run finished; nothing to keep.",
+            err=True,
+        )
+        sys.exit(EXIT_INTERRUPTED)
+    except ExecutorUnavailable as error:
+        fail(f"error: {error}")
+    except OSError as error:
+        fail(f"error: cannot write {study.journal}: {error.strerror or error}")
+
+
+def _study(
+    runs: dict[str, Any], replications: int, seed: int, folder: Path, options: dict[str, Any]
+) -> Study:
+    """The experiment's study, journalled beside `folder`; exit 2 if its journal is in the
+    way or cannot be resumed."""
+    from ..analysis.study import Study
+
+    journal = beside(folder, ".journal.jsonl")
+    hint = "; run without --resume and with --force to start again"
+    try:
+        return Study(runs, replications, seed, journal, options["resume"], options["force"])
+    except ScenarioError as error:
+        fail(f"error: {error.problems[0]}{hint}")
+    except InputError as error:
+        fail(f"error: {error}" + ("" if "--force" in str(error) else hint))
+
+
+def _experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every experiment command shares: replications, seed, where to run,
+    resuming."""
+    options = [
+        click.option(
+            "--resume",
+            is_flag=True,
+            help="Continue an interrupted experiment from the journal beside its --out "
+            "folder, without redoing finished runs.",
+        ),
+        click.option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="Run on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:PORT); "
+            "its workers need cyberttx installed.",
+        ),
+        click.option(
+            "--dask-local",
+            type=click.IntRange(min=1),
+            metavar="N",
+            help="Run on a local Dask cluster of N worker processes started for the run.",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            help="Local processes to run replications in (default: all cores). Results are "
+            "identical whatever the executor.",
+        ),
+        click.option(
+            "--seed",
+            type=SEED,
+            help="Root seed (default: the scenario's).",
+        ),
+    ]
+    for option in options:
+        function = option(function)
+    return function
+
+
+def _provenance_of(resolved: Resolved, began: float, options: dict[str, Any]) -> dict[str, Any]:
+    from ..analysis.executors import executor_name
+
+    where = executor_name(options["workers"], options["dask_local"], options["scheduler"])
+    return provenance_of(resolved.path, began) | {"executor": where}
+
+
+@main.command("compare")
+@click.argument("scenario", required=False)
+@click.option(
+    "--variants",
+    help="Comma-separated variants; the first is the reference (default: the scenario as "
+    "written, then every declared variant).",
+)
+@click.option("-n", "--replications", type=click.IntRange(min=2), default=30, show_default=True)
+@_experiment_options
+@click.option(
+    "--cbm-ablation",
+    "cbm_ablation_flag",
+    is_flag=True,
+    help="Instead: no CBMs, each CBM alone, all but one, and all, adopted by every country, on "
+    "the scenario with the first of --variants applied; reports each CBM's effect alone and "
+    "its marginal effect.",
+)
+@out_option("Output folder (default: results/<scenario>-compare-<timestamp>/).")
+@FORCE
+def compare_command(
+    scenario: str | None,
+    variants: str | None,
+    replications: int,
+    cbm_ablation_flag: bool,
+    out: Path | None,
+    **options: Any,
+) -> None:
+    """Run variants of SCENARIO over paired replications and compare them with the first.
+
+    Writes replications.csv (one row per variant x replication; also replications.parquet
+    when pyarrow is installed), comparison.csv (mean difference against the first variant,
+    with the 95% paired interval and the wider interval an unpaired comparison would give),
+    plots as PNG and SVG, and report.html, one self-contained page with all of it. A progress
+    bar with the time left runs on standard error; Ctrl-C stops cleanly and --resume goes on.
+    """
+    from ..analysis.designs import DesignError, ablation_design, variants_design
+    from ..analysis.experiment import attribution, compare
+    from ..report.experiment_report import experiment_report
+
+    resolved = resolved_scenario(scenario)
+    names = None if variants is None else [v.strip() or None for v in variants.split(",")]
+    try:
+        with input_errors(resolved.path):
+            if cbm_ablation_flag:
+                first = names[0] if names else None
+                design = ablation_design(resolved.with_variant(first).scenario)
+            else:
+                design = variants_design(resolved.written, names)
+    except DesignError as error:
+        raise click.BadParameter(str(error), param_hint="--variants") from None
+    seed = resolved.seed(options["seed"])
+    folder = output_folder(out, options["force"], f"{resolved.path.stem}-compare")
+    began = time.perf_counter()
+    study = _study(design.runs, replications, seed, folder, options)
+    experiment = _run_study(study, folder, options)
+    rows = experiment.rows
+    results = attribution(rows) if cbm_ablation_flag else compare(rows)
+    files = experiment_tables(rows, results, "comparison.csv") | experiment_report(
+        resolved.written,
+        design.runs,
+        experiment,
+        results,
+        design.descriptions,
+        _provenance_of(resolved, began, options),
+        seed,
+    )
+    save(folder, files, options["force"])
+    study.finish()
+    title = f"{resolved.written.name}: {replications} paired replications of {len(design.runs)}"
+    for line in comparison_lines(title + " variants", results):
+        click.echo(line)
+    click.echo(f"\nWrote {folder}/ ({', '.join(files)})")
+
+
+@main.command("sweep")
+@click.argument("scenario", required=False)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    required=True,
+    help="PATH=V1,V2,... a scenario value to vary, e.g. countries.HST.csirt.analysts=2,6,10 "
+    "or parameters.indicator_block=0.2,0.5,0.8 or network.sharing_coverage=0.4,0.8; "
+    "repeat for a grid.",
+)
+@click.option("--variant", help="Apply this variant first (default: none).")
+@click.option("-n", "--replications", type=click.IntRange(min=2), default=20, show_default=True)
+@_experiment_options
+@out_option("Output folder (default: results/<scenario>-sweep-<timestamp>/).")
+@FORCE
+def sweep_command(
+    scenario: str | None,
+    params: tuple[str, ...],
+    variant: str | None,
+    replications: int,
+    out: Path | None,
+    **options: Any,
+) -> None:
+    """Run SCENARIO at every point of a grid of values, with paired replications.
+
+    Writes replications.csv, sweep.csv (mean service-hours lost and its 95% interval per
+    point) and sweep.png/.svg (a line plot with the interval as a band).
+    """
+    from ..analysis.designs import DesignError, parse_grid, sweep_design
+    from ..analysis.experiment import summarise, sweep_grid
+    from ..report.sweep import sweep_plot
+
+    try:
+        grid = parse_grid(params)
+    except DesignError as error:
+        raise click.BadParameter(str(error), param_hint="--param") from None
+    resolved = resolved_scenario(scenario, variant)
+    with input_errors(f"error: --param {' --param '.join(params)}"):
+        design = sweep_design(resolved.scenario, grid)
+    seed = resolved.seed(options["seed"])
+    folder = output_folder(out, options["force"], f"{resolved.path.stem}-sweep")
+    study = _study(design.runs, replications, seed, folder, options)
+    experiment = _run_study(study, folder, options)
+    values = sweep_grid(grid)
+    summary = [
+        values[s["variant"]] | s | {"contain_mean_hours": c["mean"]}
+        for s, c in zip(
+            summarise(experiment.rows),
+            summarise(experiment.rows, "contain_mean_hours"),
+            strict=True,
+        )
+    ]
+    name = resolved.written.name
+    files = experiment_tables(experiment.rows, summary, "sweep.csv")
+    files |= sweep_plot(summary, list(grid), name)
+    save(folder, files, options["force"])
+    study.finish()
+    title = f"{name}: {replications} paired replications at {len(design.runs)} points"
+    for line in sweep_lines(title, summary):
+        click.echo(line)
+    click.echo(f"\nWrote {folder}/ ({', '.join(files)})")
+
+
+@main.command("levers")
+@click.argument("scenario", required=False)
+@click.option(
+    "--variant", help="Audit the scenario with this declared variant applied (default: none)."
+)
+@click.option("-n", "--replications", type=click.IntRange(min=2), default=60, show_default=True)
+@_experiment_options
+@out_option("Output folder (default: results/<scenario>-levers-<timestamp>/).")
+@FORCE
+def levers_command(
+    scenario: str | None,
+    variant: str | None,
+    replications: int,
+    out: Path | None,
+    **options: Any,
+) -> None:
+    """Audit every lever of SCENARIO: does it move the loss, by how much, and if not, why not.
+
+    The levers are each mechanical CBM (adopted by every country: alone against none, and
+    marginal: all against all but it) and each CSIRT's analysts (halved and one and a half
+    times, against the scenario as given). Each effect is the mean paired difference in
+    service-hours lost over common random numbers, in millions and as % of the reference's
+    mean, with a 95% bootstrap interval and how many runs it lowered and raised. A lever that
+    is not resolved in the direction its mechanism gives it gets a diagnosis in words: what
+    the scenario lacks, or which link of its pathway the runs never reached, and about how
+    many replications would resolve it.
+
+    Writes levers.csv (one row per comparison), replications.csv (one row per run, with how
+    far each pathway was used) and levers.png/.svg. Runs on every core by default; Ctrl-C
+    stops cleanly and --resume goes on.
+    """
+    from ..analysis.levers import lever_design, lever_effects
+    from ..report.levers import levers_plot
+
+    resolved = resolved_scenario(scenario, variant)
+    with input_errors(resolved.path):
+        runs, tests = lever_design(resolved.scenario)
+    seed = resolved.seed(options["seed"])
+    folder = output_folder(out, options["force"], f"{resolved.path.stem}-levers")
+    study = _study(runs, replications, seed, folder, options)
+    experiment = _run_study(study, folder, options)
+    effects = lever_effects(resolved.scenario, tests, experiment.rows)
+    named = f"{resolved.written.name}{f' ({variant})' if variant else ''}"
+    title = f"{named}: {replications} paired runs, seed {seed}"
+    files = experiment_tables(experiment.rows, [e.row() for e in effects], "levers.csv")
+    files |= levers_plot(effects, title)
+    save(folder, files, options["force"])
+    study.finish()
+    for line in lever_lines(title, effects):
+        click.echo(line)
+    click.echo(f"\nWrote {folder}/ ({', '.join(files)})")

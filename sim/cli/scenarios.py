@@ -1,0 +1,173 @@
+"""Commands on one scenario: run, validate, schema, list, graph, generate."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..analysis.export import run_files
+from ..analysis.result import run_applied
+from ..errors import InputError, ScenarioError
+from ..library import DEFAULT_SCENARIO, list_scenarios, resolve_scenario
+from ..report.summary import run_summary
+from ..schema.load import load_model_or_scenario, load_scenario
+from ..schema.scenario import (
+    InfrastructureModel,
+    ScenarioFile,
+)
+from ..schema.variants import apply_variant
+
+if TYPE_CHECKING:
+    pass
+
+from .common import (
+    EXIT_INPUT,
+    FORCE,
+    SEED,
+    input_errors,
+    limits,
+    main,
+    out_option,
+    output_folder,
+    provenance_of,
+    resolved_scenario,
+    save,
+    write_one,
+)
+
+
+@main.command("run")
+@click.argument("scenario", required=False)
+@click.option("--seed", type=SEED, help="Root seed (default: the scenario's).")
+@click.option("--variant", help="Apply a named variant of the scenario (default: none).")
+@out_option("Output folder, which must not exist yet (default: results/<scenario>-<timestamp>/).")
+@FORCE
+def run_command(
+    scenario: str | None, seed: int | None, variant: str | None, out: Path | None, force: bool
+) -> None:
+    """Run SCENARIO once and write its records.
+
+    SCENARIO is a YAML file or the name of a bundled scenario (default: the bundled
+    default scenario). Writes events.csv (event log), series.csv (inoperability change
+    points: q holds from `time` until the asset's next row), metrics.json and run.json
+    (provenance) into the output folder, all or nothing.
+    """
+    resolved = resolved_scenario(scenario, variant)
+    began = time.perf_counter()
+    result = run_applied(resolved.scenario, resolved.variant, seed)
+    folder = output_folder(out, force, resolved.path.stem)
+    save(folder, run_files(result, provenance_of(resolved.path, began)), force)
+    click.echo(run_summary(result))
+    click.echo(f"\nWrote {folder}/ (events.csv, series.csv, metrics.json, run.json)")
+
+
+@main.command("validate")
+@click.argument("files", nargs=-1, required=True)
+def validate_command(files: tuple[str, ...]) -> None:
+    """Check scenario FILES; print OK or every problem with its file and field path.
+
+    Exit status 0 when every file is valid, 2 otherwise.
+    """
+    from ..facilitation.session import check_measures
+
+    failed = False
+    for name in files:
+        try:
+            path = resolve_scenario(name)
+            scenario = load_model_or_scenario(path, **limits())
+            if scenario.exercise is not None and scenario.exercise.objectives:
+                variants = {v: apply_variant(scenario, v) for v in scenario.variants}
+                check_measures(path, {None: scenario} | variants)
+        except InputError as error:
+            failed = True
+            click.echo(error.report() if isinstance(error, ScenarioError) else str(error), err=True)
+            continue
+        click.echo(
+            f"OK {name}: {len(scenario.countries)} countries, {len(scenario.assets)} assets, "
+            f"{len(scenario.dependencies)} dependencies, {len(scenario.variants)} variants"
+        )
+    if failed:
+        sys.exit(EXIT_INPUT)
+
+
+@main.command("schema")
+@click.option(
+    "--kind",
+    type=click.Choice(["scenario", "model"]),
+    default="scenario",
+    show_default=True,
+    help="Scenario files, or infrastructure model files (infrastructure_models/*.yaml).",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
+def schema_command(kind: str, out: Path | None) -> None:
+    """Print the JSON Schema of the scenario language, for editors' YAML support."""
+    model = ScenarioFile if kind == "scenario" else InfrastructureModel
+    text = json.dumps(model.model_json_schema(), indent=2) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        write_one(out, text.encode())
+        click.echo(f"Wrote {out}")
+
+
+@main.command("list")
+def list_command() -> None:
+    """List the bundled scenarios with their names and descriptions."""
+    for name, path in list_scenarios().items():
+        with input_errors():
+            scenario = load_scenario(path, **limits())
+        marker = " (default)" if name == DEFAULT_SCENARIO else ""
+        first_line = scenario.description.strip().split(". ")[0].rstrip(".")
+        click.echo(f"{name}{marker}: {scenario.name}. {first_line}.")
+
+
+@main.command("graph")
+@click.argument("source", required=False)
+@out_option("File name without extension (default: results/<name>-graph); .png and .svg are added.")
+def graph_command(source: str | None, out: Path | None) -> None:
+    """Draw the dependency graph of a scenario or infrastructure model to PNG and SVG.
+
+    SOURCE is a scenario or model file, or a bundled scenario's name (default: the default
+    scenario). Assets are grouped by country (columns) and sector (bands), sized by weight;
+    cross-border dependencies are red. A model of more than 1,000 assets is drawn as one block
+    per country and sector, with lines as thick as the dependencies between blocks.
+    """
+    from ..report.graph import draw_graph
+
+    with input_errors():
+        path = resolve_scenario(source)
+        scenario = load_model_or_scenario(path, **limits())
+    stem = out or Path("results") / f"{path.stem}-graph"
+    written = []
+    for kind, data in draw_graph(scenario).items():
+        target = stem.with_name(f"{stem.name}.{kind}")
+        write_one(target, data)
+        written.append(str(target))
+    click.echo(f"Wrote {' and '.join(written)}")
+
+
+@main.command("generate")
+@click.option("--assets", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--countries", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
+@out_option("Folder to create (required).")
+@FORCE
+def generate_command(assets: int, countries: int, seed: int, out: Path | None, force: bool) -> None:
+    """Write a synthetic infrastructure model and a scenario that runs on it.
+
+    The folder gets scenario.yaml (countries with CSIRTs, a regional network, campaigns from
+    the templates, a few disruptions, variants) naming
+    assets.csv and dependencies.csv. Run it with `cyberttx run OUT/scenario.yaml`.
+    """
+    from ..synthetic import synthetic_files
+
+    if out is None:
+        raise click.UsageError("Missing option '--out'.")
+    files = synthetic_files(assets=assets, countries=countries, seed=seed)
+    save(out, files, force)
+    click.echo(f"Wrote {out}/ (scenario.yaml, assets.csv, dependencies.csv)")
