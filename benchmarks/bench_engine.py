@@ -31,7 +31,8 @@ import simpy
 
 import sim
 from sim.analysis import executors
-from sim.analysis.experiment import run_experiment, variants_of
+from sim.analysis.designs import variants_of
+from sim.analysis.experiment import run_experiment
 from sim.analysis.export import run_files
 from sim.atomic import write_folder
 from sim.engine import world

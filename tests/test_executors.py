@@ -17,7 +17,8 @@ from click.testing import CliRunner
 
 from sim import bundled_scenario, load_scenario
 from sim.analysis import executors
-from sim.analysis.experiment import run_experiment, variants_of
+from sim.analysis.designs import variants_of
+from sim.analysis.experiment import run_experiment
 from sim.analysis.journal import Journal, JournalMismatch, read_journal
 from sim.cli import main
 

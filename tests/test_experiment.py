@@ -9,14 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from sim import bundled_scenario, load_scenario
-from sim.analysis.experiment import (
-    MECHANICAL_CBMS,
-    attribution,
-    cbm_ablation,
-    compare,
-    run_experiment,
-    variants_of,
-)
+from sim.analysis.designs import MECHANICAL_CBMS, cbm_ablation, variants_of
+from sim.analysis.experiment import attribution, compare, run_experiment, showcase
 from sim.cli import main
 from sim.report.experiment_report import experiment_report
 
@@ -116,8 +110,9 @@ def test_text_from_the_scenario_is_escaped_in_the_report() -> None:
     )
     runs = {"as_written": hostile}
     experiment = run_experiment(runs, 2, seed=0)
+    shown = showcase(runs, experiment.rows, seed=0)
     files = experiment_report(
-        hostile, runs, experiment, [], {"as_written": "<b>bold</b>"}, {"note": "<x>"}, seed=0
+        hostile, runs, experiment, [], {"as_written": "<b>bold</b>"}, {"note": "<x>"}, 0, shown
     )
     html = files["report.html"].decode()
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html

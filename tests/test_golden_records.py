@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.analysis.experiment import run_experiment, variants_of
+from sim.analysis.designs import variants_of
+from sim.analysis.experiment import run_experiment
 from sim.atomic import write_folder
 from sim.engine.exercise import run_exercise
 from sim.engine.records import Records
@@ -70,9 +71,8 @@ def records_of(key: str, tmp: Path) -> Records:
             lambda point, world: len(point.options) - 1,
             replication=int(replication),
         )
-    return run_replication(
-        scenario, None if variant == "-" else variant, int(seed), int(replication)
-    )
+    chosen = sim.apply_variant(scenario, None if variant == "-" else variant)
+    return run_replication(chosen, seed=int(seed), replication=int(replication))
 
 
 EXPERIMENT = "331fb07b6ed48dad"

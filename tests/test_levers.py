@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from helpers import campaign_world
 
 from sim import bundled_scenario, list_scenarios, load_scenario
-from sim.analysis.experiment import MECHANICAL_CBMS, run_experiment
+from sim.analysis.designs import MECHANICAL_CBMS
+from sim.analysis.experiment import run_experiment
 from sim.analysis.levers import LeverTest, _effect, lever_design, lever_effects
 from sim.cli import main
 from sim.schema.variants import apply_overrides

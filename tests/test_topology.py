@@ -11,6 +11,7 @@ import pytest
 
 import sim
 from sim.analysis import experiment
+from sim.analysis.designs import variants_of
 from sim.engine import world
 from sim.engine.exercise import run_exercise
 from sim.engine.topology import Topology, build_topology
@@ -50,6 +51,6 @@ def test_an_experiment_builds_each_variants_topology_once(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(experiment, "build_topology", counted)
     monkeypatch.setattr(world, "build_topology", refuse)
-    variants = experiment.variants_of(scenario, ["baseline", "all_cbms"])
+    variants = variants_of(scenario, ["baseline", "all_cbms"])
     experiment.run_experiment(variants, 3, scenario.seed)
     assert sorted(built) == sorted(v.digest() for v in variants.values())

@@ -210,6 +210,7 @@ def test_a_variant_cannot_rename_an_entity(tmp_path: Path) -> None:
         ({"duration_hours": 1e7}, "routine incidents a run"),
         ({"name": "evil\u202etxt.exe"}, "direction-override character (U+202E"),
         ({"name": "bell\x07"}, "control, zero-width"),
+        ({"include": "nul\x00byte"}, "include[0]: contains a control"),
     ],
 )
 def test_runaway_calendars_and_hidden_characters_are_refused(
@@ -344,7 +345,7 @@ def test_damaged_journal_lines_are_run_again(tmp_path: Path) -> None:
     assert CliRunner().invoke(main, [*compare, "--out", str(whole)]).exit_code == 0
     out = tmp_path / "c"
     journal = tmp_path / "c.journal.jsonl"
-    from sim.analysis.experiment import variants_of
+    from sim.analysis.designs import variants_of
     from sim.analysis.journal import Journal
 
     scenario = load_scenario(bundled_scenario("ransomware_wave"))

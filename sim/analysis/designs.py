@@ -6,7 +6,8 @@ sentence describing each. `study.Study` runs any design; `stats` compares its re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,11 +15,82 @@ import yaml
 
 from ..errors import InputError
 from ..schema.scenario import Scenario
-from ..schema.variants import apply_variant
-from .experiment import ablation_description, cbm_ablation, sweep_points, variants_of
+from ..schema.variants import apply_overrides, apply_variant
+
+MECHANICAL_CBMS = (
+    "points_of_contact",
+    "incident_sharing",
+    "severity_schemes",
+    "un_norms",
+    "multistakeholder",
+)
+"""The CBMs the engine gives an effect (docs/cbms.md)."""
+
 
 AS_WRITTEN = "as_written"
 """The label of the scenario with no variant applied."""
+
+
+def variants_of(scenario: Scenario, names: list[str | None]) -> dict[str, Scenario]:
+    """Declared variants by label (None: the scenario as written). Raises VariantError."""
+    return {name or "as_written": apply_variant(scenario, name) for name in names}
+
+
+def cbm_ablation(scenario: Scenario) -> dict[str, Scenario]:
+    """No CBMs, each mechanical CBM alone, all but one, and all, adopted by every country of
+    the scenario (with whatever network it has). Raises VariantError."""
+    countries = [c.id for c in scenario.countries]
+
+    def adopting(cbms: Iterable[str]) -> Scenario:
+        return apply_overrides(scenario, {"cbms": {name: countries for name in cbms}})
+
+    empty = {"cbms": {name: [] for name in type(scenario.cbms).model_fields}}
+    variants = {"none": apply_overrides(scenario, empty)}
+    variants |= {f"only_{c}": adopting([c]) for c in MECHANICAL_CBMS}
+    variants |= {
+        f"all_but_{c}": adopting([o for o in MECHANICAL_CBMS if o != c]) for c in MECHANICAL_CBMS
+    }
+    variants["all"] = adopting(MECHANICAL_CBMS)
+    return variants
+
+
+def ablation_description(label: str) -> str:
+    """What a variant of `cbm_ablation` adopts, in words."""
+    if label.startswith("only_"):
+        return f"Only {label.removeprefix('only_')}, adopted by every country"
+    if label.startswith("all_but_"):
+        return f"Every mechanical CBM except {label.removeprefix('all_but_')}"
+    return {"none": "No CBM adopted", "all": "Every mechanical CBM, adopted by every country"}[
+        label
+    ]
+
+
+def sweep_grid(params: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
+    """Every point of the grid `params` (dotted path -> values), labelled `path=value,...`,
+    as its values by path."""
+    return {
+        ",".join(f"{p}={v}" for p, v in zip(params, values, strict=True)): dict(
+            zip(params, values, strict=True)
+        )
+        for values in itertools.product(*params.values())
+    }
+
+
+def sweep_points(scenario: Scenario, params: dict[str, list[Any]]) -> dict[str, Scenario]:
+    """The scenario at every point of `sweep_grid(params)`, by label; ids in paths address
+    entities (`countries.AUR.csirt.analysts`). Raises VariantError for a path or value that
+    does not apply."""
+    points = {}
+    for label, point in sweep_grid(params).items():
+        overrides: dict[str, Any] = {}
+        for path, value in point.items():
+            *parents, leaf = path.split(".")
+            target = overrides
+            for part in parents:
+                target = target.setdefault(part, {})
+            target[leaf] = value
+        points[label] = apply_overrides(scenario, overrides)
+    return points
 
 
 class DesignError(InputError):

@@ -8,9 +8,8 @@ the policy's, not luck's. Where the replications run is the caller's choice of e
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -18,10 +17,11 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from ..engine.records import Records
 from ..engine.topology import Topology, build_topology
 from ..engine.world import run_replication
 from ..schema.scenario import Scenario
-from ..schema.variants import apply_overrides, apply_variant
+from .designs import MECHANICAL_CBMS
 from .executors import UnorderedMap, in_process
 from .journal import Key
 from .metrics import compute_metrics
@@ -36,52 +36,8 @@ OUTCOMES = (
 )
 """The scalar KPIs every experiment row carries."""
 
-MECHANICAL_CBMS = (
-    "points_of_contact",
-    "incident_sharing",
-    "severity_schemes",
-    "un_norms",
-    "multistakeholder",
-)
-"""The CBMs the engine gives an effect (docs/cbms.md)."""
-
-
-def variants_of(scenario: Scenario, names: list[str | None]) -> dict[str, Scenario]:
-    """Declared variants by label (None: the scenario as written). Raises VariantError."""
-    return {name or "as_written": apply_variant(scenario, name) for name in names}
-
-
-def cbm_ablation(scenario: Scenario) -> dict[str, Scenario]:
-    """No CBMs, each mechanical CBM alone, all but one, and all, adopted by every country of
-    the scenario (with whatever network it has). Raises VariantError."""
-    countries = [c.id for c in scenario.countries]
-
-    def adopting(cbms: Iterable[str]) -> Scenario:
-        return apply_overrides(scenario, {"cbms": {name: countries for name in cbms}})
-
-    empty = {"cbms": {name: [] for name in type(scenario.cbms).model_fields}}
-    variants = {"none": apply_overrides(scenario, empty)}
-    variants |= {f"only_{c}": adopting([c]) for c in MECHANICAL_CBMS}
-    variants |= {
-        f"all_but_{c}": adopting([o for o in MECHANICAL_CBMS if o != c]) for c in MECHANICAL_CBMS
-    }
-    variants["all"] = adopting(MECHANICAL_CBMS)
-    return variants
-
-
 LOSS_POINTS = 121
 """Times at which each run's service loss per sector is kept, for plots over time."""
-
-
-def ablation_description(label: str) -> str:
-    """What a variant of `cbm_ablation` adopts, in words."""
-    if label.startswith("only_"):
-        return f"Only {label.removeprefix('only_')}, adopted by every country"
-    if label.startswith("all_but_"):
-        return f"Every mechanical CBM except {label.removeprefix('all_but_')}"
-    return {"none": "No CBM adopted", "all": "Every mechanical CBM, adopted by every country"}[
-        label
-    ]
 
 
 def replication(
@@ -228,34 +184,6 @@ def _welch_half_width(a: np.ndarray, b: np.ndarray) -> float:
     return float(stats.t.ppf(0.975, dof) * np.sqrt(va + vb))
 
 
-def sweep_grid(params: dict[str, list[Any]]) -> dict[str, dict[str, Any]]:
-    """Every point of the grid `params` (dotted path -> values), labelled `path=value,...`,
-    as its values by path."""
-    return {
-        ",".join(f"{p}={v}" for p, v in zip(params, values, strict=True)): dict(
-            zip(params, values, strict=True)
-        )
-        for values in itertools.product(*params.values())
-    }
-
-
-def sweep_points(scenario: Scenario, params: dict[str, list[Any]]) -> dict[str, Scenario]:
-    """The scenario at every point of `sweep_grid(params)`, by label; ids in paths address
-    entities (`countries.AUR.csirt.analysts`). Raises VariantError for a path or value that
-    does not apply."""
-    points = {}
-    for label, point in sweep_grid(params).items():
-        overrides: dict[str, Any] = {}
-        for path, value in point.items():
-            *parents, leaf = path.split(".")
-            target = overrides
-            for part in parents:
-                target = target.setdefault(part, {})
-            target[leaf] = value
-        points[label] = apply_overrides(scenario, overrides)
-    return points
-
-
 def summarise(
     rows: list[dict[str, Any]], outcome: str = "service_hours_lost"
 ) -> list[dict[str, Any]]:
@@ -276,3 +204,20 @@ def summarise(
         }
         for label, v in values.items()
     ]
+
+
+def best_variant(rows: list[dict[str, Any]], reference: str) -> str | None:
+    """The variant with the lowest mean service-hours lost, other than the reference."""
+    means = {s["variant"]: s["mean"] for s in summarise(rows) if s["variant"] != reference}
+    return min(means, key=lambda label: means[label]) if means else None
+
+
+def showcase(
+    runs: Mapping[str, Scenario], rows: list[dict[str, Any]], seed: int
+) -> dict[str, Records]:
+    """Replication 0 of the reference (the first of `runs`) and of the variant with the least
+    loss, by label: the runs a report shows in detail."""
+    reference = next(iter(runs))
+    best = best_variant(rows, reference)
+    shown = [reference, *([best] if best else [])]
+    return {label: run_replication(runs[label], seed=seed, replication=0) for label in shown}

@@ -22,7 +22,7 @@ from scipy import stats
 
 from ..schema.scenario import Scenario
 from ..schema.variants import apply_overrides
-from .experiment import MECHANICAL_CBMS, cbm_ablation
+from .designs import MECHANICAL_CBMS, cbm_ablation
 
 CAPACITY_FACTORS = (0.5, 1.5)
 """Each CSIRT's analysts are scaled by these factors (rounded, at least 1)."""

@@ -9,23 +9,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
 
 from ..analysis.export import provenance
 from ..atomic import FolderExists, NotAFolder, NotOurs, free_folder, write_file, write_folder
 from ..errors import InputError, ScenarioError
-from ..gc_pause import freeze_large_loads
+from ..gc_pause import freeze_large_loads, gc_paused
 from ..schema.resolve import Resolved, resolve
 from ..schema.scenario import (
     MAX_ROUTINE_INCIDENTS,
     MAX_SEED,
 )
 from ..version import __version__
-
-if TYPE_CHECKING:
-    pass
 
 EXIT_INPUT = 2
 """Exit status for input that cannot be used: a malformed scenario, an unknown variant."""
@@ -104,6 +101,11 @@ def out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., A
 SEED = click.IntRange(min=0, max=MAX_SEED)
 """A root seed: a whole number from 0 to 2**63 - 1."""
 
+SEED_OPTION = click.option("--seed", type=SEED, help="Root seed (default: the scenario's).")
+VARIANT_OPTION = click.option(
+    "--variant", help="Apply a named variant of the scenario (default: none)."
+)
+
 FORCE = click.option(
     "--force", is_flag=True, help="Replace the output folder (and any journal) if it exists."
 )
@@ -157,7 +159,7 @@ def provenance_of(path: Path, began: float) -> dict[str, Any]:
 
 def resolved_scenario(scenario: str | None, variant: str | None = None) -> Resolved:
     """The scenario the command names, with `variant` applied; exit 2 on bad input."""
-    with input_errors():
+    with input_errors(), gc_paused(freeze=True):  # a large load makes few cycles
         resolved = resolve(scenario, **limits())
     with input_errors(resolved.path):
         return resolved.with_variant(variant)

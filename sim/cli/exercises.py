@@ -4,38 +4,23 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from ..analysis.export import run_files
 from ..atomic import beside
+from ..gc_pause import gc_paused
 from ..library import resolve_scenario
 from ..report.summary import count, run_summary
 from ..schema.load import load_scenario
-
-if TYPE_CHECKING:
-    pass
-
-from .common import (
-    FORCE,
-    SEED,
-    fail,
-    input_errors,
-    limits,
-    main,
-    out_option,
-    output_folder,
-    provenance_of,
-    save,
-    write_one,
-)
+from . import common
+from .common import main
 
 
 @main.command("play")
 @click.argument("scenario", required=False)
-@click.option("--seed", type=SEED, help="Root seed (default: the scenario's).")
-@click.option("--variant", help="Apply a named variant of the scenario first (default: none).")
+@common.SEED_OPTION
+@common.VARIANT_OPTION
 @click.option(
     "--decisions",
     "decisions_file_",
@@ -55,8 +40,8 @@ from .common import (
     type=click.Path(dir_okay=False, path_type=Path),
     help="Continue a session saved with 'q' (its .session.yaml) where it stopped.",
 )
-@out_option("Output folder (default: results/<scenario>-play-<timestamp>/).")
-@FORCE
+@common.out_option("Output folder (default: results/<scenario>-play-<timestamp>/).")
+@common.FORCE
 def play_command(
     scenario: str | None,
     seed: int | None,
@@ -86,17 +71,17 @@ def play_command(
         raise click.UsageError("give at most one of --decisions, --auto and --resume")
     recorded = decisions_file_ or session
     try:
-        with input_errors():
-            opened = open_session(scenario, variant, seed, recorded, **limits())
+        with common.input_errors(), gc_paused(freeze=True):
+            opened = open_session(scenario, variant, seed, recorded, **common.limits())
     except DecisionsError as error:
-        fail(f"error: {error}")
+        common.fail(f"error: {error}")
     for warning in opened.warnings:
         click.echo(f"warning: {warning}", err=True)
     path = opened.resolved.path
-    folder = output_folder(out, force, f"{path.stem}-play")
+    folder = common.output_folder(out, force, f"{path.stem}-play")
     saved = beside(folder, ".session.yaml")
     if saved.exists() and session != saved and not force:
-        fail(
+        common.fail(
             f"error: {saved} holds a saved session; continue it with --resume "
             "(or --force to start again)"
         )
@@ -114,23 +99,23 @@ def play_command(
         else:
             played = play_live(opened, Console(ask, click.echo))
     except DecisionsError as error:
-        fail(f"error: {error}")
+        common.fail(f"error: {error}")
     if played.result is None:
-        write_one(saved, decisions_file(opened, played))
+        common.write_one(saved, decisions_file(opened, played))
         again = " ".join(["cyberttx play", *([scenario] if scenario else [])])
         click.echo(f"Saved at {played.stopped_at:.1f} h. Resume with:")
         click.echo(f"  {again} --resume {saved} --out {folder}")
         return
     result = played.result
-    about = provenance_of(path, began)
+    about = common.provenance_of(path, began)
     files = run_files(result, about)
     files["decisions.yaml"] = decisions_file(opened, played)
     about |= {"seed": result.seed, "variant": result.variant or "none"}
-    with input_errors(path):
+    with common.input_errors(path):
         files["aar.html"] = after_action_report(
             opened.resolved.written, result, played.taken, played.undone, about
         )
-    save(folder, files, force)
+    common.save(folder, files, force)
     if session is not None and session == saved:
         session.unlink(missing_ok=True)
     click.echo(run_summary(result))
@@ -165,16 +150,16 @@ def msel_export_command(scenario: str | None, fmt: str | None, out: Path | None)
     time_hours, datetime, type, method, from, to, message, expected_action, objective."""
     from ..facilitation.msel import export_msel
 
-    with input_errors():
+    with common.input_errors():
         path = resolve_scenario(scenario)
-        loaded = load_scenario(path, **limits())
+        loaded = load_scenario(path, **common.limits())
     suffix = out.suffix.lstrip(".") if out and out.suffix in (".csv", ".xlsx") else None
     if fmt and suffix and fmt != suffix:
         raise click.BadParameter(f"{out} ends in .{suffix}, not .{fmt}", param_hint="--format")
     fmt = fmt or suffix or "csv"
     target = out or Path("results") / f"{path.stem}-msel.{fmt}"
     injects = loaded.exercise.injects if loaded.exercise else ()
-    write_one(target, export_msel(loaded, fmt))  # type: ignore[arg-type]
+    common.write_one(target, export_msel(loaded, fmt))  # type: ignore[arg-type]
     click.echo(f"Wrote {target} ({count(len(injects), 'inject', 'injects')})")
 
 
@@ -190,11 +175,11 @@ def msel_import_command(table: Path, out: Path | None) -> None:
     scenario's `exercise:`. Every bad cell is reported with its line and column (exit 2)."""
     from ..facilitation.msel import injects_yaml, read_msel
 
-    with input_errors(table):
+    with common.input_errors(table):
         injects = read_msel(table)
     text = injects_yaml(injects)
     if out is None:
         click.echo(text, nl=False)
         return
-    write_one(out, text.encode())
+    common.write_one(out, text.encode())
     click.echo(f"Wrote {out} ({count(len(injects), 'inject', 'injects')})", err=True)

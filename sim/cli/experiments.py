@@ -21,19 +21,8 @@ if TYPE_CHECKING:
     from ..analysis.experiment import Experiment
     from ..analysis.study import Study
 
-from .common import (
-    EXIT_INTERRUPTED,
-    FORCE,
-    SEED,
-    fail,
-    input_errors,
-    main,
-    out_option,
-    output_folder,
-    provenance_of,
-    resolved_scenario,
-    save,
-)
+from . import common
+from .common import main
 
 
 def _progress(executor: UnorderedMap, done: int) -> UnorderedMap:
@@ -82,11 +71,11 @@ def _run_study(study: Study, folder: Path, options: dict[str, Any]) -> Experimen
             else "\nInterrupted before any run finished; nothing to keep.",
             err=True,
         )
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(common.EXIT_INTERRUPTED)
     except ExecutorUnavailable as error:
-        fail(f"error: {error}")
+        common.fail(f"error: {error}")
     except OSError as error:
-        fail(f"error: cannot write {study.journal}: {error.strerror or error}")
+        common.fail(f"error: cannot write {study.journal}: {error.strerror or error}")
 
 
 def _study(
@@ -101,9 +90,9 @@ def _study(
     try:
         return Study(runs, replications, seed, journal, options["resume"], options["force"])
     except ScenarioError as error:
-        fail(f"error: {error.problems[0]}{hint}")
+        common.fail(f"error: {error.problems[0]}{hint}")
     except InputError as error:
-        fail(f"error: {error}" + ("" if "--force" in str(error) else hint))
+        common.fail(f"error: {error}" + ("" if "--force" in str(error) else hint))
 
 
 def _experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -134,11 +123,7 @@ def _experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
             help="Local processes to run replications in (default: all cores). Results are "
             "identical whatever the executor.",
         ),
-        click.option(
-            "--seed",
-            type=SEED,
-            help="Root seed (default: the scenario's).",
-        ),
+        common.SEED_OPTION,
     ]
     for option in options:
         function = option(function)
@@ -149,7 +134,7 @@ def _provenance_of(resolved: Resolved, began: float, options: dict[str, Any]) ->
     from ..analysis.executors import executor_name
 
     where = executor_name(options["workers"], options["dask_local"], options["scheduler"])
-    return provenance_of(resolved.path, began) | {"executor": where}
+    return common.provenance_of(resolved.path, began) | {"executor": where}
 
 
 @main.command("compare")
@@ -169,8 +154,8 @@ def _provenance_of(resolved: Resolved, began: float, options: dict[str, Any]) ->
     "the scenario with the first of --variants applied; reports each CBM's effect alone and "
     "its marginal effect.",
 )
-@out_option("Output folder (default: results/<scenario>-compare-<timestamp>/).")
-@FORCE
+@common.out_option("Output folder (default: results/<scenario>-compare-<timestamp>/).")
+@common.FORCE
 def compare_command(
     scenario: str | None,
     variants: str | None,
@@ -188,13 +173,13 @@ def compare_command(
     bar with the time left runs on standard error; Ctrl-C stops cleanly and --resume goes on.
     """
     from ..analysis.designs import DesignError, ablation_design, variants_design
-    from ..analysis.experiment import attribution, compare
+    from ..analysis.experiment import attribution, compare, showcase
     from ..report.experiment_report import experiment_report
 
-    resolved = resolved_scenario(scenario)
+    resolved = common.resolved_scenario(scenario)
     names = None if variants is None else [v.strip() or None for v in variants.split(",")]
     try:
-        with input_errors(resolved.path):
+        with common.input_errors(resolved.path):
             if cbm_ablation_flag:
                 first = names[0] if names else None
                 design = ablation_design(resolved.with_variant(first).scenario)
@@ -203,7 +188,7 @@ def compare_command(
     except DesignError as error:
         raise click.BadParameter(str(error), param_hint="--variants") from None
     seed = resolved.seed(options["seed"])
-    folder = output_folder(out, options["force"], f"{resolved.path.stem}-compare")
+    folder = common.output_folder(out, options["force"], f"{resolved.path.stem}-compare")
     began = time.perf_counter()
     study = _study(design.runs, replications, seed, folder, options)
     experiment = _run_study(study, folder, options)
@@ -217,8 +202,9 @@ def compare_command(
         design.descriptions,
         _provenance_of(resolved, began, options),
         seed,
+        showcase(design.runs, rows, seed),
     )
-    save(folder, files, options["force"])
+    common.save(folder, files, options["force"])
     study.finish()
     title = f"{resolved.written.name}: {replications} paired replications of {len(design.runs)}"
     for line in comparison_lines(title + " variants", results):
@@ -240,8 +226,8 @@ def compare_command(
 @click.option("--variant", help="Apply this variant first (default: none).")
 @click.option("-n", "--replications", type=click.IntRange(min=2), default=20, show_default=True)
 @_experiment_options
-@out_option("Output folder (default: results/<scenario>-sweep-<timestamp>/).")
-@FORCE
+@common.out_option("Output folder (default: results/<scenario>-sweep-<timestamp>/).")
+@common.FORCE
 def sweep_command(
     scenario: str | None,
     params: tuple[str, ...],
@@ -255,19 +241,19 @@ def sweep_command(
     Writes replications.csv, sweep.csv (mean service-hours lost and its 95% interval per
     point) and sweep.png/.svg (a line plot with the interval as a band).
     """
-    from ..analysis.designs import DesignError, parse_grid, sweep_design
-    from ..analysis.experiment import summarise, sweep_grid
+    from ..analysis.designs import DesignError, parse_grid, sweep_design, sweep_grid
+    from ..analysis.experiment import summarise
     from ..report.sweep import sweep_plot
 
     try:
         grid = parse_grid(params)
     except DesignError as error:
         raise click.BadParameter(str(error), param_hint="--param") from None
-    resolved = resolved_scenario(scenario, variant)
-    with input_errors(f"error: --param {' --param '.join(params)}"):
+    resolved = common.resolved_scenario(scenario, variant)
+    with common.input_errors(f"error: --param {' --param '.join(params)}"):
         design = sweep_design(resolved.scenario, grid)
     seed = resolved.seed(options["seed"])
-    folder = output_folder(out, options["force"], f"{resolved.path.stem}-sweep")
+    folder = common.output_folder(out, options["force"], f"{resolved.path.stem}-sweep")
     study = _study(design.runs, replications, seed, folder, options)
     experiment = _run_study(study, folder, options)
     values = sweep_grid(grid)
@@ -282,7 +268,7 @@ def sweep_command(
     name = resolved.written.name
     files = experiment_tables(experiment.rows, summary, "sweep.csv")
     files |= sweep_plot(summary, list(grid), name)
-    save(folder, files, options["force"])
+    common.save(folder, files, options["force"])
     study.finish()
     title = f"{name}: {replications} paired replications at {len(design.runs)} points"
     for line in sweep_lines(title, summary):
@@ -297,8 +283,8 @@ def sweep_command(
 )
 @click.option("-n", "--replications", type=click.IntRange(min=2), default=60, show_default=True)
 @_experiment_options
-@out_option("Output folder (default: results/<scenario>-levers-<timestamp>/).")
-@FORCE
+@common.out_option("Output folder (default: results/<scenario>-levers-<timestamp>/).")
+@common.FORCE
 def levers_command(
     scenario: str | None,
     variant: str | None,
@@ -324,11 +310,11 @@ def levers_command(
     from ..analysis.levers import lever_design, lever_effects
     from ..report.levers import levers_plot
 
-    resolved = resolved_scenario(scenario, variant)
-    with input_errors(resolved.path):
+    resolved = common.resolved_scenario(scenario, variant)
+    with common.input_errors(resolved.path):
         runs, tests = lever_design(resolved.scenario)
     seed = resolved.seed(options["seed"])
-    folder = output_folder(out, options["force"], f"{resolved.path.stem}-levers")
+    folder = common.output_folder(out, options["force"], f"{resolved.path.stem}-levers")
     study = _study(runs, replications, seed, folder, options)
     experiment = _run_study(study, folder, options)
     effects = lever_effects(resolved.scenario, tests, experiment.rows)
@@ -336,7 +322,7 @@ def levers_command(
     title = f"{named}: {replications} paired runs, seed {seed}"
     files = experiment_tables(experiment.rows, [e.row() for e in effects], "levers.csv")
     files |= levers_plot(effects, title)
-    save(folder, files, options["force"])
+    common.save(folder, files, options["force"])
     study.finish()
     for line in lever_lines(title, effects):
         click.echo(line)

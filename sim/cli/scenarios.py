@@ -6,13 +6,13 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from ..analysis.export import run_files
 from ..analysis.result import run_applied
 from ..errors import InputError, ScenarioError
+from ..gc_pause import gc_paused
 from ..library import DEFAULT_SCENARIO, list_scenarios, resolve_scenario
 from ..report.summary import run_summary
 from ..schema.load import load_model_or_scenario, load_scenario
@@ -21,32 +21,18 @@ from ..schema.scenario import (
     ScenarioFile,
 )
 from ..schema.variants import apply_variant
-
-if TYPE_CHECKING:
-    pass
-
-from .common import (
-    EXIT_INPUT,
-    FORCE,
-    SEED,
-    input_errors,
-    limits,
-    main,
-    out_option,
-    output_folder,
-    provenance_of,
-    resolved_scenario,
-    save,
-    write_one,
-)
+from . import common
+from .common import main
 
 
 @main.command("run")
 @click.argument("scenario", required=False)
-@click.option("--seed", type=SEED, help="Root seed (default: the scenario's).")
-@click.option("--variant", help="Apply a named variant of the scenario (default: none).")
-@out_option("Output folder, which must not exist yet (default: results/<scenario>-<timestamp>/).")
-@FORCE
+@common.SEED_OPTION
+@common.VARIANT_OPTION
+@common.out_option(
+    "Output folder, which must not exist yet (default: results/<scenario>-<timestamp>/)."
+)
+@common.FORCE
 def run_command(
     scenario: str | None, seed: int | None, variant: str | None, out: Path | None, force: bool
 ) -> None:
@@ -57,11 +43,12 @@ def run_command(
     points: q holds from `time` until the asset's next row), metrics.json and run.json
     (provenance) into the output folder, all or nothing.
     """
-    resolved = resolved_scenario(scenario, variant)
+    resolved = common.resolved_scenario(scenario, variant)
     began = time.perf_counter()
-    result = run_applied(resolved.scenario, resolved.variant, seed)
-    folder = output_folder(out, force, resolved.path.stem)
-    save(folder, run_files(result, provenance_of(resolved.path, began)), force)
+    with gc_paused():  # one run's objects live until it ends: nothing for the collector
+        result = run_applied(resolved.scenario, resolved.variant, seed)
+    folder = common.output_folder(out, force, resolved.path.stem)
+    common.save(folder, run_files(result, common.provenance_of(resolved.path, began)), force)
     click.echo(run_summary(result))
     click.echo(f"\nWrote {folder}/ (events.csv, series.csv, metrics.json, run.json)")
 
@@ -79,7 +66,7 @@ def validate_command(files: tuple[str, ...]) -> None:
     for name in files:
         try:
             path = resolve_scenario(name)
-            scenario = load_model_or_scenario(path, **limits())
+            scenario = load_model_or_scenario(path, **common.limits())
             if scenario.exercise is not None and scenario.exercise.objectives:
                 variants = {v: apply_variant(scenario, v) for v in scenario.variants}
                 check_measures(path, {None: scenario} | variants)
@@ -92,7 +79,7 @@ def validate_command(files: tuple[str, ...]) -> None:
             f"{len(scenario.dependencies)} dependencies, {len(scenario.variants)} variants"
         )
     if failed:
-        sys.exit(EXIT_INPUT)
+        sys.exit(common.EXIT_INPUT)
 
 
 @main.command("schema")
@@ -111,7 +98,7 @@ def schema_command(kind: str, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
     else:
-        write_one(out, text.encode())
+        common.write_one(out, text.encode())
         click.echo(f"Wrote {out}")
 
 
@@ -119,8 +106,8 @@ def schema_command(kind: str, out: Path | None) -> None:
 def list_command() -> None:
     """List the bundled scenarios with their names and descriptions."""
     for name, path in list_scenarios().items():
-        with input_errors():
-            scenario = load_scenario(path, **limits())
+        with common.input_errors():
+            scenario = load_scenario(path, **common.limits())
         marker = " (default)" if name == DEFAULT_SCENARIO else ""
         first_line = scenario.description.strip().split(". ")[0].rstrip(".")
         click.echo(f"{name}{marker}: {scenario.name}. {first_line}.")
@@ -128,7 +115,9 @@ def list_command() -> None:
 
 @main.command("graph")
 @click.argument("source", required=False)
-@out_option("File name without extension (default: results/<name>-graph); .png and .svg are added.")
+@common.out_option(
+    "File name without extension (default: results/<name>-graph); .png and .svg are added."
+)
 def graph_command(source: str | None, out: Path | None) -> None:
     """Draw the dependency graph of a scenario or infrastructure model to PNG and SVG.
 
@@ -139,14 +128,14 @@ def graph_command(source: str | None, out: Path | None) -> None:
     """
     from ..report.graph import draw_graph
 
-    with input_errors():
+    with common.input_errors():
         path = resolve_scenario(source)
-        scenario = load_model_or_scenario(path, **limits())
+        scenario = load_model_or_scenario(path, **common.limits())
     stem = out or Path("results") / f"{path.stem}-graph"
     written = []
     for kind, data in draw_graph(scenario).items():
         target = stem.with_name(f"{stem.name}.{kind}")
-        write_one(target, data)
+        common.write_one(target, data)
         written.append(str(target))
     click.echo(f"Wrote {' and '.join(written)}")
 
@@ -154,9 +143,9 @@ def graph_command(source: str | None, out: Path | None) -> None:
 @main.command("generate")
 @click.option("--assets", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--countries", type=click.IntRange(min=1), default=3, show_default=True)
-@click.option("--seed", type=SEED, default=0, show_default=True)
-@out_option("Folder to create (required).")
-@FORCE
+@click.option("--seed", type=common.SEED, default=0, show_default=True)
+@common.out_option("Folder to create (required).")
+@common.FORCE
 def generate_command(assets: int, countries: int, seed: int, out: Path | None, force: bool) -> None:
     """Write a synthetic infrastructure model and a scenario that runs on it.
 
@@ -169,5 +158,5 @@ def generate_command(assets: int, countries: int, seed: int, out: Path | None, f
     if out is None:
         raise click.UsageError("Missing option '--out'.")
     files = synthetic_files(assets=assets, countries=countries, seed=seed)
-    save(out, files, force)
+    common.save(out, files, force)
     click.echo(f"Wrote {out}/ (scenario.yaml, assets.csv, dependencies.csv)")

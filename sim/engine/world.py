@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import simpy
 
 from ..schema.scenario import Disruption, Scenario
-from ..schema.variants import apply_variant
 from . import kinds
 from .adversary import Adversary, Indicators, Sightings
 from .background import background_incidents
@@ -90,20 +89,18 @@ def build_world(
 
 def run_replication(
     scenario: Scenario,
-    variant: str | None = None,
+    *,
     seed: int | None = None,
     replication: int = 0,
     topology: Topology | None = None,
 ) -> Records:
-    """Run `scenario` with `variant` applied; a pure function of its arguments.
+    """Run `scenario` (resolved: any variant already applied); a pure function of its
+    arguments.
 
     `seed` defaults to the scenario's; replication r of a seed draws from streams independent
-    of every other replication's. `topology`, if given, must be `build_topology` of the
-    scenario with `variant` applied (callers running many replications build it once).
-    Raises VariantError for an unknown variant.
+    of every other replication's. `topology`, if given, must be `build_topology(scenario)`
+    (callers running many replications build it once).
     """
-    scenario = apply_variant(scenario, variant)
-    seed = scenario.seed if seed is None else seed
-    world = build_world(scenario, seed, replication, topology)
+    world = build_world(scenario, scenario.root_seed(seed), replication, topology)
     world.env.run(until=scenario.duration_hours)
     return world.records

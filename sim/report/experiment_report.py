@@ -11,7 +11,7 @@ import numpy as np
 
 from ..analysis.experiment import LOSS_POINTS, Experiment, summarise
 from ..analysis.timelines import event_windows, failure_times, incident_spans, queue_lengths
-from ..engine.world import run_replication
+from ..engine.records import Records
 from ..schema.scenario import Scenario
 from .forest import forest_plot
 from .graph import SUMMARISED, draw_graph
@@ -93,18 +93,16 @@ def _comparison_rows(comparisons: list[dict[str, Any]]) -> tuple[list[str], list
     return header, rows
 
 
-def _best(rows: list[dict[str, Any]], reference: str) -> str | None:
-    """The variant with the lowest mean service-hours lost, other than the reference."""
-    means = {s["variant"]: s["mean"] for s in summarise(rows) if s["variant"] != reference}
-    return min(means, key=lambda label: means[label]) if means else None
-
-
 def _figures(
-    runs: dict[str, Scenario], experiment: Experiment, comparisons: list[dict[str, Any]], seed: int
+    runs: dict[str, Scenario],
+    experiment: Experiment,
+    comparisons: list[dict[str, Any]],
+    detailed: dict[str, Records],
 ) -> tuple[dict[str, bytes], list[tuple[str, str]]]:
-    """Figure files, and (stem, caption) pairs in report order."""
+    """Figure files, and (stem, caption) pairs in report order; `detailed` holds replication
+    0 of the reference and of the best variant (`experiment.showcase`)."""
     reference = next(iter(runs))
-    best = _best(experiment.rows, reference)
+    best = next((label for label in detailed if label != reference), None)
     scenario = runs[reference]
     files: dict[str, bytes] = {}
     captions: list[tuple[str, str]] = []
@@ -142,7 +140,7 @@ def _figures(
     for role, label in (("reference", reference), ("best", best)):
         if label is None:
             continue
-        records = run_replication(runs[label], seed=seed, replication=0)
+        records = detailed[label]
         csirts = [c.id for c in runs[label].countries if c.csirt is not None]
         title = f"{scenario.name}: {label}, replication 0"
         add(
@@ -185,10 +183,12 @@ def experiment_report(
     descriptions: dict[str, str],
     provenance: dict[str, Any],
     seed: int,
+    shown: dict[str, Records],
 ) -> dict[str, bytes]:
     """Figure files (PNG and SVG) and report.html for an experiment on `scenario` whose
-    variants are `runs` (the first is the reference); text from the scenario is escaped."""
-    files, captions = _figures(runs, experiment, comparisons, seed)
+    variants are `runs` (the first is the reference), on root seed `seed`; `shown` are the
+    runs drawn in detail (`experiment.showcase`). Text from the scenario is escaped."""
+    files, captions = _figures(runs, experiment, comparisons, shown)
     header, comparison_rows = _comparison_rows(comparisons)
     ablation = bool(comparisons) and "cbm" in comparisons[0]
     html = render(

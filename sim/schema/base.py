@@ -50,6 +50,11 @@ hidden characters."""
 Name = Annotated[str, StringConstraints(max_length=300), AfterValidator(_visible)]
 """A name or label: at most 300 characters, no hidden characters."""
 
+RelativePath = Annotated[
+    str, StringConstraints(min_length=1, max_length=4096), AfterValidator(_visible)
+]
+"""A file a scenario names (an include or a table): no hidden characters (a NUL included)."""
+
 Text = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_visible)]
 """Free text (descriptions, messages): at most 20,000 characters, no hidden characters
 other than tabs and line breaks."""

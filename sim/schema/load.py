@@ -18,7 +18,6 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..errors import Problem, ScenarioError
-from ..gc_pause import gc_paused
 from ..library import library_root
 from .distributions import DISTRIBUTION_NAMES
 from .files import read_bytes
@@ -389,7 +388,6 @@ def _expand_templates(data: dict[str, Any], file: str) -> dict[str, Any]:
     return {**data, "campaigns": expanded}
 
 
-@gc_paused(freeze=True)
 def load_scenario(
     source: str | Path | Mapping[str, Any],
     base_dir: str | Path = ".",

@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from .base import Hours, Id, Model, Name, Text
+from .base import Hours, Id, Model, Name, RelativePath, Text
 from .campaigns import Campaign
 from .defenders import Cbms, Network, SeverityScheme
 from .events import MajorEvent
@@ -117,9 +117,11 @@ class Scenario(Infrastructure):
 class Sources(Model):
     """Where further infrastructure comes from; paths are relative to the file naming them."""
 
-    include: tuple[str, ...] = Field(default=(), description="Infrastructure model files.")
-    assets_csv: str | None = Field(default=None, description="CSV table of assets, one a row.")
-    dependencies_csv: str | None = Field(
+    include: tuple[RelativePath, ...] = Field(default=(), description="Infrastructure model files.")
+    assets_csv: RelativePath | None = Field(
+        default=None, description="CSV table of assets, one a row."
+    )
+    dependencies_csv: RelativePath | None = Field(
         default=None, description="CSV table of dependencies, one a row."
     )
 
