@@ -202,17 +202,17 @@ def test_the_report_shows_every_decision_inject_and_objective(room: tuple) -> No
     html = _report(room)
     scenario, metrics = room[0], room[1]
     for d in DECISIONS:
-        assert d["point"] in html and str(escape(d["label"])) in html and d["source"] in html
+        assert str(escape(d["label"])) in html and d["source"] in html
     for inject in scenario.exercise.injects[:2]:
         assert str(escape(inject.message)) in html
     assert "inject 3 (hour 200" in html  # on the MSEL, never delivered
-    for detail in ("indicators shared (HST): metro IOCs", "isolated (HST, HST-ven-net): 6 h"):
+    for detail in ("indicators shared (Hestoria): metro IOCs", "isolated (Hestoria, "):
         assert detail in html
     plan = html.split("<h2>Improvement plan</h2>")[1]
     for objective in scenario.exercise.objectives:
         rated = rate(objective, metrics)
-        assert f'<td class="rating {rated["rating"]}">{rated["rating"]}</td>' in html
-        assert (f"<code>{objective.id}</code>" in plan) == (rated["rating"] != "P")
+        assert f'<td class="{rated["rating"]}">{rated["rating"]}: ' in html
+        assert (str(escape(objective.text)) in plan) == (rated["rating"] != "P")
     assert rate(scenario.exercise.objectives[-1], metrics)["rating"] == "U"
     assert "best variant: all_cbms" in html and "data:image/png;base64," in html
     assert not any(p.name in html for p in scenario.exercise.roster) and "woman" in html
