@@ -126,8 +126,9 @@ def play_command(
 def msel_group() -> None:
     """Master Scenario Events List: the exercise's injects as a spreadsheet and back.
 
-    Facilitators draft the timeline in a spreadsheet; `msel import` turns it into the
-    `injects:` block of a scenario's `exercise:`, and `msel export` writes a scenario's
+    Facilitators draft the timeline in a spreadsheet; `msel import` reads it (common header
+    names, `;`, `,` or tab separators, UTF-8 or Windows-1252) and prints the `injects:` block
+    or, with --into, writes a copy of a scenario with them. `msel export` writes a scenario's
     injects for review. A round trip loses nothing.
     """
 
@@ -141,13 +142,25 @@ def msel_group() -> None:
     help="File format (default: from the --out suffix, else csv).",
 )
 @click.option(
+    "--separator",
+    type=click.Choice([",", ";", "tab"]),
+    default=",",
+    show_default=True,
+    help="CSV separator; with ';' (what Spanish or Portuguese Excel expects) hours take a "
+    "decimal comma.",
+)
+@click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     help="File to write (default: results/<scenario>-msel.<format>).",
 )
-def msel_export_command(scenario: str | None, fmt: str | None, out: Path | None) -> None:
+def msel_export_command(
+    scenario: str | None, fmt: str | None, separator: str, out: Path | None
+) -> None:
     """Write the injects of SCENARIO (default: the bundled default) as a MSEL table: sequence,
-    time_hours, datetime, type, method, from, to, message, expected_action, objective."""
+    time_hours, datetime, type, method, from, to, message, expected_action, objective. CSV is
+    UTF-8 with a BOM (Excel reads its accents); text a spreadsheet would run as a formula
+    starts with '. A scenario without an `exercise:` is refused (exit 2)."""
     from ..facilitation.msel import export_msel
 
     with common.input_errors():
@@ -156,25 +169,42 @@ def msel_export_command(scenario: str | None, fmt: str | None, out: Path | None)
     suffix = out.suffix.lstrip(".") if out and out.suffix in (".csv", ".xlsx") else None
     if fmt and suffix and fmt != suffix:
         raise click.BadParameter(f"{out} ends in .{suffix}, not .{fmt}", param_hint="--format")
+    if loaded.exercise is None:
+        common.fail(
+            f"error: {path} has no `exercise:`, so no injects to export; draft a table and "
+            f"add it with `cyberttx msel import TABLE --into {path} --out NEW.yaml`"
+        )
     fmt = fmt or suffix or "csv"
     target = out or Path("results") / f"{path.stem}-msel.{fmt}"
-    injects = loaded.exercise.injects if loaded.exercise else ()
-    common.write_one(target, export_msel(loaded, fmt))  # type: ignore[arg-type]
+    sep = "\t" if separator == "tab" else separator
+    common.write_one(target, export_msel(loaded, fmt, sep))  # type: ignore[arg-type]
+    injects = loaded.exercise.injects
     click.echo(f"Wrote {target} ({count(len(injects), 'inject', 'injects')})")
 
 
 @msel_group.command("import")
 @click.argument("table", type=click.Path(path_type=Path))
 @click.option(
+    "--into",
+    metavar="SCENARIO",
+    help="Write a copy of SCENARIO (a file or a bundled name) with these injects under "
+    "`exercise.injects` to --out; dates in the table are read against its start.",
+)
+@click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the YAML to this file (default: print it).",
+    help="File to write: the YAML (default: print it), or with --into the new scenario.",
 )
-def msel_import_command(table: Path, out: Path | None) -> None:
+@click.option("--force", is_flag=True, help="With --into, replace an existing --out.")
+def msel_import_command(table: Path, into: str | None, out: Path | None, force: bool) -> None:
     """Read a MSEL table (.csv or .xlsx) and print its injects as YAML to paste under a
-    scenario's `exercise:`. Every bad cell is reported with its line and column (exit 2)."""
+    scenario's `exercise:`, or with --into write the scenario with them. Every bad cell is
+    reported with its line and column (exit 2)."""
     from ..facilitation.msel import injects_yaml, read_msel
 
+    if into is not None:
+        _import_into(table, into, out, force)
+        return
     with common.input_errors(table):
         injects = read_msel(table)
     text = injects_yaml(injects)
@@ -183,3 +213,47 @@ def msel_import_command(table: Path, out: Path | None) -> None:
         return
     common.write_one(out, text.encode())
     click.echo(f"Wrote {out} ({count(len(injects), 'inject', 'injects')})", err=True)
+
+
+def _import_into(table: Path, into: str, out: Path | None, force: bool) -> None:
+    """msel import TABLE --into SCENARIO --out NEW.yaml: checked, then written atomically."""
+    import yaml
+
+    from ..errors import Problem, ScenarioError
+    from ..facilitation.msel import read_msel, scenario_text_with_injects
+    from ..schema.files import read_bytes
+
+    with common.input_errors():
+        path = resolve_scenario(into)
+        source = load_scenario(path, **common.limits())
+    if out is None:
+        common.fail(f"error: --into {into} writes a new scenario: give --out NEW.yaml")
+    if out.exists() and not force:
+        same = out.resolve() == path.resolve()
+        what = f"is the scenario {into} itself" if same else "already exists"
+        common.fail(f"error: {out} {what}; choose another --out, or --force to replace it")
+    if out.is_dir():
+        common.fail(f"error: {out} is a folder; --out names the scenario file to write")
+    with common.input_errors(table):
+        injects = read_msel(table, start=source.start)
+        title = f"{source.name} exercise"[:300]
+        folders = (path.parent.resolve(), out.parent.resolve())
+        moved = folders if folders[0] != folders[1] else None
+        text = scenario_text_with_injects(
+            read_bytes(path, "a scenario file").decode("utf-8"), injects, title, moved
+        )
+    checked = str(out.parent / "<scenario>")
+    try:
+        merged = load_scenario(yaml.safe_load(text), base_dir=out.parent, **common.limits())
+    except ScenarioError as error:
+        problems = [
+            Problem(str(out) if p.file == checked else p.file, p.path, p.message)
+            for p in error.problems
+        ]
+        problems.append(Problem(str(out), "", "not written: the new scenario is invalid"))
+        common.fail(ScenarioError(problems).report())
+    assert merged.exercise is not None and merged.exercise.injects == injects
+    common.write_one(out, text.encode())
+    click.echo(
+        f"Wrote {out}: {path.name} with {count(len(injects), 'inject', 'injects')} from {table}"
+    )
