@@ -108,3 +108,16 @@ def test_a_replayed_session_repeats_its_decisions(tmp_path: Path) -> None:
     assert len(again.taken) == len(first.taken)
     assert [d.option for d in again.taken] == [d.option for d in first.taken]
     assert again.result.records.events == first.result.records.events
+
+
+def test_a_bundled_scenario_is_recorded_by_name_and_bad_seeds_are_input_errors() -> None:
+    session = open_session("continental_final")
+    assert session.about()["scenario"] == "continental_final"  # replays after a reinstall
+    with pytest.raises(InputError, match="seed"):
+        open_session("continental_final", seed=-5)
+    design = variants_design(resolve("ransomware_wave").written, [None, "all_cbms"])
+    for seed, replications in ((-1, 2), (1, 0)):
+        with pytest.raises(InputError):
+            Study(design.runs, replications, seed)
+    with pytest.raises(InputError, match="list of variant names"):
+        variants_design(resolve("ransomware_wave").written, "all_cbms")

@@ -116,6 +116,8 @@ def variants_to_compare(
         written = scenario.digest()
         same = any(apply_variant(scenario, v).digest() == written for v in scenario.variants)
         return [*([] if same else [None]), *scenario.variants]
+    if isinstance(names, str):
+        raise DesignError(f"give a list of variant names, not the text {names!r}")
     chosen = list(names)
     repeated = sorted({v or AS_WRITTEN for v in chosen if chosen.count(v) > 1})
     if repeated:

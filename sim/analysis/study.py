@@ -57,6 +57,9 @@ class Study:
     """Labels whose scenario changed since the journal was written: they are run again."""
 
     def __post_init__(self) -> None:
+        if self.replications < 1 or not self.runs:
+            raise InputError("a study runs at least one scenario, at least once")
+        self.seed = next(iter(self.runs.values())).root_seed(self.seed)  # checks it
         path = self.journal
         if path is None:
             return

@@ -172,21 +172,30 @@ def compare_command(
     plots as PNG and SVG, and report.html, one self-contained page with all of it. A progress
     bar with the time left runs on standard error; Ctrl-C stops cleanly and --resume goes on.
     """
-    from ..analysis.designs import DesignError, ablation_design, variants_design
+    from ..analysis.designs import (
+        DesignError,
+        ablation_design,
+        variants_design,
+        variants_to_compare,
+    )
     from ..analysis.experiment import attribution, compare, showcase
     from ..report.experiment_report import experiment_report
 
     resolved = common.resolved_scenario(scenario)
     names = None if variants is None else [v.strip() or None for v in variants.split(",")]
     try:
-        with common.input_errors(resolved.path):
-            if cbm_ablation_flag:
-                first = names[0] if names else None
-                design = ablation_design(resolved.with_variant(first).scenario)
-            else:
-                design = variants_design(resolved.written, names)
+        if cbm_ablation_flag and names is not None and len(names) > 1:
+            raise DesignError("--cbm-ablation starts from one variant: name only that one")
+        if not cbm_ablation_flag:
+            names = variants_to_compare(resolved.written, names)
     except DesignError as error:
         raise click.BadParameter(str(error), param_hint="--variants") from None
+    with common.input_errors(resolved.path):
+        if cbm_ablation_flag:
+            first = names[0] if names else None
+            design = ablation_design(resolved.with_variant(first).scenario)
+        else:
+            design = variants_design(resolved.written, names)
     seed = resolved.seed(options["seed"])
     folder = common.output_folder(out, options["force"], f"{resolved.path.stem}-compare")
     began = time.perf_counter()

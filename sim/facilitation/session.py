@@ -19,7 +19,7 @@ from ..analysis.objectives import measure_problems
 from ..analysis.result import RunResult
 from ..engine.exercise import run_exercise
 from ..errors import InputError, Problem, ScenarioError
-from ..library import resolve_scenario
+from ..library import list_scenarios, resolve_scenario
 from ..schema.resolve import Resolved, resolve
 from ..schema.scenario import MAX_ROUTINE_INCIDENTS, Scenario
 from .decisions import (
@@ -67,8 +67,11 @@ class Session:
 
     def about(self) -> dict[str, Any]:
         """What a decisions file records about the session."""
+        path = self.resolved.path
+        bundled = list_scenarios().get(path.stem)
+        same = bundled is not None and bundled.resolve() == path.resolve()
         return {
-            "scenario": str(self.resolved.path),
+            "scenario": path.stem if same else str(path),  # a name survives a reinstall
             "resolved_scenario_sha256": self.resolved.scenario.digest(),
             "seed": self.seed,
             "variant": self.resolved.variant,
@@ -94,6 +97,7 @@ def open_session(
     header: dict[str, Any] = {}
     recorded: list[Decision] = []
     warnings = []
+    decisions = None if decisions is None else Path(decisions)
     if decisions is not None:
         header, recorded = read_decisions(decisions)
         for name, given in (("seed", seed), ("variant", variant)):

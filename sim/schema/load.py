@@ -419,9 +419,12 @@ def load_scenario(
     if collector.problems:
         raise ScenarioError(collector.problems)
     fields = {name: getattr(scenario_file, name) for name in Scenario.model_fields}
-    scenario = Scenario.model_validate(
-        fields | {f: tuple(collector.items[f]) for f in ENTITY_FIELDS}, context=limits
-    )
+    try:  # checks of the whole (the routine-incident budget) see the included countries
+        scenario = Scenario.model_validate(
+            fields | {f: tuple(collector.items[f]) for f in ENTITY_FIELDS}, context=limits
+        )
+    except ValidationError as error:
+        raise ScenarioError(validation_problems(error, file)) from None
     problems = []
     for loc, message in check_references(scenario) + check_schedule(scenario):
         where, inner = collector.locate(loc) if loc[0] in ENTITY_FIELDS else (file, dotted(loc))

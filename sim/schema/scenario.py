@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..errors import InputError
 from .base import Hours, Id, Model, Name, RelativePath, Text
 from .campaigns import Campaign
 from .defenders import Cbms, Network, SeverityScheme
@@ -44,6 +45,11 @@ dependencies). An optional `description` key explains the variant."""
 
 MAX_SEED = 2**63 - 1
 """The largest root seed."""
+
+
+class SeedError(InputError, ValueError):
+    """A root seed outside 0 to MAX_SEED."""
+
 
 MAX_ROUTINE_INCIDENTS = 5_000_000
 """The most routine incidents a run may expect (their rates x the run's length) unless the
@@ -105,8 +111,13 @@ class Scenario(Infrastructure):
         return {"max_events": self._max_events}
 
     def root_seed(self, seed: int | None = None) -> int:
-        """The root seed of a run: `seed` if given, else the scenario's own."""
-        return self.seed if seed is None else seed
+        """The root seed of a run: `seed` if given, else the scenario's own. Raises SeedError
+        for a seed that is not a whole number from 0 to MAX_SEED."""
+        if seed is None:
+            return self.seed
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+            raise SeedError(f"seed: {seed!r} is not a whole number from 0 to {MAX_SEED}")
+        return seed
 
     def digest(self) -> str:
         """SHA-256 of the scenario as JSON: equal digests mean identical inputs (includes,
