@@ -66,3 +66,11 @@ def test_scenario_language_examples_are_valid() -> None:
             load_scenario(base | fragment, base_dir=bundled_scenario("grid_cascade").parent)
             checked += 1
     assert checked >= 4
+
+
+def test_the_exercise_example_loads_over_the_default_scenario() -> None:
+    (example,) = [b for b in blocks(ROOT / "docs" / "exercises.md", "yaml") if "exercise:" in b]
+    base = yaml.safe_load(bundled_scenario().read_text())
+    base["exercise"] = yaml.safe_load(example)["exercise"]
+    scenario = load_scenario(base, base_dir=bundled_scenario().parent)
+    assert scenario.exercise is not None and scenario.exercise.injects[1].when is not None

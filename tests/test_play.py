@@ -48,7 +48,7 @@ def _pauses() -> list[str]:
         return int(CHOICES[point.id]) - 1
 
     def deliver(inject: object, world: object) -> None:
-        order.append(f"inject {inject.sequence}")  # type: ignore[attr-defined]
+        order.append(f"inject {inject.inject.sequence}")  # type: ignore[attr-defined]
 
     run_exercise(SCENARIO, SCENARIO.seed, choose, deliver)
     return order
@@ -67,7 +67,7 @@ decision points."""
 def test_play_runs_end_to_end_through_its_prompts(tmp_path: Path) -> None:
     output, out = _play(tmp_path, "room", ROOM)
     assert "DECISION alert-before-the-final" in output and "STATUS at" in output
-    assert "CSIRT HST:" in output and "inject #5" in output
+    assert "CSIRT HST:" in output and "inject #4" in output
     log = yaml.safe_load((out / "decisions.yaml").read_text())
     chosen = [(d["point"], d["option"]) for d in log["decisions"]]
     assert chosen == [(p, int(CHOICES[p]) - 1) for p in PAUSES if p in CHOICES]
@@ -194,21 +194,25 @@ def test_msel_export_then_import_gives_back_the_scenarios_injects(tmp_path: Path
     for fmt in ("csv", "xlsx"):
         table, back = tmp_path / f"msel.{fmt}", tmp_path / f"injects-{fmt}.yaml"
         exported = CliRunner().invoke(main, ["msel", "export", "--out", str(table)])
-        assert exported.exit_code == 0 and "5 injects" in exported.output, exported.output
+        count = len(SCENARIO.exercise.injects)
+        assert exported.exit_code == 0 and f"{count} injects" in exported.output, exported.output
         imported = CliRunner().invoke(main, ["msel", "import", str(table), "--out", str(back)])
         assert imported.exit_code == 0, imported.output
-        injects = tuple(Inject(**row) for row in yaml.safe_load(back.read_text())["injects"])
-        assert injects == SCENARIO.exercise.injects
+        injects = [Inject(**row) for row in yaml.safe_load(back.read_text())["injects"]]
+        in_order = sorted(SCENARIO.exercise.injects, key=lambda i: (i.time_hours, i.sequence))
+        assert injects == in_order  # the MSEL's order: by time, then sequence
 
 
 def test_a_bad_msel_cell_is_reported_with_its_line_and_column(tmp_path: Path) -> None:
     table = tmp_path / "msel.csv"
     CliRunner().invoke(main, ["msel", "export", "--out", str(table)])
-    lines = table.read_text().splitlines()
-    lines[2] = lines[2].replace(",14.0,", ",fourteen,", 1)
+    lines = table.read_text(encoding="utf-8-sig").splitlines()
+    timed = next(k for k, line in enumerate(lines) if ",40.0," in line)  # inject 3, at 40 h
+    lines[timed] = lines[timed].replace(",40.0,", ",fourteen,", 1)
     table.write_text("\n".join(lines) + "\n")
     result = CliRunner().invoke(main, ["msel", "import", str(table)])
-    assert result.exit_code == 2 and "line 3" in result.stderr and "time_hours" in result.stderr
+    line = f"line {timed + 1}"
+    assert result.exit_code == 2 and line in result.stderr and "time_hours" in result.stderr
     assert "Traceback" not in result.output
 
 

@@ -61,7 +61,7 @@ def test_a_dollar_in_names_prints_as_a_dollar_in_every_figure(tmp_path: Path) ->
 
 
 def test_play_takes_only_ascii_digits_as_options(tmp_path: Path) -> None:
-    keys = ["", "", "²", "\u0661", "2", *[""] * 20]  # superscript two, Arabic-Indic one, then 2
+    keys = ["", "²", "\u0661", "2", *[""] * 20]  # superscript two, Arabic-Indic one, then 2
     result = CliRunner().invoke(
         main, ["play", "--out", str(tmp_path / "room")], input="\n".join(keys) + "\n"
     )
@@ -392,3 +392,10 @@ def test_includes_outside_the_scenarios_folder_need_allow_path(tmp_path: Path) -
     assert f"--allow-path {models}" in output
     allowed = CliRunner().invoke(main, ["--allow-path", str(models), "validate", str(path)])
     assert allowed.exit_code == 0, allowed.output
+
+
+def test_the_budget_counts_countries_from_included_models() -> None:
+    path = bundled_scenario("ransomware_wave")  # its countries come from an included model
+    result = CliRunner().invoke(main, ["--max-events", "10", "validate", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert str(path) in result.output and "--max-events" in result.output

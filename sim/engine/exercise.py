@@ -8,11 +8,12 @@ records, and an exercise whose options do nothing leaves the engine's own record
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import simpy
 
-from ..schema.defenders import LEVELS
 from ..schema.exercise import (
     ActivateBackup,
     DecisionPoint,
@@ -28,11 +29,12 @@ from . import kinds
 from .infrastructure import DOWN
 from .records import Records, Row
 from .topology import Topology
+from .triggers import fact_holds, when_due
 from .world import World, build_world
 
 Chooser = Callable[[DecisionPoint, World], int]
 """Returns the index of the option taken at a decision point (it may block for input)."""
-Deliver = Callable[[Inject, World], None]
+Deliver = Callable[["Delivered", World], None]
 """Shows an inject to the players as it falls due."""
 
 
@@ -152,35 +154,52 @@ ACTIONS: dict[str, Handler] = {
 """The handler of each action an option may take, by its `action` name (ACTION_KINDS)."""
 
 
-def _triggered(world: World, point: DecisionPoint) -> simpy.Event:
-    """The event that `point`'s trigger first holds: an incident triaged at or above its
-    level in its country."""
-    assert point.when is not None
-    event = world.env.event()
-    floor = LEVELS.index(point.when.first_incident_at_least)
-    country = point.when.country
+@dataclass(frozen=True)
+class Delivered:
+    """An inject as it falls due: its message with what fired it filled in, the row that
+    showed the fact (None for one delivered by time or a window opening), and whether its
+    premise has held by now (None: it has none)."""
 
-    def watch(row: Row) -> None:
-        if row.kind != kinds.TRIAGED or event.triggered or country not in (None, row.country):
-            return
-        if LEVELS.index(row.detail) >= floor:  # type: ignore[arg-type]
-            event.succeed()
-            world.records.listeners.remove(watch)
+    inject: Inject
+    time: float
+    message: str
+    cause: Row | None = None
+    premise_held: bool | None = None
 
-    world.records.listeners.append(watch)
-    return event
+
+def _fields(world: World, time: float, cause: Row | None) -> dict[str, str]:
+    """What a triggered message may name, from the row that fired it."""
+    moment = world.scenario.start + timedelta(hours=time)
+    fields = {"time": f"{moment:%a %d %b %H:%M}"}
+    if cause is not None:
+        names = {a.id: a.name for a in world.scenario.assets}
+        names |= {c.id: c.name for c in world.scenario.countries}
+        names |= {c.id: c.name for c in world.scenario.campaigns}
+        for field in ("asset", "country", "campaign"):
+            value = getattr(cause, field)
+            if value:
+                fields[field], fields[f"{field}_name"] = value, names.get(value, value)
+    return fields
 
 
 def _inject(world: World, inject: Inject, deliver: Deliver) -> Generator[simpy.Event, None, None]:
-    yield world.env.timeout(inject.time_hours)  # started at hour 0
+    premise = None if inject.premise is None else fact_holds(world, inject.premise)
+    cause = None
+    if inject.when is None:
+        yield world.env.timeout(inject.time_hours)  # started at hour 0
+    else:
+        cause = yield from when_due(world, inject.when, inject.time_hours)
+    now = world.env.now
+    message = inject.render(_fields(world, now, cause))
+    held = None if premise is None else premise.triggered
     world.records.log(
-        world.env.now,
+        now,
         kinds.INJECT,
         incident=f"inject:{inject.sequence}",
         value=inject.sequence,
-        detail=f"{inject.sender} -> {inject.recipient}: {inject.message}",
+        detail=f"{inject.sender} -> {inject.recipient}: {message}",
     )
-    deliver(inject, world)
+    deliver(Delivered(inject, now, message, cause, held), world)
 
 
 def _decide(
@@ -189,7 +208,8 @@ def _decide(
     if point.at_hours is not None:
         yield world.env.timeout(point.at_hours)
     else:
-        yield _triggered(world, point)
+        assert point.when is not None
+        yield from when_due(world, point.when)
     option = choose(point, world)
     tag = f"decision:{point.id}"
     chosen = point.options[option]

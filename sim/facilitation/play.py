@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from ..engine.exercise import run_exercise, status_board
+from ..engine.exercise import Delivered, run_exercise, status_board
 from ..engine.records import Records
 from ..engine.world import World
-from ..schema.exercise import DecisionPoint, Inject
+from ..schema.exercise import DecisionPoint
 from ..schema.scenario import Scenario
 from .decisions import Decision, Recorder
 
@@ -53,15 +53,22 @@ def _clock(scenario: Scenario, hours: float) -> str:
     return f"{hours:6.1f} h · {moment:%a %d %b %H:%M}"
 
 
-def describe_inject(scenario: Scenario, inject: Inject) -> str:
-    """An inject as the room hears it."""
+def describe_inject(scenario: Scenario, delivered: Delivered) -> str:
+    """An inject as the room hears it; a warning, for the facilitator, when the fact its
+    message takes for granted has not happened in this run."""
+    inject = delivered.inject
     lines = [
-        f"[{_clock(scenario, inject.time_hours)}] inject #{inject.sequence} "
+        f"[{_clock(scenario, delivered.time)}] inject #{inject.sequence} "
         f"({inject.type}, by {inject.method})",
-        f"  {inject.sender} → {inject.recipient}: {inject.message}",
+        f"  {inject.sender} → {inject.recipient}: {delivered.message}",
     ]
     if inject.expected_action:
         lines.append(f"  expected: {inject.expected_action}")
+    if delivered.premise_held is False and inject.premise is not None:
+        lines.append(
+            f"  (facilitator) not so in this run: {inject.premise.describe()} has not "
+            "happened. Adapt or skip this inject."
+        )
     return "\n".join(lines)
 
 
@@ -136,11 +143,11 @@ class Room:
             return False
         return True
 
-    def deliver(self, inject: Inject, world: World) -> None:
+    def deliver(self, delivered: Delivered, world: World) -> None:
         """Show an inject and pause, unless replaying or jumping ahead."""
         if self._quiet(world):
             return
-        self.console.say(describe_inject(self.scenario, inject))
+        self.console.say(describe_inject(self.scenario, delivered))
         if world.env.now < self.jump_to:
             return
         while True:

@@ -3,7 +3,8 @@ player teams, a roster and objectives (DESIGN.md §2, Exercise layer)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import re
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -11,12 +12,113 @@ from .base import Entity, Fraction, Hours, Id, Model, Name, Text
 from .defenders import Level
 from .infrastructure import Sector
 
+FACTS = (
+    "first_incident_at_least",
+    "asset_down",
+    "sector_down",
+    "campaign_reached",
+    "campaign_detected",
+    "campaign_impact",
+    "indicators_received",
+    "assistance",
+    "window_opens",
+)
+"""The simulated facts a trigger can wait for (one per trigger)."""
+
+PLACEHOLDERS = (
+    "asset",
+    "asset_name",
+    "country",
+    "country_name",
+    "campaign",
+    "campaign_name",
+    "time",
+)
+"""What a triggered inject's message may name in braces, filled from the fact that fired it."""
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
+
+
+class Trigger(Model):
+    """A simulated fact. An inject or decision point with `when:` fires the first time the fact
+    holds (and `after_hours` later); an inject's `premise:` is a fact its text takes for
+    granted. Give exactly one fact; `country` narrows it to one country."""
+
+    first_incident_at_least: Level | None = Field(
+        default=None, description="An incident is triaged at this severity or above."
+    )
+    asset_down: Id | None = Field(default=None, description="This asset fails (q ≥ 0.5).")
+    sector_down: Sector | None = Field(default=None, description="An asset of this sector fails.")
+    campaign_reached: Id | None = Field(
+        default=None, description="A stage of this campaign succeeds on a target."
+    )
+    campaign_detected: Id | None = Field(
+        default=None, description="A defender detects this campaign's intrusion."
+    )
+    campaign_impact: Id | None = Field(
+        default=None, description="This campaign's impact lands (ransomware, wiper, DDoS...)."
+    )
+    indicators_received: bool = Field(
+        default=False, description="A CSIRT receives indicators from a partner."
+    )
+    assistance: Literal["requested", "answered", "arrived"] | None = Field(
+        default=None, description="Analysts are asked for, promised, or arrive."
+    )
+    window_opens: Id | None = Field(
+        default=None, description="A window of this major event opens (the first, or `window`)."
+    )
+    window: Name | None = Field(default=None, description="The window of `window_opens`.")
+    country: Id | None = Field(default=None, description="Any country when omitted.")
+    after_hours: Hours = Field(default=0.0, description="Fire this long after the fact.")
+
+    @model_validator(mode="after")
+    def _one_fact(self) -> Trigger:
+        given = [f for f in FACTS if getattr(self, f) not in (None, False)]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one fact of: {', '.join(FACTS)}")
+        if self.window is not None and self.window_opens is None:
+            raise ValueError("`window` names a window of `window_opens`")
+        return self
+
+    @property
+    def fact(self) -> str:
+        """The name of the fact this trigger waits for."""
+        return next(f for f in FACTS if getattr(self, f) not in (None, False))
+
+    def describe(self) -> str:
+        """The fact in words, for facilitators."""
+        value = getattr(self, self.fact)
+        where = f" in {self.country}" if self.country else ""
+        later = f", {self.after_hours:g} h later" if self.after_hours else ""
+        words = {
+            "first_incident_at_least": f"an incident rated {value} or above{where}",
+            "asset_down": f"{value} fails",
+            "sector_down": f"a {value} asset fails{where}",
+            "campaign_reached": f"campaign {value} reaches a target{where}",
+            "campaign_detected": f"campaign {value} is detected{where}",
+            "campaign_impact": f"campaign {value} lands its impact{where}",
+            "indicators_received": f"indicators arrive from a partner{where}",
+            "assistance": f"analysts are {value}{where}",
+            "window_opens": f"{self.window or 'the first window'} of {value} opens",
+        }
+        return words[self.fact] + later
+
 
 class Inject(Model):
     """One row of the Master Scenario Events List: a message delivered to players."""
 
     sequence: int = Field(ge=1, description="Order of delivery; unique.")
-    time_hours: Hours = Field(description="Scenario hour at which the inject is delivered.")
+    time_hours: Hours = Field(
+        description="Scenario hour at which the inject is delivered; with `when`, the hour "
+        "before which it is not (default 0)."
+    )
+    when: Trigger | None = Field(
+        default=None, description="Deliver when this simulated fact first holds."
+    )
+    premise: Trigger | None = Field(
+        default=None,
+        description="A fact the message takes for granted: play warns the facilitator when "
+        "it has not happened by the inject's time.",
+    )
     type: str = Field(
         default="information", min_length=1, description="e.g. information, incident, media."
     )
@@ -32,6 +134,33 @@ class Inject(Model):
     objective: Id | None = Field(default=None, description="The objective it exercises.")
 
     model_config = Model.model_config | {"populate_by_name": True}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_before(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("when") is not None:
+            return {"time_hours": 0.0} | data
+        return data
+
+    @model_validator(mode="after")
+    def _grounded(self) -> Inject:
+        if self.when is not None and self.premise is not None:
+            raise ValueError("a triggered inject needs no premise: its trigger is the fact")
+        if self.when is None and _PLACEHOLDER.search(self.message):
+            raise ValueError(
+                "the message names what fired it ({asset}, {country}...) but has no `when:`"
+            )
+        if self.when is None and self.premise is None and self.type.lower() == "incident":
+            raise ValueError(
+                "an incident inject at a fixed time asserts what the simulation may not do: "
+                "give it `when:` (deliver on the simulated fact) or `premise:` (warn the "
+                "facilitator when the fact has not happened)"
+            )
+        return self
+
+    def render(self, fields: dict[str, str]) -> str:
+        """The message with each placeholder filled from `fields` (unknown ones kept)."""
+        return _PLACEHOLDER.sub(lambda m: fields.get(m.group(1), m.group(0)), self.message)
 
 
 class ShareIndicators(Model):
@@ -119,13 +248,6 @@ class Option(Model):
 
     label: Name
     actions: tuple[Action, ...] = ()
-
-
-class Trigger(Model):
-    """A condition: the first incident in `country` triaged at `severity` or above."""
-
-    first_incident_at_least: Level
-    country: Id | None = Field(default=None, description="Any country when omitted.")
 
 
 class DecisionPoint(Entity):

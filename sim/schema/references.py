@@ -87,6 +87,7 @@ def check_references(scenario: Scenario, changed: Iterable[str] | None = None) -
     if "exercise" in blocks and scenario.exercise is not None:
         with_csirt = {c.id for c in scenario.countries if c.csirt is not None}
         findings += _exercise_findings(scenario.exercise, countries, assets, with_csirt)
+        findings += _trigger_findings(scenario, countries, assets)
     return findings
 
 
@@ -161,8 +162,6 @@ def _exercise_findings(
     for i, point in enumerate(exercise.decision_points):
         at = ("decision_points", i)
         refs.append(((*at, "team"), point.team, teams, "team"))
-        if point.when is not None:
-            refs.append(((*at, "when", "country"), point.when.country, countries, "country"))
         for k, option in enumerate(point.options):
             for a, action in enumerate(option.actions):
                 place = (*at, "options", k, "actions", a)
@@ -192,6 +191,49 @@ def _exercise_findings(
         if value is not None and value not in known
     ]
     return findings + lonely
+
+
+def _trigger_findings(scenario: Scenario, countries: set[str], assets: set[str]) -> list[Finding]:
+    """Each trigger of an inject or decision point names things that exist."""
+    assert scenario.exercise is not None
+    campaigns = {c.id for c in scenario.campaigns}
+    windows = {e.id: {w.name for w in e.windows} for e in scenario.events}
+    placed = [
+        (("exercise", "injects", i, field), getattr(inject, field))
+        for i, inject in enumerate(scenario.exercise.injects)
+        for field in ("when", "premise")
+    ] + [
+        (("exercise", "decision_points", i, "when"), point.when)
+        for i, point in enumerate(scenario.exercise.decision_points)
+    ]
+    findings: list[Finding] = []
+    for at, trigger in placed:
+        if trigger is None:
+            continue
+        checks = [
+            ("country", trigger.country, countries, "country"),
+            ("asset_down", trigger.asset_down, assets, "asset"),
+            ("window_opens", trigger.window_opens, set(windows), "major event"),
+        ] + [(f, getattr(trigger, f), campaigns, "campaign") for f in CAMPAIGN_FACTS]
+        findings += [
+            ((*at, field), f"unknown {kind} '{value}'")
+            for field, value, known, kind in checks
+            if value is not None and value not in known
+        ]
+        named = windows.get(trigger.window_opens or "", set())
+        if (
+            trigger.window is not None
+            and trigger.window_opens in windows
+            and trigger.window not in named
+        ):
+            findings.append(
+                ((*at, "window"), f"no window '{trigger.window}' in {trigger.window_opens}")
+            )
+    return findings
+
+
+CAMPAIGN_FACTS = ("campaign_reached", "campaign_detected", "campaign_impact")
+"""Trigger facts that name a campaign."""
 
 
 def check_schedule(scenario: Scenario) -> list[Finding]:
