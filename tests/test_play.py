@@ -284,3 +284,16 @@ def test_a_country_cannot_ask_itself_for_analysts() -> None:
 
     with pytest.raises(ValidationError, match="not itself"):
         RequestAssistance(action="request_assistance", country="HST", helper="HST")
+
+
+def test_a_scenario_without_an_exercise_plays_the_injects_of_an_msel(tmp_path: Path) -> None:
+    table = Path(__file__).parent / "data" / "facilitator_msel.csv"
+    out = tmp_path / "g"
+    args = ["play", "grid_cascade", "--msel", str(table), "--auto", "first", "--out", str(out)]
+    played = CliRunner().invoke(main, args)
+    assert played.exit_code == 0, played.output
+    assert ",inject," in (out / "events.csv").read_text()
+    again = tmp_path / "again"
+    replay = ["play", "--decisions", str(out / "decisions.yaml"), "--out", str(again)]
+    assert CliRunner().invoke(main, replay).exit_code == 0  # the file remembers its MSEL
+    assert (again / "events.csv").read_bytes() == (out / "events.csv").read_bytes()

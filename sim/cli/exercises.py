@@ -40,6 +40,12 @@ from .common import main
     type=click.Path(dir_okay=False, path_type=Path),
     help="Continue a session saved with 'q' (its .session.yaml) where it stopped.",
 )
+@click.option(
+    "--msel",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Play the injects of this MSEL table (.csv or .xlsx, as `msel import` reads it) "
+    "instead of the scenario's.",
+)
 @common.out_option("Output folder (default: results/<scenario>-play-<timestamp>/).")
 @common.FORCE
 def play_command(
@@ -49,6 +55,7 @@ def play_command(
     decisions_file_: Path | None,
     policy: str | None,
     session: Path | None,
+    msel: Path | None,
     out: Path | None,
     force: bool,
 ) -> None:
@@ -72,7 +79,7 @@ def play_command(
     recorded = decisions_file_ or session
     try:
         with common.input_errors(), gc_paused(freeze=True):
-            opened = open_session(scenario, variant, seed, recorded, **common.limits())
+            opened = open_session(scenario, variant, seed, recorded, msel, **common.limits())
     except DecisionsError as error:
         common.fail(f"error: {error}")
     for warning in opened.warnings:

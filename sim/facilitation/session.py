@@ -30,6 +30,7 @@ from .decisions import (
     read_decisions,
     write_decisions,
 )
+from .msel import with_msel
 from .play import Console, play
 
 
@@ -64,6 +65,8 @@ class Session:
     """The decisions file or saved session the session was opened from."""
     warnings: tuple[str, ...] = ()
     """What the user should know: a seed or variant given that differs from the file's."""
+    msel: Path | str | None = None
+    """The MSEL table whose injects replaced the scenario's, if any."""
 
     def about(self) -> dict[str, Any]:
         """What a decisions file records about the session."""
@@ -75,7 +78,7 @@ class Session:
             "resolved_scenario_sha256": self.resolved.scenario.digest(),
             "seed": self.seed,
             "variant": self.resolved.variant,
-        }
+        } | ({} if self.msel is None else {"msel": str(self.msel)})
 
 
 def open_session(
@@ -83,6 +86,7 @@ def open_session(
     variant: str | None = None,
     seed: int | None = None,
     decisions: Path | None = None,
+    msel: Path | None = None,
     *,
     allowed: Sequence[Path] = (),
     max_events: int = MAX_ROUTINE_INCIDENTS,
@@ -90,6 +94,8 @@ def open_session(
     """The session on `scenario` (a file or bundled name; None: the one `decisions` names, else
     the default) with `variant` and `seed` (None: the decisions file's, else the scenario's).
     `decisions` is a decisions file or a saved session, whose decisions are replayed first.
+    `msel` is an MSEL table (CSV or XLSX) whose injects replace the scenario's (default: the
+    one the decisions file was played with, if any).
 
     Raises InputError naming the file and field: DecisionsError, ScenarioError, VariantError,
     NoExercise.
@@ -122,6 +128,10 @@ def open_session(
     if variant_there and variant not in resolved.written.variants and variant != "baseline":
         raise DecisionsError(f"{decisions}: variant: not a variant of {resolved.path}")
     resolved = resolved.with_variant(variant)
+    msel = header.get("msel") if msel is None else msel
+    if msel is not None:
+        scenario_with_msel = with_msel(resolved.scenario, Path(msel))
+        resolved = Resolved(resolved.path, resolved.written, variant, scenario_with_msel)
     check_measures(resolved.path, {variant: resolved.scenario})
     if resolved.scenario.exercise is None:
         raise NoExercise(
@@ -130,7 +140,9 @@ def open_session(
         )
     if header.get("resolved_scenario_sha256") not in (None, resolved.scenario.digest()):
         warnings.append("the decisions were recorded on a different scenario")
-    return Session(resolved, resolved.seed(seed), recorded, header, decisions, tuple(warnings))
+    return Session(
+        resolved, resolved.seed(seed), recorded, header, decisions, tuple(warnings), msel
+    )
 
 
 def _check_named(decisions: Path | None, scenario: str | None) -> None:
