@@ -264,3 +264,48 @@ def _import_into(table: Path, into: str, out: Path | None, force: bool) -> None:
     click.echo(
         f"Wrote {out}: {path.name} with {count(len(injects), 'inject', 'injects')} from {table}"
     )
+
+
+@msel_group.command("generate")
+@click.argument("scenario", required=False)
+@common.SEED_OPTION
+@common.VARIANT_OPTION
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write: .yaml (the `exercise:` block), .csv or .xlsx (the MSEL table); "
+    "default: print the YAML.",
+)
+def msel_generate_command(
+    scenario: str | None, seed: int | None, variant: str | None, out: Path | None
+) -> None:
+    """Draft an exercise for SCENARIO from one simulated run: each significant event (a
+    campaign's first impact or detection per country, the heaviest sector outages, the first
+    severe incident, assistance, event windows) becomes an inject triggered by the same fact,
+    so it can never contradict a run, and decision points come where the levers act. The
+    draft is checked against the scenario before it is written. Review and edit it before
+    playing: paste the YAML into the scenario, or edit the table and `msel import --into`."""
+    from ..facilitation.msel import export_msel
+    from ..facilitation.msel_generate import draft_exercise, exercise_yaml, with_exercise
+
+    suffix = out.suffix.lower() if out is not None else ".yaml"
+    if suffix not in (".yaml", ".yml", ".csv", ".xlsx"):
+        common.fail(f"error: --out {out}: write .yaml, .yml, .csv or .xlsx, not '{suffix}'")
+    resolved = common.resolved_scenario(scenario, variant)
+    with common.input_errors(resolved.path), gc_paused(freeze=True):
+        drafted = draft_exercise(resolved.scenario, resolved.seed(seed))
+        checked = with_exercise(resolved.path, drafted, **common.limits())
+    if suffix in (".csv", ".xlsx"):
+        data = export_msel(checked, "csv" if suffix == ".csv" else "xlsx")
+    else:
+        data = exercise_yaml(drafted).encode()
+    what = (
+        f"{count(len(drafted.injects), 'inject', 'injects')}, "
+        f"{count(len(drafted.decision_points), 'decision point', 'decision points')}"
+    )
+    if out is None:
+        click.echo(data.decode(), nl=False)
+        click.echo(f"Drafted {what}: review before playing.", err=True)
+        return
+    common.write_one(out, data)
+    click.echo(f"Wrote {out} ({what}; seed {resolved.seed(seed)}): review before playing.")
