@@ -14,6 +14,7 @@ from sim import bundled_scenario, load_scenario
 from sim.cli import main
 from sim.engine.exercise import run_exercise
 from sim.engine.world import run_replication
+from sim.facilitation.play import Console, SaveAndQuit, play
 from sim.schema.exercise import DecisionPoint, Exercise, Option
 
 SCENARIO = load_scenario(bundled_scenario())
@@ -39,18 +40,24 @@ CHOICES = {
 
 
 def _pauses() -> list[str]:
-    """The bundled exercise's pauses in the order the room meets them when it takes CHOICES
-    (when the triggered decision falls depends on the engine): injects and point ids."""
+    """The bundled exercise's pauses in the order the room meets them when it takes CHOICES:
+    `inject N`, `situation` (a block of the feed) or a decision point's id."""
     order: list[str] = []
+    shown = {"last": ""}
 
-    def choose(point: DecisionPoint, world: object) -> int:
-        order.append(point.id)
-        return int(CHOICES[point.id]) - 1
+    def say(text: str) -> None:
+        if "DECISION " in text:
+            shown["last"] = text.split("DECISION ", 1)[1].split()[0]
+        elif "] inject #" in text:
+            shown["last"] = "inject " + text.split("] inject #", 1)[1].split()[0]
+        elif "] SITUATION" in text:
+            shown["last"] = "situation"
 
-    def deliver(inject: object, world: object) -> None:
-        order.append(f"inject {inject.inject.sequence}")  # type: ignore[attr-defined]
+    def ask(prompt: str) -> str:
+        order.append(shown["last"])
+        return CHOICES[shown["last"]] if prompt.startswith("Option") else ""
 
-    run_exercise(SCENARIO, SCENARIO.seed, choose, deliver)
+    play(SCENARIO, SCENARIO.seed, Console(ask, say))
     return order
 
 
@@ -224,7 +231,7 @@ def test_a_session_resumes_with_its_own_seed_and_variant(tmp_path: Path) -> None
     again = CliRunner().invoke(main, ["play", "--out", str(out)], input="q\n")
     assert again.exit_code == 2 and "--resume" in again.stderr
     resumed = CliRunner().invoke(
-        main, ["play", "--resume", str(session), "--out", str(out)], input="\n" * 20
+        main, ["play", "--resume", str(session), "--out", str(out)], input="\n" * 300
     )
     assert resumed.exit_code == 0, resumed.output
     assert "variant: all_cbms, seed 9" in resumed.output
@@ -297,3 +304,48 @@ def test_a_scenario_without_an_exercise_plays_the_injects_of_an_msel(tmp_path: P
     replay = ["play", "--decisions", str(out / "decisions.yaml"), "--out", str(again)]
     assert CliRunner().invoke(main, replay).exit_code == 0  # the file remembers its MSEL
     assert (again / "events.csv").read_bytes() == (out / "events.csv").read_bytes()
+
+
+def test_the_room_hears_the_simulation_to_its_end_but_not_what_nobody_detected() -> None:
+    from sim.engine import kinds
+    from sim.facilitation.feed import Feed
+
+    records = run_exercise(SCENARIO, SCENARIO.seed, lambda point, world: point.default)
+    feed = Feed(SCENARIO)
+    heard = [(row, feed.line(row)) for row in records.events]
+    hidden = {kinds.INTRUSION_START, kinds.STAGE_SUCCESS, kinds.STAGE_BLOCKED, kinds.WORK}
+    assert all(line is None for row, line in heard if row.kind in hidden)
+    assert all(
+        line is None for row, line in heard if row.kind == kinds.TRIAGED and not row.campaign
+    )
+    last_inject = max(i.time_hours for i in SCENARIO.exercise.injects if i.when is None)
+    assert any(line is not None and row.time > last_inject + 10 for row, line in heard)
+
+    output, _ = _pauses_output()
+    assert "SITUATION" in output.split("inject #4")[-1]  # news after the last scheduled inject
+    assert output.rstrip().endswith("the simulation has run its course.")
+
+
+def test_a_jump_ahead_stops_at_the_next_news() -> None:
+    said: list[str] = []
+    keys = iter(["", "j 90"])
+    stops: list[str] = []  # what was last shown at each pause after the jump
+
+    def ask(prompt: str) -> str:
+        if prompt.startswith("Option"):
+            return ""
+        answer = next(keys, None)
+        if answer is None:
+            stops.append(said[-2] if said[-1].startswith("  ") else said[-1])
+            raise SaveAndQuit(0.0)
+        return answer
+
+    play(SCENARIO, SCENARIO.seed, Console(ask, said.append))
+    (stop,) = stops
+    assert "SITUATION" in stop and float(stop.split("h ·")[0].strip("[ ")) < 90
+
+
+def _pauses_output() -> tuple[str, list[str]]:
+    said: list[str] = []
+    play(SCENARIO, SCENARIO.seed, Console(lambda prompt: "", said.append))
+    return "\n".join(said), said

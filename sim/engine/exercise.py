@@ -227,12 +227,17 @@ def run_exercise(
     deliver: Deliver = lambda inject, world: None,
     replication: int = 0,
     topology: Topology | None = None,
+    watch: Callable[[World], None] | None = None,
 ) -> Records:
     """Run one replication of `scenario` with its exercise: injects are logged and delivered
     as they fall due (before decisions at the same hour), and each decision point, once due,
-    takes the option `choose` returns. Exceptions raised by `choose` or `deliver` stop the run
-    and propagate (that is how a player quits or undoes). `topology`: as for `build_world`."""
+    takes the option `choose` returns. Exceptions raised by `choose`, `deliver` or what
+    `watch` starts stop the run and propagate (that is how a player quits or undoes).
+    `topology`: as for `build_world`. `watch` is called with the world before it runs (to
+    follow its records as they are written)."""
     world = build_world(scenario, seed, replication, topology)
+    if watch is not None:
+        watch(world)
     exercise = scenario.exercise
     if exercise is not None:
         for inject in sorted(exercise.injects, key=lambda i: (i.time_hours, i.sequence)):

@@ -12,13 +12,17 @@ from datetime import timedelta
 from typing import Any
 
 from ..engine.exercise import Delivered, run_exercise, status_board
-from ..engine.records import Records
+from ..engine.records import Records, Row
 from ..engine.world import World
 from ..schema.exercise import DecisionPoint
 from ..schema.scenario import Scenario
 from .decisions import Decision, Recorder
+from .feed import Feed, FeedLine
 
-PAUSE = "[Enter] continue · s status · j HOURS jump ahead · u undo last decision · q save and quit"
+PAUSE = (
+    "[Enter] continue · s status · j HOURS jump to that hour (stops at news) · u undo last "
+    "decision · q save and quit"
+)
 
 
 class Undo(Exception):
@@ -83,9 +87,10 @@ def describe_point(scenario: Scenario, point: DecisionPoint, now: float) -> str:
     who = f" for {point.team}" if point.team else ""
     lines = [f"[{_clock(scenario, now)}] DECISION {point.id}{who}: {point.prompt}"]
     for k, option in enumerate(point.options, 1):
-        effects = "; ".join(map(_action_text, option.actions)) or "no action"
         default = "  (default)" if k - 1 == point.default else ""
-        lines.append(f"  {k}. {option.label} — {effects}{default}")
+        lines.append(f"  {k}. {option.label}{default}")
+        if option.actions:  # what the engine does, for the facilitator's eyes
+            lines.append(f"       facilitator: {'; '.join(map(_action_text, option.actions))}")
     return "\n".join(lines)
 
 
@@ -125,6 +130,8 @@ class Room:
         self.scenario, self.console, self.quiet_until = scenario, console, quiet_until
         self.recorder = Recorder(recorded, self._choose, "room")
         self.jump_to = -1.0
+        self.feed = Feed(scenario)
+        self.pending: list[FeedLine] = []
 
     def _quiet(self, world: World) -> bool:
         return self.recorder.replaying or world.env.now <= self.quiet_until
@@ -150,6 +157,31 @@ class Room:
         self.console.say(describe_inject(self.scenario, delivered))
         if world.env.now < self.jump_to:
             return
+        self._pause(world)
+
+    def watch(self, world: World) -> None:
+        """Follow the run's records: each instant's feed lines are shown together."""
+
+        def heard(row: Row) -> None:
+            line = self.feed.line(row)
+            if line is None or self._quiet(world):
+                return
+            if not self.pending:
+                world.env.timeout(0).callbacks.append(lambda _event: self._situation(world))
+            self.pending.append(line)
+
+        world.records.listeners.append(heard)
+
+    def _situation(self, world: World) -> None:
+        """Show the feed lines of this instant and pause; a jump ahead stops here."""
+        lines, self.pending = self.pending, []
+        self.console.say(f"[{_clock(self.scenario, world.env.now)}] SITUATION")
+        self.console.say(self.feed.block(lines))
+        self.jump_to = -1.0
+        self._pause(world)
+
+    def _pause(self, world: World) -> None:
+        """Wait for the facilitator: go on, jump ahead, or a command."""
         while True:
             answer = self.console.ask(PAUSE).strip().lower()
             if answer in ("", "c"):
@@ -204,7 +236,7 @@ def play(
     while True:
         room = Room(scenario, console, decisions, quiet_until)
         try:
-            records = run_exercise(scenario, seed, room.recorder, room.deliver)
+            records = run_exercise(scenario, seed, room.recorder, room.deliver, watch=room.watch)
         except Undo:
             last = room.recorder.taken.pop()
             dropped.append(last)
@@ -213,4 +245,6 @@ def play(
             continue
         except SaveAndQuit as stop:
             return Outcome(None, room.recorder.taken, max(quiet_until, stop.args[0]), dropped)
+        end = _clock(scenario, scenario.duration_hours)
+        console.say(f"[{end}] END of the exercise: the simulation has run its course.")
         return Outcome(records, room.recorder.taken, scenario.duration_hours, dropped)
