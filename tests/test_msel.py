@@ -547,7 +547,7 @@ def test_bad_cells_are_named_by_the_header_as_written(tmp_path: Path) -> None:
 
 
 def test_with_msel_replaces_the_injects_and_checks_them(tmp_path: Path) -> None:
-    grid = load_scenario(bundled_scenario("grid_cascade"))
+    grid = load_scenario(bundled_scenario("grid_cascade")).model_copy(update={"exercise": None})
     played = with_msel(grid, FACILITATOR)
     assert played.exercise is not None and len(played.exercise.injects) == 4
     assert played.model_copy(update={"exercise": None}) == grid
@@ -574,10 +574,14 @@ def cli(*args: str) -> tuple[int, str]:
 
 def test_an_exercise_less_export_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "m.csv"
-    code, output = cli("msel", "export", "grid_cascade", "--out", str(out))
+    text = bundled_scenario("grid_cascade").read_text(encoding="utf-8")
+    models = bundled_scenario("grid_cascade").parent.parent / "infrastructure_models"
+    bare = text[: text.index("\nexercise:")].replace("../infrastructure_models", str(models))
+    (tmp_path / "grid_bare.yaml").write_text(bare, encoding="utf-8")
+    code, output = cli("msel", "export", str(tmp_path / "grid_bare.yaml"), "--out", str(out))
     assert code == 2 and not out.exists()
     [line] = output.splitlines()
-    assert "grid_cascade.yaml" in line and "exercise" in line
+    assert "grid_bare.yaml" in line and "exercise" in line
 
 
 def test_import_into_keeps_the_scenarios_comments_and_refuses_to_overwrite(tmp_path: Path) -> None:
