@@ -101,6 +101,9 @@ def out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., A
 SEED = click.IntRange(min=0, max=MAX_SEED)
 """A root seed: a whole number from 0 to 2**63 - 1."""
 
+FILE = click.Path(dir_okay=False, path_type=Path)
+"""A file path option's type (it may not exist yet)."""
+
 SEED_OPTION = click.option("--seed", type=SEED, help="Root seed (default: the scenario's).")
 VARIANT_OPTION = click.option(
     "--variant", help="Apply a named variant of the scenario (default: none)."

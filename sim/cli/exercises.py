@@ -24,7 +24,7 @@ from .common import main
 @click.option(
     "--decisions",
     "decisions_file_",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=common.FILE,
     help="Replay the decisions recorded in FILE (a decisions.yaml) without prompts.",
 )
 @click.option(
@@ -37,12 +37,12 @@ from .common import main
 @click.option(
     "--resume",
     "session",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=common.FILE,
     help="Continue a session saved with 'q' (its .session.yaml) where it stopped.",
 )
 @click.option(
     "--msel",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=common.FILE,
     help="Play the injects of this MSEL table (.csv or .xlsx, as `msel import` reads it) "
     "instead of the scenario's.",
 )
@@ -158,7 +158,7 @@ def msel_group() -> None:
 )
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=common.FILE,
     help="File to write (default: results/<scenario>-msel.<format>).",
 )
 def msel_export_command(
@@ -199,7 +199,7 @@ def msel_export_command(
 )
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=common.FILE,
     help="File to write: the YAML (default: print it), or with --into the new scenario.",
 )
 @click.option("--force", is_flag=True, help="With --into, replace an existing --out.")
@@ -272,7 +272,7 @@ def _import_into(table: Path, into: str, out: Path | None, force: bool) -> None:
 @common.VARIANT_OPTION
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=common.FILE,
     help="File to write: .yaml (the `exercise:` block), .csv or .xlsx (the MSEL table); "
     "default: print the YAML.",
 )

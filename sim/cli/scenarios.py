@@ -90,7 +90,7 @@ def validate_command(files: tuple[str, ...]) -> None:
     show_default=True,
     help="Scenario files, or infrastructure model files (infrastructure_models/*.yaml).",
 )
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
+@click.option("--out", type=common.FILE, help="Write to a file.")
 def schema_command(kind: str, out: Path | None) -> None:
     """Print the JSON Schema of the scenario language, for editors' YAML support."""
     model = ScenarioFile if kind == "scenario" else InfrastructureModel
