@@ -105,18 +105,20 @@ def isolate(world: World, action: Isolate, tag: str) -> None:
 
 
 def raise_alert(world: World, action: RaiseAlert, tag: str) -> None:
-    """For `hours`, the sector's assets (in the country, or everywhere) gain monitoring and
-    lose a little service."""
+    """For `hours`, the sector's assets (in the country, or everywhere), or the named assets,
+    gain monitoring and lose a little service."""
     chosen = [
         i
         for i, a in enumerate(world.infra.assets)
-        if a.sector == action.sector and action.country in (None, a.country)
+        if (a.id in action.assets or a.sector == action.sector)
+        and action.country in (None, a.country)
     ]
     for i in chosen:
         world.adversary.add_monitoring(i, action.monitoring_bonus)
         world.infra.set_damage(i, ("alert", tag), action.degradation)
     where = action.country or "all countries"
-    detail = f"{action.sector} in {where}: {len(chosen)} assets for {action.hours:g} h"
+    what = action.sector or ", ".join(action.assets)
+    detail = f"{what} in {where}: {len(chosen)} assets for {action.hours:g} h"
     _log(world, kinds.ALERT_RAISED, tag, country=action.country or "", detail=detail)
 
     def end() -> None:

@@ -204,14 +204,24 @@ class Isolate(Model):
 
 
 class RaiseAlert(Model):
-    """Raise a sector's alert level for `hours`: better monitoring, some degraded operations."""
+    """Raise the alert level of a sector's assets (in one country, or all), or of the named
+    `assets`, for `hours`: better monitoring, some degraded operations."""
 
     action: Literal["raise_alert"]
-    sector: Sector
+    sector: Sector | None = Field(default=None, description="Every asset of this sector.")
+    assets: tuple[Id, ...] = Field(
+        default=(), description="Only these assets (instead of a whole sector)."
+    )
     country: Id | None = Field(default=None, description="Only this country (default: all).")
     hours: Annotated[float, Field(gt=0, allow_inf_nan=False)] = 24.0
     monitoring_bonus: Fraction = 0.2
     degradation: Fraction = Field(default=0.05, description="Service lost while on alert.")
+
+    @model_validator(mode="after")
+    def _what(self) -> RaiseAlert:
+        if (self.sector is None) == (not self.assets):
+            raise ValueError("give a sector or a list of assets to put on alert, not both")
+        return self
 
 
 class ActivateBackup(Model):

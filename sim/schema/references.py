@@ -185,6 +185,8 @@ def _exercise_findings(
                     )
                 for n, country in enumerate(getattr(action, "to", ())):
                     refs.append(((*place, "to", n), country, countries, "country"))
+                for n, asset in enumerate(getattr(action, "assets", ())):
+                    refs.append(((*place, "assets", n), asset, assets, "asset"))
     findings += [
         ((*where, *loc), f"unknown {kind} '{value}'")
         for loc, value, known, kind in refs
