@@ -39,6 +39,10 @@ CHOICES = {
 """The option the room takes at each decision point of the bundled exercise (1-based)."""
 
 
+PLAYED_SEED = SCENARIO.root_seed(SCENARIO.exercise.seed)
+"""The seed `play` uses by default: the exercise's storyline seed."""
+
+
 def _pauses() -> list[str]:
     """The bundled exercise's pauses in the order the room meets them when it takes CHOICES:
     `inject N`, `situation` (a block of the feed) or a decision point's id."""
@@ -57,7 +61,7 @@ def _pauses() -> list[str]:
         order.append(shown["last"])
         return CHOICES[shown["last"]] if prompt.startswith("Option") else ""
 
-    play(SCENARIO, SCENARIO.seed, Console(ask, say))
+    play(SCENARIO, PLAYED_SEED, Console(ask, say))
     return order
 
 
@@ -349,3 +353,11 @@ def _pauses_output() -> tuple[str, list[str]]:
     said: list[str] = []
     play(SCENARIO, SCENARIO.seed, Console(lambda prompt: "", said.append))
     return "\n".join(said), said
+
+
+def test_play_defaults_to_the_exercises_storyline_seed() -> None:
+    from sim.facilitation.session import open_session
+
+    assert SCENARIO.exercise.seed is not None and SCENARIO.exercise.seed != SCENARIO.seed
+    assert open_session("continental_final").seed == SCENARIO.exercise.seed
+    assert open_session("continental_final", seed=3).seed == 3

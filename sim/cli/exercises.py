@@ -19,7 +19,9 @@ from .common import main
 
 @main.command("play")
 @click.argument("scenario", required=False)
-@common.SEED_OPTION
+@click.option(
+    "--seed", type=common.SEED, help="Root seed (default: the exercise's, else the scenario's)."
+)
 @common.VARIANT_OPTION
 @click.option(
     "--decisions",

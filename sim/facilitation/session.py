@@ -92,7 +92,8 @@ def open_session(
     max_events: int = MAX_ROUTINE_INCIDENTS,
 ) -> Session:
     """The session on `scenario` (a file or bundled name; None: the one `decisions` names, else
-    the default) with `variant` and `seed` (None: the decisions file's, else the scenario's).
+    the default) with `variant` and `seed` (None: the decisions file's, else the exercise's,
+    else the scenario's).
     `decisions` is a decisions file or a saved session, whose decisions are replayed first.
     `msel` is an MSEL table (CSV or XLSX) whose injects replace the scenario's (default: the
     one the decisions file was played with, if any).
@@ -140,6 +141,8 @@ def open_session(
         )
     if header.get("resolved_scenario_sha256") not in (None, resolved.scenario.digest()):
         warnings.append("the decisions were recorded on a different scenario")
+    if seed is None:  # the exercise's storyline seed, if it declares one
+        seed = resolved.scenario.exercise.seed
     return Session(
         resolved, resolved.seed(seed), recorded, header, decisions, tuple(warnings), msel
     )

@@ -26,6 +26,9 @@ HIDDEN_CHARACTERS = "".join(
 """Control characters (tab, line feed and carriage return apart), zero-width characters and
 bidirectional overrides: they hide or reorder what a terminal or a page shows."""
 
+MAX_SEED = 2**63 - 1
+"""The largest root seed."""
+
 _HIDDEN = re.compile(f"[{re.escape(HIDDEN_CHARACTERS)}]")
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from .base import Entity, Fraction, Hours, Id, Model, Name, Text
+from .base import MAX_SEED, Entity, Fraction, Hours, Id, Model, Name, Text
 from .defenders import Level
 from .infrastructure import Sector
 
@@ -334,6 +334,13 @@ class Exercise(Model):
     """What turns a scenario into a facilitated exercise."""
 
     title: Name
+    seed: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_SEED,
+        description="The seed `play` uses unless told otherwise: a run in which the story the "
+        "injects tell unfolds (default: the scenario's seed).",
+    )
     teams: tuple[Team, ...] = ()
     roster: tuple[Participant, ...] = ()
     objectives: tuple[Objective, ...] = ()

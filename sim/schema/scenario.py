@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from ..errors import InputError
-from .base import Hours, Id, Model, Name, RelativePath, Text
+from .base import MAX_SEED, Hours, Id, Model, Name, RelativePath, Text
 from .campaigns import Campaign
 from .defenders import Cbms, Network, SeverityScheme
 from .events import MajorEvent
@@ -41,10 +41,6 @@ class Disruption(Model):
 Variant = dict[str, Any]
 """Overrides of scenario values; entities are addressed by id ('supplier->dependent' for
 dependencies). An optional `description` key explains the variant."""
-
-
-MAX_SEED = 2**63 - 1
-"""The largest root seed."""
 
 
 class SeedError(InputError, ValueError):
