@@ -25,6 +25,11 @@ PAUSE = (
 )
 
 
+GATHER_HOURS = 1e-6
+"""The feed shows what happened at one instant together, a few milliseconds of simulated time
+later (the engine and the records are not touched)."""
+
+
 class Undo(Exception):
     """The facilitator undoes the last decision."""
 
@@ -166,8 +171,9 @@ class Room:
             line = self.feed.line(row)
             if line is None or self._quiet(world):
                 return
-            if not self.pending:
-                world.env.timeout(0).callbacks.append(lambda _event: self._situation(world))
+            if not self.pending:  # gather the whole instant, whichever process logs last
+                gathered = world.env.timeout(GATHER_HOURS)
+                gathered.callbacks.append(lambda _event: self._situation(world))
             self.pending.append(line)
 
         world.records.listeners.append(heard)
@@ -175,7 +181,7 @@ class Room:
     def _situation(self, world: World) -> None:
         """Show the feed lines of this instant and pause; a jump ahead stops here."""
         lines, self.pending = self.pending, []
-        self.console.say(f"[{_clock(self.scenario, world.env.now)}] SITUATION")
+        self.console.say(f"[{_clock(self.scenario, lines[0].time)}] SITUATION")
         self.console.say(self.feed.block(lines))
         self.jump_to = -1.0
         self._pause(world)
