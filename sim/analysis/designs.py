@@ -115,7 +115,13 @@ def variants_to_compare(
     if names is None:
         written = scenario.digest()
         same = any(apply_variant(scenario, v).digest() == written for v in scenario.variants)
-        return [*([] if same else [None]), *scenario.variants]
+        chosen = [*([] if same else [None]), *scenario.variants]
+        if len(chosen) < 2:
+            raise DesignError(
+                "the scenario declares no variant to compare with it: add `variants:` to it, "
+                "or try --cbm-ablation, or vary a value with `cyberttx sweep`"
+            )
+        return chosen
     if isinstance(names, str):
         raise DesignError(f"give a list of variant names, not the text {names!r}")
     chosen = list(names)
@@ -179,5 +185,12 @@ def sweep_design(scenario: Scenario, grid: dict[str, list[Any]]) -> Design:
     """`scenario` at every point of `grid` (dotted path -> values, e.g.
     `{"network.sharing_coverage": [0.2, 0.8]}`); the first point is the reference. Raises
     VariantError for a path or value that does not apply."""
+    for path in grid:
+        block = path.split(".")[0]
+        if block in type(scenario).model_fields and getattr(scenario, block) is None:
+            raise DesignError(
+                f"'{path}': the scenario has no `{block}:` block to vary; give it one, or "
+                "apply a variant (--variant) that has it"
+            )
     runs = sweep_points(scenario, grid)
     return Design(runs, {label: f"The scenario with {label}" for label in runs})

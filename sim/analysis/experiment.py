@@ -56,8 +56,12 @@ def replication(
     row["event_window_impact"] = math.fsum(
         e["total"] for e in metrics["event_window_impact"].values()
     )
-    contain = metrics["incident_timings"]["contain"]["mean"]
-    row["contain_mean_hours"] = float("nan") if contain is None else contain
+    for step in ("detect", "contain"):
+        hours = metrics["incident_timings"][step]["mean"]
+        row[f"{step}_mean_hours"] = float("nan") if hours is None else hours
+    for scope in ("country", "sector"):
+        for key, lost in metrics[f"service_hours_lost_by_{scope}"].items():
+            row[f"loss.{scope}.{key}"] = float(lost)
     row |= metrics["cooperation"]
     for country, load in metrics["csirts"].items():
         wait = load["mean_wait_hours"]
@@ -121,34 +125,83 @@ def _compact(result: dict[str, Any]) -> dict[str, Any]:
     return {"row": result["row"], "sector_loss": {s: np.asarray(v) for s, v in losses.items()}}
 
 
+LOWER_IS_BETTER = (
+    *OUTCOMES,
+    "event_window_impact",
+    "detect_mean_hours",
+    "contain_mean_hours",
+)
+"""Outcomes a comparison reports (all: lower is better), before the loss per country and
+sector (`loss.country.ID`, `loss.sector.NAME`)."""
+
+
+def outcomes_of(rows: list[dict[str, Any]]) -> list[str]:
+    """The outcomes an experiment's rows carry, in report order."""
+    columns = dict.fromkeys(key for row in rows for key in row)
+    return [o for o in LOWER_IS_BETTER if o in columns] + [
+        c for c in columns if c.startswith(("loss.country.", "loss.sector."))
+    ]
+
+
 def paired(
     rows: list[dict[str, Any]], variant: str, reference: str, outcome: str = "service_hours_lost"
 ) -> dict[str, Any]:
-    """`variant` minus `reference` over their common replications: the mean difference, its
-    95% paired interval, and the interval an unpaired (Welch) comparison would give."""
+    """`variant` minus `reference` over the replications where both define `outcome`: their
+    means, the mean difference and its 95% paired interval, the same in % of the reference's
+    mean, the interval an unpaired (Welch) comparison would give, whether the paired interval
+    excludes zero, and about how many replications would make it do so."""
     values: dict[str, dict[int, float]] = {}
     for row in rows:
-        values.setdefault(row["variant"], {})[row["replication"]] = row[outcome]
-    common = sorted(set(values[variant]) & set(values[reference]))
+        value = row.get(outcome, math.nan)
+        if not math.isnan(value):
+            values.setdefault(row["variant"], {})[row["replication"]] = value
+    common = sorted(set(values.get(variant, {})) & set(values.get(reference, {})))
     a = np.array([values[variant][r] for r in common])
     b = np.array([values[reference][r] for r in common])
+    difference = float((a - b).mean()) if common else math.nan
+    half = _half_width(a - b)
+    base = float(b.mean()) if common else math.nan
+    scale = 100 / base if base else math.nan
+    resolved = bool(abs(difference) > half) if common else False
     return {
         "variant": variant,
         "against": reference,
         "outcome": outcome,
         "n": len(common),
-        "mean_difference": float((a - b).mean()),
-        "paired_half_width": _half_width(a - b),
+        "reference_mean": base,
+        "variant_mean": float(a.mean()) if common else math.nan,
+        "mean_difference": difference,
+        "paired_half_width": half,
         "unpaired_half_width": _welch_half_width(a, b),
+        "percent_change": difference * scale,
+        "percent_half_width": half * scale,
+        "resolved": resolved,
+        "n_to_resolve": _needed(len(common), difference, half, resolved),
     }
+
+
+def _needed(n: int, difference: float, half: float, resolved: bool) -> float:
+    """About how many replications would shrink the interval below the effect (an interval
+    narrows as 1/sqrt(n)); NaN for no effect at all, n itself once resolved."""
+    if resolved:
+        return float(n)
+    if not difference or math.isnan(half) or math.isnan(difference):
+        return math.nan
+    return float(math.ceil(n * (half / abs(difference)) ** 2))
 
 
 def compare(
     rows: list[dict[str, Any]], outcome: str = "service_hours_lost"
 ) -> list[dict[str, Any]]:
-    """Each variant against the first (in row order)."""
+    """Each variant against the first (in row order), on one outcome."""
     labels = list(dict.fromkeys(row["variant"] for row in rows))
     return [paired(rows, label, labels[0], outcome) for label in labels[1:]]
+
+
+def comparison_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each variant against the first on every outcome (`outcomes_of`), in long format: one
+    row per variant and outcome, as comparison.csv holds it."""
+    return [row for outcome in outcomes_of(rows) for row in compare(rows, outcome)]
 
 
 def attribution(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -221,3 +274,23 @@ def showcase(
     best = best_variant(rows, reference)
     shown = [reference, *([best] if best else [])]
     return {label: run_replication(runs[label], seed=seed, replication=0) for label in shown}
+
+
+def sweep_summary(
+    rows: list[dict[str, Any]], values: Mapping[str, Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """One row per point of a sweep (`values`: each point's parameter values by label): the
+    values, the mean service-hours lost with its 95% interval, the mean time to contain, and
+    the paired change against the first point (as sweep.csv holds it)."""
+    losses = summarise(rows)
+    contain = summarise(rows, "contain_mean_hours")
+    first = losses[0]["variant"]
+    against = {r["variant"]: r for r in compare(rows)} | {first: paired(rows, first, first)}
+    keep = ("mean_difference", "paired_half_width", "percent_change", "percent_half_width")
+    return [
+        dict(values[s["variant"]])
+        | s
+        | {"contain_mean_hours": c["mean"]}
+        | {k: against[s["variant"]][k] for k in (*keep, "resolved")}
+        for s, c in zip(losses, contain, strict=True)
+    ]

@@ -13,7 +13,7 @@ import click
 from ..analysis.export import experiment_tables
 from ..atomic import beside
 from ..errors import InputError, ScenarioError
-from ..report.summary import comparison_lines, lever_lines, sweep_lines
+from ..report.summary import attribution_lines, comparison_lines, lever_lines, sweep_lines
 from ..schema.resolve import Resolved
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ def compare_command(
         variants_design,
         variants_to_compare,
     )
-    from ..analysis.experiment import attribution, compare, showcase
+    from ..analysis.experiment import attribution, comparison_table, showcase
     from ..report.experiment_report import experiment_report
 
     resolved = common.resolved_scenario(scenario)
@@ -189,6 +189,8 @@ def compare_command(
         if not cbm_ablation_flag:
             names = variants_to_compare(resolved.written, names)
     except DesignError as error:
+        if variants is None:  # nothing was asked: the scenario is what lacks variants
+            common.fail(f"{resolved.path}: variants: {error}")
         raise click.BadParameter(str(error), param_hint="--variants") from None
     with common.input_errors(resolved.path):
         if cbm_ablation_flag:
@@ -202,12 +204,13 @@ def compare_command(
     study = _study(design.runs, replications, seed, folder, options)
     experiment = _run_study(study, folder, options)
     rows = experiment.rows
-    results = attribution(rows) if cbm_ablation_flag else compare(rows)
-    files = experiment_tables(rows, results, "comparison.csv") | experiment_report(
+    table = attribution(rows) if cbm_ablation_flag else comparison_table(rows)
+    headline = [r for r in table if r["outcome"] == "service_hours_lost"]
+    files = experiment_tables(rows, table, "comparison.csv") | experiment_report(
         resolved.written,
         design.runs,
         experiment,
-        results,
+        headline,
         design.descriptions,
         _provenance_of(resolved, began, options),
         seed,
@@ -216,7 +219,8 @@ def compare_command(
     common.save(folder, files, options["force"])
     study.finish()
     title = f"{resolved.written.name}: {replications} paired replications of {len(design.runs)}"
-    for line in comparison_lines(title + " variants", results):
+    lines = attribution_lines if cbm_ablation_flag else comparison_lines
+    for line in lines(title + " variants", table):
         click.echo(line)
     click.echo(f"\nWrote {folder}/ ({', '.join(files)})")
 
@@ -251,7 +255,7 @@ def sweep_command(
     point) and sweep.png/.svg (a line plot with the interval as a band).
     """
     from ..analysis.designs import DesignError, parse_grid, sweep_design, sweep_grid
-    from ..analysis.experiment import summarise
+    from ..analysis.experiment import sweep_summary
     from ..report.sweep import sweep_plot
 
     try:
@@ -265,15 +269,7 @@ def sweep_command(
     folder = common.output_folder(out, options["force"], f"{resolved.path.stem}-sweep")
     study = _study(design.runs, replications, seed, folder, options)
     experiment = _run_study(study, folder, options)
-    values = sweep_grid(grid)
-    summary = [
-        values[s["variant"]] | s | {"contain_mean_hours": c["mean"]}
-        for s, c in zip(
-            summarise(experiment.rows),
-            summarise(experiment.rows, "contain_mean_hours"),
-            strict=True,
-        )
-    ]
+    summary = sweep_summary(experiment.rows, sweep_grid(grid))
     name = resolved.written.name
     files = experiment_tables(experiment.rows, summary, "sweep.csv")
     files |= sweep_plot(summary, list(grid), name)

@@ -3,6 +3,7 @@ text a newcomer can read."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..analysis.metrics import AFFECTED, DOWN
@@ -135,9 +136,63 @@ def lever_lines(title: str, effects: list[Any]) -> list[str]:
     return lines
 
 
-def comparison_lines(title: str, results: list[dict[str, Any]]) -> list[str]:
-    """What `cyberttx compare` prints: each variant's difference from the reference."""
-    lines = [title, "difference in service-hours lost, in millions (95% CI):"]
+HEADLINE = {
+    "service_hours_lost": ("service-hours lost", 1e6, " M"),
+    "event_window_impact": ("loss in event windows", 1e6, " M"),
+    "peak_assets_down": ("peak assets down", 1, ""),
+    "countries_affected": ("countries affected", 1, ""),
+    "detect_mean_hours": ("mean time to detect", 1, " h"),
+    "contain_mean_hours": ("mean time to contain", 1, " h"),
+}
+"""The outcomes the console shows, in words, with their scale and unit; comparison.csv has
+every outcome, per country and sector too."""
+
+
+def _effect(row: dict[str, Any]) -> str:
+    """One outcome's effect: % with its interval, then the absolute difference."""
+    name, scale, unit = HEADLINE[row["outcome"]]
+    if not row["n"]:
+        return f"    {name:<24} undefined in these runs"
+    absolute = (
+        f"{row['mean_difference'] / scale:+,.2f}{unit} ± {row['paired_half_width'] / scale:,.2f}"
+    )
+    if math.isnan(row["percent_change"]):
+        share = "   (no baseline)"
+    else:
+        low = row["percent_change"] - row["percent_half_width"]
+        high = row["percent_change"] + row["percent_half_width"]
+        share = f"{row['percent_change']:+7.1f}% [{low:+.1f}, {high:+.1f}]"
+    if row["resolved"]:
+        verdict = "better" if row["mean_difference"] < 0 else "worse"
+    elif math.isnan(row["n_to_resolve"]):
+        verdict = "no difference"
+    else:
+        verdict = f"not resolved: about {row['n_to_resolve']:,.0f} runs would tell"
+    return f"    {name:<24} {share:<26} {absolute:<22} {verdict}"
+
+
+def comparison_lines(title: str, table: list[dict[str, Any]]) -> list[str]:
+    """What `cyberttx compare` prints: for each variant against the reference, the headline
+    outcomes as % change with the paired 95% interval (lower is better for all of them)."""
+    lines = [
+        title,
+        "Change against the reference, % of its mean [paired 95% interval], then the "
+        "difference itself; lower is better for every outcome shown.",
+    ]
+    variants = dict.fromkeys((row["variant"], row["against"]) for row in table)
+    for variant, against in variants:
+        lines += ["", f"  {variant} vs {against}"]
+        lines += [
+            _effect(row)
+            for row in table
+            if row["variant"] == variant and row["outcome"] in HEADLINE
+        ]
+    return lines
+
+
+def attribution_lines(title: str, results: list[dict[str, Any]]) -> list[str]:
+    """What `cyberttx compare --cbm-ablation` prints: each CBM's effect on service-hours lost."""
+    lines = [title, "difference in service-hours lost, in millions (95% CI); negative is better:"]
     for row in results:
         paired = row["paired_half_width"] / 1e6
         unpaired = row["unpaired_half_width"] / 1e6
@@ -149,8 +204,22 @@ def comparison_lines(title: str, results: list[dict[str, Any]]) -> list[str]:
 
 
 def sweep_lines(title: str, summary: list[dict[str, Any]]) -> list[str]:
-    """What `cyberttx sweep` prints: the mean loss and its interval at each point."""
-    return [title] + [
-        f"  {row['variant']:<40} {row['mean'] / 1e6:9.2f} M ± {row['half_width'] / 1e6:.2f}"
-        for row in summary
+    """What `cyberttx sweep` prints: the mean loss and its interval at each point, and the
+    paired change against the first point."""
+    lines = [
+        title,
+        "Service-hours lost: mean ± 95% interval; change against the first point over the same "
+        "replications (paired), lower is better.",
     ]
+    for row in summary:
+        change = ""
+        if row["variant"] != summary[0]["variant"] and not math.isnan(row["percent_change"]):
+            low = row["percent_change"] - row["percent_half_width"]
+            high = row["percent_change"] + row["percent_half_width"]
+            mark = "" if row["resolved"] else "  (not resolved)"
+            change = f"   {row['percent_change']:+.1f}% [{low:+.1f}, {high:+.1f}]{mark}"
+        lines.append(
+            f"  {row['variant']:<40} {row['mean'] / 1e6:9.2f} M ± {row['half_width'] / 1e6:.2f}"
+            + change
+        )
+    return lines
