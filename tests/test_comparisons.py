@@ -112,3 +112,11 @@ def test_nothing_to_compare_is_refused_with_a_hint(
     result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "x")])
     assert result.exit_code == 2 and hint in result.output, result.output
     assert not (tmp_path / "x").exists()
+
+
+def test_an_experiment_is_a_tidy_dataframe_and_so_are_its_comparisons() -> None:
+    experiment = run_experiment(variants_of(SCENARIO, [None, "all_cbms"]), 3, 3)
+    runs, effects = experiment.frame(), experiment.comparisons()
+    assert len(runs) == 6 and set(runs["variant"]) == {"as_written", "all_cbms"}
+    assert list(effects["outcome"]) == outcomes_of(experiment.rows)
+    assert (effects["variant"] == "all_cbms").all()

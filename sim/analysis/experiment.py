@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import stats
@@ -26,6 +26,9 @@ from .executors import UnorderedMap, in_process
 from .journal import Key
 from .metrics import compute_metrics
 from .timelines import sector_loss
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 OUTCOMES = (
     "service_hours_lost",
@@ -81,6 +84,18 @@ class Experiment:
     """Per variant and sector, loss rates of shape (replications, LOSS_POINTS)."""
     horizons: dict[str, float]
     """Per variant, the run length in hours (LOSS_POINTS span 0 to it)."""
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a tidy DataFrame: one row per variant x replication."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows)
+
+    def comparisons(self) -> pd.DataFrame:
+        """Each variant against the first on every outcome, in long format (comparison.csv)."""
+        import pandas as pd
+
+        return pd.DataFrame(comparison_table(self.rows))
 
 
 def run_experiment(
