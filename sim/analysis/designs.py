@@ -7,7 +7,7 @@ sentence describing each. `study.Study` runs any design; `stats` compares its re
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,17 +80,23 @@ def sweep_points(scenario: Scenario, params: dict[str, list[Any]]) -> dict[str, 
     """The scenario at every point of `sweep_grid(params)`, by label; ids in paths address
     entities (`countries.AUR.csirt.analysts`). Raises VariantError for a path or value that
     does not apply."""
-    points = {}
-    for label, point in sweep_grid(params).items():
-        overrides: dict[str, Any] = {}
-        for path, value in point.items():
-            *parents, leaf = path.split(".")
-            target = overrides
-            for part in parents:
-                target = target.setdefault(part, {})
-            target[leaf] = value
-        points[label] = apply_overrides(scenario, overrides)
-    return points
+    return {
+        label: apply_overrides(scenario, nested_overrides(point))
+        for label, point in sweep_grid(params).items()
+    }
+
+
+def nested_overrides(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Values by dotted path (`countries.AUR.csirt.analysts`) as the nested mapping of
+    overrides that `apply_overrides` takes."""
+    nested: dict[str, Any] = {}
+    for path, value in values.items():
+        *parents, leaf = path.split(".")
+        target = nested
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = value
+    return nested
 
 
 class DesignError(InputError):

@@ -1,0 +1,208 @@
+"""How much the answer depends on the model's assumptions: global sensitivity with SALib.
+
+Every CBM effect size in `parameters` (and the network's sharing and answer rates) is an
+assumption. This module varies them together over ranges, runs a variant and its reference at
+each sampled point over the same replications (common random numbers), and reports:
+- Morris screening (mu*, sigma) or Sobol indices (S1, ST with confidence intervals) of the
+  variant's effect on mean service-hours lost, in % of the reference's;
+- how robust the conclusion "the variant lowers loss" is: the share of the sampled assumption
+  space where it holds, and the distribution of the effect.
+`indices` takes any model `f(X) -> Y`, which is how the tests check it on Ishigami's function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import annotated_types
+import numpy as np
+
+from ..errors import InputError
+from ..schema.scenario import Scenario
+from ..schema.variants import apply_overrides
+from .designs import nested_overrides
+from .executors import UnorderedMap, in_process
+from .study import Study
+
+ASSUMPTIONS = (
+    "parameters.indicator_block",
+    "parameters.indicator_detection",
+    "parameters.stop_on_detection",
+    "parameters.advisory_reach",
+    "parameters.private_report_probability",
+    "parameters.no_scheme_triage_factor",
+    "parameters.no_scheme_noise",
+    "parameters.poc_delay_factor",
+    "parameters.norms_answer_probability",
+    "parameters.norms_prevention_bonus",
+    "parameters.multistakeholder_report_probability",
+    "parameters.multistakeholder_report_delay_factor",
+    "network.sharing_coverage",
+    "network.answer_probability",
+)
+"""The assumptions varied by default: the effect sizes of docs/cbms.md and the network's rates."""
+
+METHODS = ("morris", "sobol")
+
+
+class SensitivityError(InputError):
+    """An assumption range or method that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One assumption and the range it is varied over."""
+
+    path: str
+    low: float
+    high: float
+
+
+def _field(scenario: Scenario, path: str) -> tuple[Any, Any]:
+    """The model holding the value at dotted `path` and the field's info."""
+    *parents, leaf = path.split(".")
+    model: Any = scenario
+    for part in parents:
+        model = getattr(model, part, None)
+        if model is None:
+            raise SensitivityError(f"'{path}': the scenario has no `{part}:` to vary")
+    fields = type(model).model_fields
+    if leaf not in fields:
+        raise SensitivityError(f"'{path}': no such value")
+    return model, fields[leaf]
+
+
+def _bounds(info: Any) -> tuple[float, float]:
+    """The validation bounds of a numeric field (from its Ge/Gt/Le/Lt metadata)."""
+    low, high = -np.inf, np.inf
+    for rule in info.metadata:
+        if isinstance(rule, annotated_types.Ge | annotated_types.Gt):
+            low = float(rule.ge if isinstance(rule, annotated_types.Ge) else rule.gt)
+        if isinstance(rule, annotated_types.Le | annotated_types.Lt):
+            high = float(rule.le if isinstance(rule, annotated_types.Le) else rule.lt)
+    return low, high
+
+
+def default_range(scenario: Scenario, path: str) -> Assumption:
+    """Half to one and a half times the value as written (0 to 0.1 for a value of 0), kept
+    inside the field's valid bounds."""
+    model, info = _field(scenario, path)
+    value = float(getattr(model, path.split(".")[-1]))
+    low, high = (0.5 * value, 1.5 * value) if value else (0.0, 0.1)
+    floor, ceiling = _bounds(info)
+    return Assumption(path, max(low, floor), min(high, ceiling))
+
+
+def default_assumptions(scenario: Scenario) -> list[Assumption]:
+    """The ranges of every default assumption the scenario has (no network: no network rates)."""
+    return [
+        default_range(scenario, path)
+        for path in ASSUMPTIONS
+        if path.split(".")[0] != "network" or scenario.network is not None
+    ]
+
+
+def check(scenario: Scenario, assumptions: Sequence[Assumption]) -> None:
+    """Raise SensitivityError for an assumption the scenario does not have, or a range
+    outside the values it may take."""
+    for a in assumptions:
+        _, info = _field(scenario, a.path)
+        floor, ceiling = _bounds(info)
+        if a.low < floor or a.high > ceiling:
+            raise SensitivityError(
+                f"'{a.path}': {a.low:g} to {a.high:g} leaves its valid range "
+                f"({floor:g} to {ceiling:g})"
+            )
+
+
+def problem(assumptions: Sequence[Assumption]) -> dict[str, Any]:
+    """SALib's problem definition for `assumptions`."""
+    if not assumptions:
+        raise SensitivityError("no assumption to vary")
+    for a in assumptions:
+        if not a.low < a.high:
+            raise SensitivityError(f"'{a.path}': the range {a.low:g} to {a.high:g} is empty")
+    return {
+        "num_vars": len(assumptions),
+        "names": [a.path for a in assumptions],
+        "bounds": [[a.low, a.high] for a in assumptions],
+    }
+
+
+def sample(spec: dict[str, Any], method: str, points: int, seed: int) -> np.ndarray:
+    """The sampled assumption values, one row per point: Morris trajectories (`points` of
+    them) or Saltelli's design for Sobol (`points` base samples, a power of two)."""
+    if method == "morris":
+        from SALib.sample import morris
+
+        return np.asarray(morris.sample(spec, points, seed=seed))
+    if method == "sobol":
+        from SALib.sample import sobol
+
+        return np.asarray(sobol.sample(spec, points, calc_second_order=False, seed=seed))
+    raise SensitivityError(f"unknown method '{method}' (known: {', '.join(METHODS)})")
+
+
+def indices(
+    spec: dict[str, Any], method: str, x: np.ndarray, y: np.ndarray, seed: int
+) -> list[dict[str, Any]]:
+    """The sensitivity of `y` to each variable, one row per variable: mu_star, mu_star_conf
+    and sigma (Morris), or S1, S1_conf, ST and ST_conf (Sobol)."""
+    if method == "morris":
+        from SALib.analyze import morris
+
+        found = morris.analyze(spec, x, y, seed=seed)
+        keys = ("mu_star", "mu_star_conf", "sigma")
+    else:
+        from SALib.analyze import sobol
+
+        found = sobol.analyze(spec, y, calc_second_order=False, seed=seed)
+        keys = ("S1", "S1_conf", "ST", "ST_conf")
+    return [
+        {"assumption": name} | {k: float(found[k][i]) for k in keys}
+        for i, name in enumerate(spec["names"])
+    ]
+
+
+def effect_model(
+    scenario: Scenario,
+    variant: Mapping[str, Any],
+    assumptions: Sequence[Assumption],
+    replications: int,
+    seed: int,
+    executor: UnorderedMap = in_process,
+) -> Callable[[np.ndarray], np.ndarray]:
+    """`f(X)`: for each row of sampled assumption values, the % change in mean service-hours
+    lost that `variant` (overrides) makes against `scenario` under those assumptions, over
+    the same replications. All points run as one experiment on `executor`."""
+
+    def evaluate(x: np.ndarray) -> np.ndarray:
+        runs: dict[str, Scenario] = {}
+        for k, values in enumerate(x):
+            given = zip(assumptions, values, strict=True)
+            point = nested_overrides({a.path: float(v) for a, v in given})
+            reference = apply_overrides(scenario, point)
+            runs[f"{k}:reference"] = reference
+            runs[f"{k}:variant"] = apply_overrides(reference, variant)
+        rows = Study(runs, replications, seed).run(executor).rows
+        means: dict[str, list[float]] = {}
+        for row in rows:
+            means.setdefault(row["variant"], []).append(row["service_hours_lost"])
+        effects = []
+        for k in range(len(x)):
+            base, changed = np.mean(means[f"{k}:reference"]), np.mean(means[f"{k}:variant"])
+            effects.append(100 * (changed - base) / base if base else 0.0)
+        return np.array(effects)
+
+    return evaluate
+
+
+def robustness(effects: np.ndarray) -> dict[str, float]:
+    """How robust "the variant lowers loss" is over the sampled assumptions: the share of
+    points where it does, and percentiles of the % effect."""
+    percentiles = np.percentile(effects, [5, 25, 50, 75, 95])
+    return {"share_lowering": float(np.mean(effects < 0))} | {
+        f"p{q}": float(v) for q, v in zip((5, 25, 50, 75, 95), percentiles, strict=True)
+    }
