@@ -470,4 +470,9 @@ def sensitivity_command(
     click.echo(
         "  it hinges most on: " + "; ".join(f"{r['assumption']} ({key} {r[key]:.2f})" for r in top)
     )
+    if any(r[f"{key}_conf"] > r[key] for r in top):
+        click.echo(
+            f"  the {key} intervals are wider than the indices (see sensitivity.csv): the "
+            "ranking is not resolved; raise --samples and -n"
+        )
     click.echo(f"\nWrote {folder}/ ({', '.join(files)})")
