@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import simpy
@@ -171,8 +170,7 @@ class Delivered:
 
 def _fields(world: World, time: float, cause: Row | None) -> dict[str, str]:
     """What a triggered message may name, from the row that fired it."""
-    moment = world.scenario.start + timedelta(hours=time)
-    fields = {"time": f"{moment:%a %d %b %H:%M}"}
+    fields = {"time": world.scenario.calendar_time(time)}
     if cause is not None:
         names = {a.id: a.name for a in world.scenario.assets}
         names |= {c.id: c.name for c in world.scenario.countries}

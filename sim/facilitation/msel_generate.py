@@ -117,16 +117,15 @@ class _Names:
 def _down_hours(scenario: Scenario, rows: Sequence[Row]) -> Counter[tuple[str, str]]:
     """Asset-hours down by (country, sector) in the run."""
     sector = {a.id: a.sector for a in scenario.assets}
-    since: dict[str, float] = {}
+    since: dict[str, Row] = {}
     hours: Counter[tuple[str, str]] = Counter()
     for row in rows:
         if row.kind == kinds.ASSET_DOWN:
-            since.setdefault(row.asset, row.time)
+            since.setdefault(row.asset, row)
         elif row.kind == kinds.ASSET_UP and row.asset in since:
-            hours[(row.country, sector[row.asset])] += row.time - since.pop(row.asset)
-    for asset, start in since.items():
-        country = next(a.country for a in scenario.assets if a.id == asset)
-        hours[(country, sector[asset])] += scenario.duration_hours - start
+            hours[(row.country, sector[row.asset])] += row.time - since.pop(row.asset).time
+    for asset, down in since.items():  # still down at the end
+        hours[(down.country, sector[asset])] += scenario.duration_hours - down.time
     return hours
 
 

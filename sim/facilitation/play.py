@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from ..engine.exercise import Delivered, run_exercise, status_board
@@ -58,8 +57,7 @@ class Outcome:
 
 
 def _clock(scenario: Scenario, hours: float) -> str:
-    moment = scenario.start + timedelta(hours=hours)
-    return f"{hours:6.1f} h · {moment:%a %d %b %H:%M}"
+    return f"{hours:6.1f} h · {scenario.calendar_time(hours)}"
 
 
 def describe_inject(scenario: Scenario, delivered: Delivered) -> str:

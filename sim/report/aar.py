@@ -21,7 +21,7 @@ from ..facilitation.decisions import Decision
 from ..schema.exercise import RATINGS, DecisionPoint, Objective
 from ..schema.scenario import Scenario
 from .aar_figures import choices_bars, impact_over_time
-from .aar_timeline import clock, timeline
+from .aar_timeline import timeline
 from .aar_words import change, measure_name, measured, quantity, threshold_text, unit_of
 from .html import render
 
@@ -67,7 +67,7 @@ def _verdict(gain: float, scale: float | None) -> str:
 def _trigger(scenario: Scenario, point: DecisionPoint) -> str:
     """When a decision point falls due, in words."""
     if point.at_hours is not None:
-        return f"at hour {point.at_hours:g} ({clock(scenario, point.at_hours)})"
+        return f"at hour {point.at_hours:g} ({scenario.calendar_time(point.at_hours)})"
     when = point.when
     describe = getattr(when, "describe", None)
     if describe is not None:
@@ -232,7 +232,7 @@ class Report:
                 "prompt": point.prompt,
                 "team": self.teams.get(point.team, point.team) if point.team else "",
                 "hour": f"{decision['time_hours']:.1f}",
-                "when": clock(self.scenario, decision["time_hours"]),
+                "when": self.scenario.calendar_time(decision["time_hours"]),
                 "choice": decision["label"],
                 "default_label": point.options[point.default].label,
                 "is_default": decision["option"] == point.default,

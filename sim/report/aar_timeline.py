@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from ..engine import kinds
-from ..engine.records import Row
+from ..engine.records import BLOCKED_HOLDING, Row
 from ..schema.defenders import LEVELS
 from ..schema.scenario import Scenario
 
@@ -80,7 +79,7 @@ def _key(row: Row, sector_of: Mapping[str, str]) -> tuple[str, tuple[Any, ...]] 
         return "outage", (row.country, sector_of.get(row.asset, ""))
     if kind == kinds.ASSET_UP:
         return "recovery", (row.country, sector_of.get(row.asset, ""))
-    if kind == kinds.DAMAGE and row.detail.startswith("disruption"):
+    if kind == kinds.DAMAGE:  # only disruptions damage directly
         return "disruption", (row.country, sector_of.get(row.asset, ""))
     if kind == kinds.IMPACT:
         return "impact", (row.campaign, row.country, row.detail)
@@ -90,7 +89,7 @@ def _key(row: Row, sector_of: Mapping[str, str]) -> tuple[str, tuple[Any, ...]] 
         return "exfiltration", (row.campaign, row.country)
     if kind == kinds.DETECTED:
         return "detection", (row.campaign, row.country)
-    if kind == kinds.STAGE_BLOCKED and row.detail.endswith(":ioc"):
+    if kind == kinds.STAGE_BLOCKED and row.detail.endswith(f":{BLOCKED_HOLDING}"):
         return "blocked", ("ioc", row.campaign, row.country)
     if kind == kinds.INTRUSION_CONTAINED:
         return "blocked", ("contained", row.campaign, row.country)
@@ -240,14 +239,6 @@ def describe(group: Group, names: Namer) -> str:
     return f"{first.kind.replace('_', ' ')} in {where}"
 
 
-def clock(scenario: Scenario, hours: float) -> str:
-    """Calendar time of scenario hour `hours`: "Sat 13 Jun 14:00"."""
-    try:
-        return (scenario.start + timedelta(hours=hours)).strftime("%a %d %b %H:%M")
-    except OverflowError:  # past the calendar's end
-        return f"hour {hours:g}"
-
-
 def _message(row: Row, inject: Any) -> str:
     """The inject's message as delivered (a triggered one names what fired it)."""
     prefix = f"{inject.sender} -> {inject.recipient}: "
@@ -333,7 +324,7 @@ def timeline(
         )
     for entry in entries:
         entry["hour"] = f"{entry['order'][0]:.1f}"
-        entry["when"] = clock(scenario, entry["order"][0])
+        entry["when"] = scenario.calendar_time(entry["order"][0])
     missing = [
         f"inject {i.sequence} ({_due(i)}, {i.sender} → {i.recipient})" for i in injects.values()
     ]

@@ -106,6 +106,13 @@ class Scenario(Infrastructure):
         """The validation context that re-checks a changed copy against the same budget."""
         return {"max_events": self._max_events}
 
+    def calendar_time(self, hours: float) -> str:
+        """Calendar time of scenario hour `hours`, as the room reads it: "Sat 13 Jun 14:00"."""
+        try:
+            return f"{self.start + timedelta(hours=hours):%a %d %b %H:%M}"
+        except OverflowError:  # past the calendar's end
+            return f"hour {hours:g}"
+
     def root_seed(self, seed: int | None = None) -> int:
         """The root seed of a run: `seed` if given, else the scenario's own. Raises SeedError
         for a seed that is not a whole number from 0 to MAX_SEED."""
