@@ -86,19 +86,22 @@ def process_pool(workers: int) -> Iterator[UnorderedMap]:
         pools.append(pool)
         waiting = iter(enumerate(jobs))
         running: dict[Future[Any], int] = {}
-        for k, job in itertools.islice(waiting, WINDOW * workers):
-            running[pool.submit(_with_shared, work, job)] = k
-        while running:
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                k = running.pop(future)
-                try:
+
+        def submit(n: int) -> None:
+            for k, job in itertools.islice(waiting, n):
+                running[pool.submit(_with_shared, work, job)] = k
+
+        try:  # a dead worker breaks the pool: seen on a result or on the next submit
+            submit(WINDOW * workers)
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    k = running.pop(future)
                     result = future.result()
-                except BrokenProcessPool:
-                    raise WorkerLost(WORKER_LOST) from None
-                for k_next, job in itertools.islice(waiting, 1):
-                    running[pool.submit(_with_shared, work, job)] = k_next
-                yield k, result
+                    submit(1)
+                    yield k, result
+        except BrokenProcessPool:
+            raise WorkerLost(WORKER_LOST) from None
 
     try:
         yield unordered
