@@ -20,6 +20,7 @@ from sim.analysis.sensitivity import (
     sample,
 )
 from sim.cli import main
+from sim.report.sensitivity import verdict
 
 ISHIGAMI = problem(
     [Assumption(f"x{i}", -np.pi, np.pi) for i in range(3)] + [Assumption("inert", 0, 1)]
@@ -77,8 +78,61 @@ def test_the_command_states_how_robust_the_conclusion_is(tmp_path: Path) -> None
     result = CliRunner().invoke(main, [*args, "-n", "1", "--out", str(tmp_path / "s")])
     assert result.exit_code == 0, result.output
     assert "sampled assumption points" in result.output and "hinges most on" in result.output
-    for name in ("sensitivity.csv", "samples.csv", "sensitivity.png"):
+    for name in ("sensitivity.csv", "samples.csv", "sensitivity.png", "effect_distribution.png"):
         assert (tmp_path / "s" / name).exists()
+    page = (tmp_path / "s" / "report.html").read_text()
+    assert "Does the conclusion survive the assumptions?" in page
+    assert "The variant lowers loss at" in page and "parameters.indicator_block" in page
+
+
+def test_ranges_from_a_file_are_the_ranges_varied(tmp_path: Path) -> None:
+    ranges = tmp_path / "ranges.yaml"
+    ranges.write_text(
+        "parameters.indicator_block: [0.2, 0.8]\nnetwork.sharing_coverage: [0.3, 1]\n"
+    )
+    args = ["sensitivity", "ransomware_wave", "--variant", "all_cbms", "--samples", "2", "-n", "1"]
+    out = tmp_path / "s"
+    result = CliRunner().invoke(main, [*args, "--ranges", str(ranges), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    samples = np.genfromtxt(out / "samples.csv", delimiter=",", names=True)
+    assert samples.dtype.names == (
+        "parametersindicator_block",
+        "networksharing_coverage",
+        "effect_percent",
+    )
+    assert samples["parametersindicator_block"].min() >= 0.2
+    assert samples["parametersindicator_block"].max() <= 0.8
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("parameters.indicator_block: 0.2\n", "parameters.indicator_block: expected [LOW, HIGH]"),
+        ("parameters.indicator_block: [a, 1]\n", "expected [LOW, HIGH]"),
+        ("- 1\n", "expected a mapping"),
+        ("parameters.nope: [0, 1]\n", "no such value"),
+    ],
+)
+def test_a_bad_ranges_file_is_refused_naming_it(tmp_path: Path, text: str, message: str) -> None:
+    ranges = tmp_path / "ranges.yaml"
+    ranges.write_text(text)
+    args = ["sensitivity", "ransomware_wave", "--variant", "all_cbms", "--ranges", str(ranges)]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "s")])
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert "Traceback" not in result.output and not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize(
+    ("share", "words"),
+    [
+        (1.0, "holds across"),
+        (0.8, "most of the assumption space, not all"),
+        (0.5, "depends on assumptions"),
+        (0.1, "does not lower loss"),
+    ],
+)
+def test_the_verdict_says_how_far_the_conclusion_holds(share: float, words: str) -> None:
+    assert words in verdict({"share_lowering": share})
 
 
 @pytest.mark.parametrize(

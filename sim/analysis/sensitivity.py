@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import annotated_types
 import numpy as np
 
 from ..errors import InputError
+from ..schema.load import read_yaml_mapping
 from ..schema.scenario import Scenario
 from ..schema.variants import apply_overrides
 from .designs import nested_overrides
@@ -58,6 +60,39 @@ class Assumption:
     path: str
     low: float
     high: float
+
+
+MAX_ASSUMPTIONS = 200
+"""The most assumptions a study may vary."""
+
+
+def parse_range(text: str) -> Assumption:
+    """`PATH=LOW,HIGH` as an assumption; SensitivityError if it is not that."""
+    path, _, bounds = text.partition("=")
+    try:
+        low, high = (float(v) for v in bounds.split(","))
+    except ValueError:
+        raise SensitivityError(f"'{text}' is not PATH=LOW,HIGH") from None
+    return Assumption(path.strip(), low, high)
+
+
+def ranges_file(path: Path) -> list[Assumption]:
+    """The assumptions of a YAML file mapping each dotted path to `[LOW, HIGH]`, e.g.
+    `parameters.indicator_block: [0.2, 0.8]`. Raises ScenarioError (naming the file) for a
+    file that is not such a mapping, SensitivityError (naming the path) for a bad range."""
+    data = read_yaml_mapping(path, "a ranges file")
+    if len(data) > MAX_ASSUMPTIONS:
+        raise SensitivityError(f"{len(data)} assumptions; at most {MAX_ASSUMPTIONS}")
+    found = []
+    for key, value in data.items():
+        pair = value if isinstance(value, list) and len(value) == 2 else None
+        numbers = pair is not None and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in pair
+        )
+        if not numbers or not isinstance(key, str):
+            raise SensitivityError(f"{str(key)[:80]}: expected [LOW, HIGH], two numbers")
+        found.append(Assumption(key, float(pair[0]), float(pair[1])))  # type: ignore[index]
+    return found
 
 
 def _field(scenario: Scenario, path: str) -> tuple[Any, Any]:
@@ -166,6 +201,38 @@ def indices(
     ]
 
 
+def point_runs(
+    scenario: Scenario,
+    variant: Mapping[str, Any],
+    assumptions: Sequence[Assumption],
+    x: np.ndarray,
+) -> dict[str, Scenario]:
+    """The runs of a sensitivity study: at each sampled point k (a row of `x`), the scenario
+    under those assumption values (`k:reference`) and with `variant` (overrides) applied on
+    top (`k:variant`)."""
+    runs: dict[str, Scenario] = {}
+    for k, values in enumerate(x):
+        given = zip(assumptions, values, strict=True)
+        point = nested_overrides({a.path: float(v) for a, v in given})
+        reference = apply_overrides(scenario, point)
+        runs[f"{k}:reference"] = reference
+        runs[f"{k}:variant"] = apply_overrides(reference, variant)
+    return runs
+
+
+def effects_of(rows: Sequence[Mapping[str, Any]], points: int) -> np.ndarray:
+    """Per point, the variant's change in mean service-hours lost, in % of the reference's
+    mean (0 where the reference loses nothing), from the rows of `point_runs`' experiment."""
+    means: dict[str, list[float]] = {}
+    for row in rows:
+        means.setdefault(row["variant"], []).append(row["service_hours_lost"])
+    effects = []
+    for k in range(points):
+        base, changed = np.mean(means[f"{k}:reference"]), np.mean(means[f"{k}:variant"])
+        effects.append(100 * (changed - base) / base if base else 0.0)
+    return np.array(effects)
+
+
 def effect_model(
     scenario: Scenario,
     variant: Mapping[str, Any],
@@ -179,24 +246,17 @@ def effect_model(
     the same replications. All points run as one experiment on `executor`."""
 
     def evaluate(x: np.ndarray) -> np.ndarray:
-        runs: dict[str, Scenario] = {}
-        for k, values in enumerate(x):
-            given = zip(assumptions, values, strict=True)
-            point = nested_overrides({a.path: float(v) for a, v in given})
-            reference = apply_overrides(scenario, point)
-            runs[f"{k}:reference"] = reference
-            runs[f"{k}:variant"] = apply_overrides(reference, variant)
-        rows = Study(runs, replications, seed).run(executor).rows
-        means: dict[str, list[float]] = {}
-        for row in rows:
-            means.setdefault(row["variant"], []).append(row["service_hours_lost"])
-        effects = []
-        for k in range(len(x)):
-            base, changed = np.mean(means[f"{k}:reference"]), np.mean(means[f"{k}:variant"])
-            effects.append(100 * (changed - base) / base if base else 0.0)
-        return np.array(effects)
+        runs = point_runs(scenario, variant, assumptions, x)
+        return effects_of(Study(runs, replications, seed).run(executor).rows, len(x))
 
     return evaluate
+
+
+def samples_frame(names: Sequence[str], x: np.ndarray, effects: np.ndarray) -> Any:
+    """A DataFrame of the sampled points: one column per assumption, then `effect_percent`."""
+    import pandas as pd
+
+    return pd.DataFrame(x, columns=list(names)).assign(effect_percent=effects)
 
 
 def robustness(effects: np.ndarray) -> dict[str, float]:

@@ -13,7 +13,13 @@ import click
 from ..analysis.export import csv_bytes, experiment_tables
 from ..atomic import beside
 from ..errors import InputError, ScenarioError
-from ..report.summary import attribution_lines, comparison_lines, lever_lines, sweep_lines
+from ..report.summary import (
+    attribution_lines,
+    comparison_lines,
+    lever_lines,
+    sensitivity_lines,
+    sweep_lines,
+)
 from ..schema.resolve import Resolved
 
 if TYPE_CHECKING:
@@ -364,8 +370,16 @@ def levers_command(
     "ranges",
     multiple=True,
     metavar="PATH=LOW,HIGH",
-    help="Vary PATH over LOW to HIGH (repeatable). Without it, every effect size of "
-    "docs/cbms.md and the network's rates vary from half to one and a half times their value.",
+    help="Vary PATH over LOW to HIGH (repeatable; replaces the default ranges).",
+)
+@click.option(
+    "--ranges",
+    "ranges_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="A YAML file mapping each PATH to [LOW, HIGH] (replaces the default ranges; --range "
+    "adds to it). Without either, every effect size of docs/cbms.md and the network's rates "
+    "vary from half to one and a half times their value.",
 )
 @click.option(
     "-n",
@@ -375,8 +389,7 @@ def levers_command(
     show_default=True,
     help="Replications at each sampled point, common to the variant and its reference.",
 )
-@click.option("--workers", type=click.IntRange(min=1), help="Local processes (default: all).")
-@common.SEED_OPTION
+@_experiment_options
 @common.out_option("Output folder (default: results/<scenario>-sensitivity-<timestamp>/).")
 @common.FORCE
 def sensitivity_command(
@@ -386,93 +399,71 @@ def sensitivity_command(
     method: str,
     samples: int | None,
     ranges: tuple[str, ...],
+    ranges_path: Path | None,
     replications: int,
-    workers: int | None,
-    seed: int | None,
     out: Path | None,
-    force: bool,
+    **options: Any,
 ) -> None:
     """How robust is VARIANT's effect to the model's assumptions?
 
     Samples the assumptions over their ranges (SALib), runs VARIANT and its reference at each
     point on the same replications, and reports the share of the assumption space where
     VARIANT lowers mean service-hours lost, the distribution of its % effect, and which
-    assumptions it hinges on. Writes sensitivity.csv (indices), samples.csv (each point's
-    values and effect) and sensitivity.png/.svg.
+    assumptions it hinges on. Writes report.html, sensitivity.csv (indices), samples.csv (each
+    point's values and effect), replications.csv and the figures. Runs on every core by
+    default, or on Dask; Ctrl-C stops cleanly and --resume goes on.
     """
-    from ..analysis.executors import executor_for
-    from ..analysis.sensitivity import (
-        Assumption,
-        check,
-        default_assumptions,
-        effect_model,
-        indices,
-        problem,
-        robustness,
-        sample,
-    )
-    from ..report.sensitivity import sensitivity_plot
+    from ..analysis import sensitivity as study_of
+    from ..report.sensitivity import sensitivity_report
 
+    began = time.time()
     resolved = common.resolved_scenario(scenario, against)
     if variant not in resolved.written.variants:
         known = ", ".join(resolved.written.variants) or "none declared"
         problem_text = f"unknown variant '{variant}' (known: {known})"
         raise click.BadParameter(problem_text, param_hint="--variant")
-    with common.input_errors(resolved.path):
-        given = not ranges
-        assumptions = {a.path: a for a in default_assumptions(resolved.scenario)} if given else {}
-        for text in ranges:
-            path, _, bounds = text.partition("=")
-            try:
-                low, high = (float(v) for v in bounds.split(","))
-            except ValueError:
-                bad = f"'{text}' is not PATH=LOW,HIGH"
-                raise click.BadParameter(bad, param_hint="--range") from None
-            assumptions[path.strip()] = Assumption(path.strip(), low, high)
-        spec = problem(list(assumptions.values()))
-        check(resolved.scenario, list(assumptions.values()))
-        root = resolved.seed(seed)
-        x = sample(spec, method, samples or (10 if method == "morris" else 64), root)
-    overrides = dict(resolved.written.variants[variant])
-    overrides.pop("description", None)
-    folder = common.output_folder(out, force, f"{resolved.path.stem}-sensitivity")
-    click.echo(f"{len(x)} points x 2 runs x {replications} replications", err=True)
     try:
-        with executor_for(workers) as pool:
-            model = effect_model(
-                resolved.scenario, overrides, list(assumptions.values()), replications, root, pool
-            )
-            with common.input_errors(resolved.path):
-                y = model(x)
-    except KeyboardInterrupt:
-        click.echo("\nInterrupted; nothing written.", err=True)
-        sys.exit(common.EXIT_INTERRUPTED)
-    rows = indices(spec, method, x, y, root)
-    held = robustness(y)
-    import pandas as pd
-
-    points = pd.DataFrame(x, columns=spec["names"]).assign(effect_percent=y)
+        given = [study_of.parse_range(text) for text in ranges]
+    except study_of.SensitivityError as error:
+        raise click.BadParameter(str(error), param_hint="--range") from None
+    if ranges_path is not None:
+        with common.input_errors(ranges_path):
+            given = study_of.ranges_file(ranges_path) + given
+    with common.input_errors(resolved.path):
+        found = given or study_of.default_assumptions(resolved.scenario)
+        assumptions = list({a.path: a for a in found}.values())
+        spec = study_of.problem(assumptions)
+        study_of.check(resolved.scenario, assumptions)
+        root = resolved.seed(options["seed"])
+        default_samples = 10 if method == "morris" else 64
+        x = study_of.sample(spec, method, samples or default_samples, root)
+        overrides = dict(resolved.written.variants[variant])
+        overrides.pop("description", None)
+        runs = study_of.point_runs(resolved.scenario, overrides, assumptions, x)
+    folder = common.output_folder(out, options["force"], f"{resolved.path.stem}-sensitivity")
+    click.echo(f"{len(x)} points x 2 runs x {replications} replications", err=True)
+    study = _study(runs, replications, root, folder, options)
+    experiment = _run_study(study, folder, options)
+    y = study_of.effects_of(experiment.rows, len(x))
+    rows = study_of.indices(spec, method, x, y, root)
     reference = against or "the scenario as written"
     title = f"{resolved.written.name}: {variant} against {reference}"
-    files = {
-        "sensitivity.csv": csv_bytes(pd.DataFrame(rows)),
-        "samples.csv": csv_bytes(points),
-    } | sensitivity_plot(rows, method, title)
-    common.save(folder, files, force)
-    key = "mu_star" if method == "morris" else "ST"
-    top = sorted(rows, key=lambda r: -r[key])[:3]
-    click.echo(title)
-    click.echo(
-        f"  lowers mean service-hours lost at {held['share_lowering']:.0%} of {len(x)} sampled "
-        f"assumption points; effect {held['p50']:+.1f}% (median), "
-        f"{held['p5']:+.1f}% to {held['p95']:+.1f}% (5th to 95th percentile)"
+    files = (
+        experiment_tables(experiment.rows, rows, "sensitivity.csv")
+        | {"samples.csv": csv_bytes(study_of.samples_frame(spec["names"], x, y))}
+    ) | sensitivity_report(
+        title,
+        method,
+        [(a.path, a.low, a.high) for a in assumptions],
+        rows,
+        y,
+        replications,
+        root,
+        _provenance_of(resolved, began, options),
     )
-    click.echo(
-        "  it hinges most on: " + "; ".join(f"{r['assumption']} ({key} {r[key]:.2f})" for r in top)
-    )
-    if any(r[f"{key}_conf"] > r[key] for r in top):
-        click.echo(
-            f"  the {key} intervals are wider than the indices (see sensitivity.csv): the "
-            "ranking is not resolved; raise --samples and -n"
-        )
+    common.save(folder, files, options["force"])
+    study.finish()
+    held = study_of.robustness(y)
+    for line in sensitivity_lines(title, method, rows, held, len(x)):
+        click.echo(line)
     click.echo(f"\nWrote {folder}/ ({', '.join(files)})")

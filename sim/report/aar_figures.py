@@ -8,19 +8,30 @@ from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
 from ..analysis.timelines import event_windows, sector_loss
 from ..engine.records import Records
 from ..schema.scenario import Scenario
 from .aar_words import amount
 from .figures import encode
-from .style import HOURS, SECTOR_COLOURS, empty, large_numbers, projector
+from .style import (
+    HOURS,
+    LOWER_IS_BETTER,
+    OKABE_ITO,
+    SECTOR_COLOURS,
+    SECTOR_HATCHES,
+    SLIDE,
+    empty,
+    large_numbers,
+    projector,
+    row_pitch,
+    shade_windows,
+)
 
 STEPS = 960
 """Points of the time axis."""
 
-ROOM, REFERENCE, BETTER, WORSE = "#1f5a96", "0.15", "#2a8a3e", "#b8322a"
+ROOM, REFERENCE, BETTER, WORSE = OKABE_ITO[0], "0.15", OKABE_ITO[2], OKABE_ITO[1]
 
 
 def _total(scenario: Scenario, records: Records, times: np.ndarray) -> np.ndarray:
@@ -45,12 +56,12 @@ def impact_over_time(
     other = _total(scenario, reference, times) if reference is not None else None
     if not sectors and (other is None or not np.any(other)):
         return empty("aar_impact", title, "no service was lost in this run")
-    figure = Figure(figsize=(13, 6))
+    figure = Figure(figsize=(15, 7))
     axes = figure.add_subplot()
-    for _, start, end in event_windows(scenario):
-        axes.axvspan(start, end, color="0.5", alpha=0.1, lw=0)
+    axes.set_xlim(0, horizon)
+    windows = shade_windows([axes], event_windows(scenario))
     if sectors:
-        axes.stackplot(
+        layers = axes.stackplot(
             times,
             [loss[s] for s in sectors],
             colors=[SECTOR_COLOURS[s] for s in sectors],
@@ -58,6 +69,9 @@ def impact_over_time(
             step="post",
             alpha=0.85,
         )
+        for layer, sector in zip(layers, sectors, strict=True):
+            layer.set_hatch(SECTOR_HATCHES[sector])
+            layer.set_edgecolor("white")
     if other is not None:
         axes.plot(
             times,
@@ -81,18 +95,16 @@ def impact_over_time(
             fontweight="bold",
         )
     handles = axes.get_legend_handles_labels()[0][::-1]  # the top of the stack first
-    if event_windows(scenario):
-        handles.append(Patch(color="0.5", alpha=0.2, label="event windows"))
     handles.append(
         axes.plot([], [], color=ROOM, lw=1.8, linestyle=":", label="decision Dn taken")[0]
     )
+    handles.extend(windows)
     axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    axes.set_xlim(0, horizon)
     axes.set_ylim(bottom=0)
     axes.set_xlabel(HOURS)
     axes.set_ylabel("service lost (weight × inoperability)")
     large_numbers(axes)
-    axes.set_title(title, pad=28)
+    axes.set_title(title, pad=28, loc="left")
     return encode(figure, "aar_impact")
 
 
@@ -106,7 +118,7 @@ def choices_bars(
     green where they lose less than no decisions, red where they lose more."""
     if not bars:
         return empty("aar_choices", title, "no counterfactual was run")
-    figure = Figure(figsize=(13, 1.9 + 0.62 * len(bars)))
+    figure = Figure(figsize=(15, 2.2 + row_pitch(len(bars), SLIDE[1] - 2.2) * 1.3 * len(bars)))
     axes = figure.add_subplot()
     y = np.arange(len(bars))[::-1]
     differences = np.array([v - reference for _, v, _ in bars])
@@ -125,7 +137,6 @@ def choices_bars(
             text,
             va="center",
             ha="left" if difference >= 0 else "right",
-            fontsize=12,
         )
     labels = ["\n".join(textwrap.wrap(label, 44)) for label, _, _ in bars]
     axes.set_yticks(y, labels)
@@ -133,9 +144,10 @@ def choices_bars(
     low, high = min(0.0, float(differences.min())), max(0.0, float(differences.max()))
     axes.set_xlim(low - (0.6 * span if low < 0 else 0.05 * span), high + 0.6 * span)
     axes.set_xlabel(
-        f"service-hours lost against no decisions taken ({amount(reference)}), same seed"
+        f"service-hours lost against no decisions taken ({amount(reference)}), same seed; "
+        f"{LOWER_IS_BETTER}"
     )
     large_numbers(axes, "x")
     axes.grid(axis="y", visible=False)
-    axes.set_title(title)
+    axes.set_title(title, loc="left")
     return encode(figure, "aar_choices")

@@ -116,8 +116,8 @@ def _figures(
     if comparisons:
         add(
             forest_plot(comparisons, scenario.name),
-            "Differences in service-hours lost against the reference: the paired 95% interval "
-            "(dark) is what common random numbers buy over the unpaired one (light).",
+            "Change in service-hours lost against the reference, in % of its mean: the paired "
+            "95% interval (dark) is what common random numbers buy over the unpaired one (light).",
         )
     add(
         kpi_plot(experiment.rows),

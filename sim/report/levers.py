@@ -9,13 +9,13 @@ from matplotlib.transforms import blended_transform_factory
 
 from ..analysis.levers import LeverEffect
 from .figures import encode
-from .style import projector
+from .style import LOWER_IS_BETTER, OKABE_ITO, SLIDE, projector, row_pitch
 
 MEANING = {
-    "as expected": "#1b7837",
-    "not resolved": "0.55",
-    "no effect": "0.75",
-    "against its mechanism": "#b2182b",
+    "as expected": OKABE_ITO[2],
+    "not resolved": "0.42",
+    "no effect": "0.62",
+    "against its mechanism": OKABE_ITO[1],
 }
 """Colour of each kind of result."""
 
@@ -32,46 +32,46 @@ def _group(effect: LeverEffect) -> str:
     return effect.test if effect.test in {"alone", "marginal"} else "capacity"
 
 
-GROUPS = {"alone": "each CBM alone", "marginal": "each CBM's marginal", "capacity": "analysts"}
+GROUPS = {
+    "alone": "Each CBM alone",
+    "marginal": "Each CBM added last (marginal)",
+    "capacity": "Analysts",
+}
 
 
 @projector
 def levers_plot(effects: list[LeverEffect], title: str) -> dict[str, bytes]:
-    """One row per lever test (top to bottom as listed): the mean paired effect on
-    service-hours lost as % of the reference's mean, with its 95% interval and the figures
-    written beside it, as PNG and SVG. Negative is less loss."""
-    figure = Figure(figsize=(14, 2.4 + 0.5 * len(effects)))
+    """One row per lever test (top to bottom as listed, under a heading per group): the mean
+    paired effect on service-hours lost as % of the reference's mean, with its 95% interval
+    and the figures written beside it, as PNG and SVG."""
+    rows: list[LeverEffect | str] = []  # a group's heading, then its tests, bottom row last
+    for e in effects:
+        if not rows or isinstance(rows[-1], str) or _group(rows[-1]) != _group(e):
+            rows.append(GROUPS[_group(e)])
+        rows.append(e)
+    rows.reverse()
+    figure = Figure(figsize=(15, 2.6 + row_pitch(len(rows), SLIDE[1] - 2.6) * len(rows)))
     axes = figure.add_subplot()
-    rows = list(reversed(effects))
     side = blended_transform_factory(axes.transAxes, axes.transData)
+    labels = []
     for y, e in enumerate(rows):
+        if isinstance(e, str):
+            labels.append(e)
+            continue
+        labels.append(e.lever if _group(e) != "capacity" else f"{e.lever}: {e.test}")
         colour = MEANING[_meaning(e)]
         low, mean, high = e.percent(e.low), e.percent(e.effect), e.percent(e.high)
-        axes.plot([low, high], [y, y], color=colour, lw=5, solid_capstyle="butt")
+        axes.plot([low, high], [y, y], "-", color=colour, lw=5, solid_capstyle="butt")
         axes.plot([mean], [y], "o", color=colour, markersize=9, markeredgecolor="black")
         figures = f"{mean:+.2f}%  [{low:+.2f}, {high:+.2f}]"
-        axes.text(1.01, y, figures, transform=side, va="center", fontsize=12, color=colour)
-    for y in range(1, len(rows)):
-        if _group(rows[y]) != _group(rows[y - 1]):
-            axes.axhline(y - 0.5, color="0.6", lw=1)
-    for group, label in GROUPS.items():
-        ys = [y for y, e in enumerate(rows) if _group(e) == group]
-        if ys:
-            axes.text(
-                -0.005,
-                max(ys) + 0.45,
-                label,
-                transform=side,
-                ha="right",
-                va="bottom",
-                fontsize=12,
-                style="italic",
-                color="0.35",
-            )
+        axes.text(1.01, y, figures, transform=side, va="center", color=colour)
     axes.axvline(0, color="0.2", lw=1.2)
-    axes.set_yticks(range(len(rows)), [f"{e.lever} — {e.test}" for e in rows])
-    axes.set_ylim(-0.6, len(rows) - 0.1)
-    axes.set_xlabel("change in service-hours lost, % of the reference's mean (negative: less loss)")
+    axes.set_yticks(range(len(rows)), labels)
+    for tick, e in zip(axes.get_yticklabels(), rows, strict=True):
+        if isinstance(e, str):
+            tick.set_fontweight("bold")
+    axes.set_ylim(-0.6, len(rows) - 0.4)
+    axes.set_xlabel(f"change in service-hours lost, % of the reference's mean ({LOWER_IS_BETTER})")
     axes.grid(axis="y", visible=False)
     handles = [
         Line2D([], [], color=c, lw=5, label=label)
@@ -79,7 +79,11 @@ def levers_plot(effects: list[LeverEffect], title: str) -> dict[str, bytes]:
         if any(_meaning(e) == label for e in effects)
     ]
     axes.legend(
-        handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=len(handles), frameon=False
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.09 * 9 / figure.get_figheight()),
+        ncol=len(handles),
+        frameon=False,
     )
-    axes.set_title(f"{title}\nmean paired effect with 95% bootstrap interval", pad=34)
+    axes.set_title(f"{title}\nmean paired effect with its 95% bootstrap interval", loc="left")
     return encode(figure, "levers")

@@ -1,23 +1,27 @@
-"""The sensitivity figure: which assumptions the variant's effect depends on, with intervals."""
+"""The sensitivity report: how robust a variant's effect is over the sampled assumptions, which
+assumptions it hinges on (figure with intervals), and the page that says so."""
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from .figures import encode
-from .style import projector
+from .html import render
+from .style import LOWER_IS_BETTER, OKABE_ITO, projector, row_pitch
 
 SHOWN = {
-    "morris": (("mu_star", "mu_star_conf", "μ* (mean absolute elementary effect)", "#0072B2"),),
+    "morris": (("mu_star", "mu_star_conf", "μ* (mean absolute elementary effect)", OKABE_ITO[0]),),
     "sobol": (
-        ("ST", "ST_conf", "total index ST (with interactions)", "#0072B2"),
-        ("S1", "S1_conf", "first-order index S1 (alone)", "#E69F00"),
+        ("ST", "ST_conf", "total index ST (with interactions)", OKABE_ITO[0]),
+        ("S1", "S1_conf", "first-order index S1 (alone)", OKABE_ITO[3]),
     ),
 }
-"""The indices drawn for each method: column, its interval, legend text, colour (Okabe-Ito)."""
+"""The indices drawn for each method: column, its interval, legend text, colour."""
 
 
 @projector
@@ -26,7 +30,7 @@ def sensitivity_plot(rows: list[dict[str, Any]], method: str, title: str) -> dic
     with their 95% intervals."""
     key = SHOWN[method][0][0]
     ordered = sorted(rows, key=lambda r: r[key])
-    figure = Figure(figsize=(13, max(4.5, 0.55 * len(rows) + 2)))
+    figure = Figure(figsize=(15, max(4.5, 2.4 + row_pitch(len(rows)) * len(rows))))
     axes = figure.add_subplot()
     y = np.arange(len(ordered))
     height = 0.8 / len(SHOWN[method])
@@ -42,8 +46,117 @@ def sensitivity_plot(rows: list[dict[str, Any]], method: str, title: str) -> dic
         )
     axes.set_yticks(y, [r["assumption"] for r in ordered])
     unit = "% points of effect" if method == "morris" else "share of the effect's variance"
-    axes.set_xlabel(f"sensitivity of the variant's % effect on loss ({unit})")
-    axes.set_title(title)
-    axes.legend(loc="lower right")
-    figure.tight_layout()
+    axes.set_xlabel(
+        f"sensitivity of the variant's % effect on loss ({unit}); whiskers: 95% interval"
+    )
+    axes.set_title(title, loc="left")
+    axes.set_ylim(-0.6, len(rows) - 0.4)
+    axes.grid(axis="y", visible=False)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     return encode(figure, "sensitivity")
+
+
+@projector
+def effect_histogram(effects: np.ndarray, title: str) -> dict[str, bytes]:
+    """The variant's % effect at every sampled point, as a histogram split at zero: the bars
+    left of it (lower loss) in one colour, right of it in another."""
+    figure = Figure(figsize=(14, 6))
+    axes = figure.add_subplot()
+    low, high = min(0.0, float(effects.min())), max(0.0, float(effects.max()))
+    edges = np.histogram_bin_edges(effects, bins=min(30, max(5, len(effects) // 4)))
+    edges = np.union1d(edges[(edges > low) & (edges < high)], [low, 0.0, high])
+    counts, _ = np.histogram(effects, edges)
+    for left, right, n in zip(edges[:-1], edges[1:], counts, strict=True):
+        colour = OKABE_ITO[2] if right <= 0 else OKABE_ITO[1]
+        axes.bar(left, n, width=right - left, align="edge", color=colour, edgecolor="white")
+    axes.axvline(0, color="0.2", lw=1.5)
+    axes.set_xlabel(f"change in mean service-hours lost, % of the reference ({LOWER_IS_BETTER})")
+    axes.set_ylabel("sampled points")
+    axes.grid(axis="x", visible=False)
+    axes.set_title(title, loc="left")
+    return encode(figure, "effect_distribution")
+
+
+def verdict(held: dict[str, float]) -> str:
+    """In words, how far "the variant lowers loss" holds over the sampled assumptions."""
+    share = held["share_lowering"]
+    said = f"The variant lowers loss at {share:.0%} of the sampled points"
+    if share >= 0.95:
+        return f"{said}: the conclusion holds across the assumption space."
+    if share >= 0.75:
+        return f"{said}: the conclusion holds over most of the assumption space, not all of it."
+    if share > 0.25:
+        return f"{said}: whether it helps depends on assumptions we do not know."
+    return f"{said}: over most of the assumption space it does not lower loss."
+
+
+def _cell(value: float, conf: float) -> str:
+    return f"{value:.2f} ± {conf:.2f}"
+
+
+def sensitivity_report(
+    title: str,
+    method: str,
+    ranges: Sequence[tuple[str, float, float]],
+    rows: list[dict[str, Any]],
+    effects: np.ndarray,
+    replications: int,
+    seed: int,
+    provenance: dict[str, Any],
+) -> dict[str, bytes]:
+    """sensitivity.png/.svg, effect_distribution.png/.svg and report.html of a study: `ranges`
+    are (path, low, high) of each assumption, `rows` its indices (`indices`), `effects` the %
+    effect at each sampled point. Text from the scenario is escaped."""
+    from ..analysis.sensitivity import robustness
+
+    held = robustness(effects)
+    files = sensitivity_plot(rows, method, title) | effect_histogram(effects, title)
+    key = SHOWN[method][0][0]
+    by_path = {r["assumption"]: r for r in rows}
+    ordered = sorted(ranges, key=lambda a: -by_path[a[0]][key])
+    columns = [(column, conf) for column, conf, _, _ in SHOWN[method]]
+    captions = {
+        "effect_distribution": "The variant's % effect at each sampled point: left of zero, "
+        "it lowers loss.",
+        "sensitivity": "How much the effect depends on each assumption, with 95% intervals.",
+    }
+    html = render(
+        "sensitivity.html.j2",
+        title=title,
+        method_name="Morris screening" if method == "morris" else "Sobol indices",
+        points=len(effects),
+        replications=replications,
+        seed=seed,
+        held=held,
+        verdict=verdict(held),
+        index_note=(
+            "μ*: the mean absolute change in the effect (in % points) when the assumption "
+            "moves one step across its range; sigma: how much that change varies with the others."
+            if method == "morris"
+            else "ST: the share of the effect's variance due to the assumption, with its "
+            "interactions; S1: alone."
+        ),
+        unresolved=any(by_path[a][f"{key}_conf"] > by_path[a][key] for a, _, _ in ordered[:3]),
+        index_header=["μ* ± 95%", "sigma"] if method == "morris" else ["ST ± 95%", "S1 ± 95%"],
+        index_rows=[
+            {
+                "assumption": path,
+                "range": f"{low:g} to {high:g}",
+                "cells": (
+                    [
+                        _cell(by_path[path]["mu_star"], by_path[path]["mu_star_conf"]),
+                        f"{by_path[path]['sigma']:.2f}",
+                    ]
+                    if method == "morris"
+                    else [_cell(by_path[path][c], by_path[path][k]) for c, k in columns]
+                ),
+            }
+            for path, low, high in ordered
+        ],
+        figures=[
+            {"png": base64.b64encode(files[f"{stem}.png"]).decode(), "caption": caption}
+            for stem, caption in captions.items()
+        ],
+        provenance=provenance,
+    )
+    return files | {"report.html": html.encode()}

@@ -50,7 +50,7 @@ PROJECTOR = {
     "figure.labelsize": 16,
     "lines.linewidth": 2.5,
     "lines.markersize": 8,
-    "axes.prop_cycle": cycler(color=OKABE_ITO, linestyle=LINE_STYLES),
+    "axes.prop_cycle": cycler(color=OKABE_ITO),  # line styles by `series`, where series overlap
     "axes.grid": True,
     "grid.alpha": 0.3,
     "axes.spines.top": False,
@@ -91,6 +91,12 @@ def empty(stem: str, title: str, note: str) -> dict[str, bytes]:
     axes.set_title(title)
     axes.text(0.5, 0.5, note, ha="center", va="center", transform=axes.transAxes, color="0.4")
     return encode(figure, stem)
+
+
+def row_pitch(rows: int, room: float = SLIDE[1] - 2.4) -> float:
+    """Inches per row of a figure of `rows` rows: half an inch, less when that would not fit
+    the slide's height."""
+    return min(0.5, room / max(rows, 1))
 
 
 def series(k: int) -> dict[str, Any]:

@@ -223,3 +223,25 @@ def sweep_lines(title: str, summary: list[dict[str, Any]]) -> list[str]:
             + change
         )
     return lines
+
+
+def sensitivity_lines(
+    title: str, method: str, rows: list[dict[str, Any]], held: dict[str, float], points: int
+) -> list[str]:
+    """What `cyberttx sensitivity` prints: how robust the variant's effect is over the sampled
+    assumptions, the assumptions it hinges on most, and whether that ranking is resolved."""
+    key = "mu_star" if method == "morris" else "ST"
+    top = sorted(rows, key=lambda r: -r[key])[:3]
+    lines = [
+        title,
+        f"  lowers mean service-hours lost at {held['share_lowering']:.0%} of {points} sampled "
+        f"assumption points; effect {held['p50']:+.1f}% (median), "
+        f"{held['p5']:+.1f}% to {held['p95']:+.1f}% (5th to 95th percentile)",
+        "  it hinges most on: " + "; ".join(f"{r['assumption']} ({key} {r[key]:.2f})" for r in top),
+    ]
+    if any(r[f"{key}_conf"] > r[key] for r in top):
+        lines.append(
+            f"  the {key} intervals are wider than the indices (see sensitivity.csv): the "
+            "ranking is not resolved; raise --samples and -n"
+        )
+    return lines

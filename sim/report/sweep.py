@@ -1,4 +1,5 @@
-"""A line plot of an outcome across a parameter sweep, with 95% bands."""
+"""The sweep figure: an outcome across a parameter sweep, and its paired change against the
+first point."""
 
 from __future__ import annotations
 
@@ -9,15 +10,16 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from .figures import encode
-from .style import large_numbers, projector
+from .style import LOWER_IS_BETTER, large_numbers, projector, series
 
 
 @projector
 def sweep_plot(summary: list[dict[str, Any]], params: list[str], title: str) -> dict[str, bytes]:
-    """Mean and 95% interval of the outcome against the first parameter (a numeric axis when
-    its values are numbers), one line per combination of the other parameters, as PNG and
-    SVG. Summary rows carry each parameter's value under its path. The band is cut at zero:
-    losses cannot be negative."""
+    """Against the first parameter (a numeric axis when its values are numbers), one line per
+    combination of the other parameters: above, the mean outcome with its 95% interval (cut
+    at zero, as losses cannot be negative, and said so); below, its change in % of the first
+    point's mean with the paired 95% interval (common random numbers). PNG and SVG. Summary
+    rows (`sweep_summary`) carry each parameter's value under its path."""
     first, others = params[0], params[1:]
     numeric = all(isinstance(s[first], Real) for s in summary)
     categories = list(dict.fromkeys(s[first] for s in summary))
@@ -25,23 +27,28 @@ def sweep_plot(summary: list[dict[str, Any]], params: list[str], title: str) -> 
     for s in summary:
         label = ", ".join(str(s[p]) for p in others)
         lines.setdefault(label, []).append(s)
-    figure = Figure(figsize=(11, 6.5))
-    axes = figure.add_subplot()
+    figure = Figure(figsize=(14, 9))
+    level, change = figure.subplots(2, 1, sharex=True)
     for k, (label, points) in enumerate(lines.items()):
         x = [p[first] if numeric else categories.index(p[first]) for p in points]
+        style = series(k) | {"label": label or None, "capsize": 6}
         means = [p["mean"] for p in points]
-        low = [max(0.0, p["mean"] - p["half_width"]) for p in points]
-        high = [p["mean"] + p["half_width"] for p in points]
-        axes.plot(x, means, marker="o", color=f"C{k}", label=label or None)
-        axes.fill_between(x, low, high, color=f"C{k}", alpha=0.2, lw=0)
+        below = [min(p["half_width"], p["mean"]) for p in points]
+        level.errorbar(x, means, yerr=[below, [p["half_width"] for p in points]], **style)
+        percent = [p["percent_change"] for p in points]
+        change.errorbar(x, percent, yerr=[p["percent_half_width"] for p in points], **style)
     if not numeric:
-        axes.set_xticks(range(len(categories)), [str(c) for c in categories])
-    axes.set_xlabel(first)
-    axes.set_ylabel(summary[0]["outcome"].replace("_", " "))
-    axes.set_ylim(bottom=0)
-    large_numbers(axes)
+        change.set_xticks(range(len(categories)), [str(c) for c in categories])
+    change.set_xlabel(first)
+    outcome = summary[0]["outcome"].replace("_", " ")
+    level.set_ylabel(f"{outcome}\nmean, 95% interval\n(cut at zero)")
+    level.set_ylim(bottom=0)
+    large_numbers(level)
+    change.axhline(0, color="0.3", lw=1)
+    change.set_ylabel(f"% change against\nthe first point\n({LOWER_IS_BETTER})")
     if others:
-        axes.legend(title=", ".join(others), loc="best")
-    wrapped = textwrap.fill(f"{title}: mean and 95% interval", 60)
-    axes.set_title(wrapped)
+        level.legend(
+            title=", ".join(others), loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False
+        )
+    level.set_title(textwrap.fill(f"{title}: paired runs (common random numbers)", 70), loc="left")
     return encode(figure, "sweep")

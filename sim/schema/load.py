@@ -70,13 +70,13 @@ TABLES: dict[str, tuple[str, type[BaseModel]]] = {
 }
 
 
-def read_yaml_mapping(path: Path) -> dict[str, Any]:
-    """The top-level mapping of a YAML file, read with a safe loader.
+def read_yaml_mapping(path: Path, kind: str = "a scenario file") -> dict[str, Any]:
+    """The top-level mapping of a YAML file (`kind`, said in errors), read with a safe loader.
 
     Raises ScenarioError if the file is missing, not UTF-8 text, not YAML, empty or not a mapping.
     """
     try:
-        text = read_bytes(path, "a scenario file").decode("utf-8")
+        text = read_bytes(path, kind).decode("utf-8")
     except UnicodeDecodeError:
         raise ScenarioError.one(path, "not a UTF-8 text file") from None
     if "\x00" in text:
@@ -92,7 +92,7 @@ def read_yaml_mapping(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as error:
         raise ScenarioError.one(path, f"not valid YAML: {error}") from None
     if data is None:
-        raise ScenarioError.one(path, "is empty; expected a mapping of scenario fields")
+        raise ScenarioError.one(path, "is empty; expected a mapping")
     if not isinstance(data, dict):
         raise ScenarioError.one(
             path, f"expected a mapping of fields at the top level, found {type(data).__name__}"
