@@ -74,3 +74,22 @@ def test_the_exercise_example_loads_over_the_default_scenario() -> None:
     base["exercise"] = yaml.safe_load(example)["exercise"]
     scenario = load_scenario(base, base_dir=bundled_scenario().parent)
     assert scenario.exercise is not None and scenario.exercise.injects[1].when is not None
+
+
+def test_python_examples_with_a_process_pool_run_under_spawn(tmp_path: Path) -> None:
+    """macOS and Windows start worker processes by importing the script again ('spawn'): an
+    example that starts a pool outside a `__main__` guard would fail there, and fails here."""
+    import subprocess
+    import sys
+
+    pooled = [code for doc in DOCS for code in blocks(doc, "python") if "executor_for(" in code]
+    assert pooled
+    for k, code in enumerate(pooled):
+        script = tmp_path / f"example_{k}.py"
+        script.write_text(
+            'import multiprocessing\nmultiprocessing.set_start_method("spawn", force=True)\n' + code
+        )
+        done = subprocess.run(
+            [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=240
+        )
+        assert done.returncode == 0 and done.stdout, done.stderr[-2000:]
