@@ -158,6 +158,9 @@ def test_graph_draws_scenarios_and_models(tmp_path: Path) -> None:
         assert code == 0, err
         assert (tmp_path / f"{stem}.png").read_bytes().startswith(b"\x89PNG")
         assert b"<svg" in (tmp_path / f"{stem}.svg").read_bytes()
+    code, _, err = invoke("graph", "--out", str(tmp_path / "named.png"))
+    assert code == 0 and (tmp_path / "named.svg").exists(), err
+    assert not list(tmp_path.glob("named.png.*"))
     code, _, err = invoke("graph", str(tmp_path / "nope.yaml"))
     assert code == 2 and "no such file" in err
 

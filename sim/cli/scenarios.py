@@ -116,7 +116,8 @@ def list_command() -> None:
 @main.command("graph")
 @click.argument("source", required=False)
 @common.out_option(
-    "File name without extension (default: results/<name>-graph); .png and .svg are added."
+    "File name (default: results/<name>-graph); .png and .svg are added, or replace a .png or "
+    ".svg it ends with."
 )
 def graph_command(source: str | None, out: Path | None) -> None:
     """Draw the dependency graph of a scenario or infrastructure model to PNG and SVG.
@@ -132,6 +133,8 @@ def graph_command(source: str | None, out: Path | None) -> None:
         path = resolve_scenario(source)
         scenario = load_model_or_scenario(path, **common.limits())
     stem = out or Path("results") / f"{path.stem}-graph"
+    if stem.suffix.lower() in {".png", ".svg"}:
+        stem = stem.with_suffix("")
     written = []
     for kind, data in draw_graph(scenario).items():
         target = stem.with_name(f"{stem.name}.{kind}")
