@@ -7,7 +7,7 @@ records, and an exercise whose options do nothing leaves the engine's own record
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ from ..schema.exercise import (
     DecisionPoint,
     Inject,
     Isolate,
+    Move,
     RaiseAlert,
     RequestAssistance,
     ShareIndicators,
@@ -220,6 +221,19 @@ def _decide(
         ACTIONS[action.action](world, action, tag)
 
 
+def take_move(world: World, move: Move, number: int) -> None:
+    """Apply the `number`-th move of the exercise now, logged under the tag `move:NUMBER`."""
+    tag = f"move:{number}"
+    _log(world, kinds.MOVE, tag, country=move.country, detail=move.label)
+    for action in move.actions:
+        ACTIONS[action.action](world, action, tag)
+
+
+def _move(world: World, move: Move, number: int) -> Generator[simpy.Event, None, None]:
+    yield world.env.timeout(move.time_hours)
+    take_move(world, move, number)
+
+
 def run_exercise(
     scenario: Scenario,
     seed: int,
@@ -228,13 +242,15 @@ def run_exercise(
     replication: int = 0,
     topology: Topology | None = None,
     watch: Callable[[World], None] | None = None,
+    moves: Sequence[Move] = (),
 ) -> Records:
     """Run one replication of `scenario` with its exercise: injects are logged and delivered
-    as they fall due (before decisions at the same hour), and each decision point, once due,
-    takes the option `choose` returns. Exceptions raised by `choose`, `deliver` or what
-    `watch` starts stop the run and propagate (that is how a player quits or undoes).
+    as they fall due (before decisions at the same hour), each decision point, once due,
+    takes the option `choose` returns, and each of `moves` is taken at its hour (moves are
+    numbered from 1 in order). Exceptions raised by `choose`, `deliver` or what `watch`
+    starts stop the run and propagate (that is how a player quits or undoes).
     `topology`: as for `build_world`. `watch` is called with the world before it runs (to
-    follow its records as they are written)."""
+    follow its records as they are written, or to take moves as they are made)."""
     world = build_world(scenario, seed, replication, topology)
     if watch is not None:
         watch(world)
@@ -244,6 +260,8 @@ def run_exercise(
             world.env.process(_inject(world, inject, deliver))
         for point in exercise.decision_points:
             world.env.process(_decide(world, point, choose))
+    for number, move in enumerate(moves, 1):
+        world.env.process(_move(world, move, number))
     world.env.run(until=scenario.duration_hours)
     return world.records
 

@@ -108,6 +108,8 @@ INJECT = "inject"
 """An inject falls due (value: its sequence; detail: `sender -> recipient: message`)."""
 DECISION = "decision"
 """An option is taken at a decision point (value: its index; detail: its label)."""
+MOVE = "move"
+"""A team acts outside any decision point, in a served exercise (detail: what it did)."""
 ISOLATED = "isolated"
 """A decision takes an asset offline (value: hours)."""
 ISOLATION_END = "isolation_end"
@@ -167,6 +169,7 @@ KINDS: tuple[str, ...] = (
     INFRASTRUCTURE_TAKEN_DOWN,
     INJECT,
     DECISION,
+    MOVE,
     ISOLATED,
     ISOLATION_END,
     ALERT_RAISED,

@@ -3,6 +3,7 @@ every exercise keeps of its decisions (scenario time and wall-clock time)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..engine.exercise import Chooser
 from ..engine.world import World
 from ..errors import InputError, ScenarioError
-from ..schema.exercise import ACTION_KINDS, DecisionPoint
+from ..schema.exercise import ACTION_KINDS, DecisionPoint, Move
 from ..schema.files import read_bytes
 from ..schema.scenario import MAX_SEED
 
@@ -104,13 +105,21 @@ class Recorder:
 
 
 def write_decisions(
-    decisions: list[Decision], about: dict[str, Any], undone: list[Decision] | None = None
+    decisions: list[Decision],
+    about: dict[str, Any],
+    undone: list[Decision] | None = None,
+    moves: Sequence[Move] = (),
 ) -> bytes:
-    """A decisions file: `about` (scenario, seed, variant...), the decisions in order, and
-    any decisions the room undid (kept for the record; a replay ignores them)."""
+    """A decisions file: `about` (scenario, seed, variant...), the decisions in order, any
+    decisions the room undid (kept for the record; a replay ignores them), and the teams'
+    moves outside decision points (a replay takes them at their hours)."""
     content = about | {"decisions": [asdict(d) for d in decisions]}
     if undone:
         content["undone"] = [asdict(d) for d in undone]
+    if moves:
+        content["moves"] = [
+            m.model_dump(mode="json", by_alias=True, exclude_defaults=True) for m in moves
+        ]
     return yaml.safe_dump(content, sort_keys=False, allow_unicode=True).encode()
 
 
@@ -135,11 +144,12 @@ class _File(BaseModel):
     variant: Annotated[str, Field(min_length=1, max_length=120)] | None = None
     decisions: list[_Row]
     undone: list[_Row] = []
+    moves: Annotated[list[Move], Field(max_length=10_000)] = []
 
 
 def read_decisions(path: Path) -> tuple[dict[str, Any], list[Decision]]:
-    """The header of a decisions file (its `undone` as Decisions) and its decisions. Raises
-    DecisionsError naming the file and each field that is wrong."""
+    """The header of a decisions file (its `undone` as Decisions, its `moves` as Moves) and
+    its decisions. Raises DecisionsError naming the file and each field that is wrong."""
     try:
         data = yaml.safe_load(read_bytes(path, "a decisions file").decode("utf-8"))
     except ScenarioError as error:
@@ -157,4 +167,4 @@ def read_decisions(path: Path) -> tuple[dict[str, Any], list[Decision]]:
     decisions = [Decision(**row.model_dump()) for row in checked.decisions]
     undone = [Decision(**row.model_dump()) for row in checked.undone]
     header = {k: v for k, v in data.items() if k != "decisions"}
-    return header | {"undone": undone}, decisions
+    return header | {"undone": undone, "moves": list(checked.moves)}, decisions

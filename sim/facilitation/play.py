@@ -6,14 +6,14 @@ save-and-quit. Input and output go through two functions, so any terminal or tes
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..engine.exercise import Delivered, run_exercise, status_board
 from ..engine.records import Records, Row
 from ..engine.world import World
-from ..schema.exercise import DecisionPoint
+from ..schema.exercise import DecisionPoint, Move
 from ..schema.scenario import Scenario
 from .decisions import Decision, Recorder
 from .feed import Feed, FeedLine
@@ -232,15 +232,18 @@ def play(
     recorded: list[Decision] | None = None,
     stopped_at: float = -1.0,
     undone: list[Decision] | None = None,
+    moves: Sequence[Move] = (),
 ) -> Outcome:
     """Run the exercise with the room deciding, starting again (with the same seed and the
     decisions so far) after each undo; `recorded`, `stopped_at` and `undone` resume a saved
-    session."""
+    session; `moves` (a served room's) are taken at their hours."""
     decisions, quiet_until, dropped = list(recorded or []), stopped_at, list(undone or [])
     while True:
         room = Room(scenario, console, decisions, quiet_until)
         try:
-            records = run_exercise(scenario, seed, room.recorder, room.deliver, watch=room.watch)
+            records = run_exercise(
+                scenario, seed, room.recorder, room.deliver, watch=room.watch, moves=moves
+            )
         except Undo:
             last = room.recorder.taken.pop()
             dropped.append(last)

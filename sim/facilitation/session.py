@@ -20,6 +20,7 @@ from ..analysis.result import RunResult
 from ..engine.exercise import run_exercise
 from ..errors import InputError, Problem, ScenarioError
 from ..library import list_scenarios, resolve_scenario
+from ..schema.exercise import Move
 from ..schema.resolve import Resolved, resolve
 from ..schema.scenario import MAX_ROUTINE_INCIDENTS, Scenario
 from .decisions import (
@@ -67,6 +68,11 @@ class Session:
     """What the user should know: a seed or variant given that differs from the file's."""
     msel: Path | str | None = None
     """The MSEL table whose injects replaced the scenario's, if any."""
+
+    @property
+    def moves(self) -> list[Move]:
+        """The teams' moves outside decision points that the file recorded (a served room's)."""
+        return list(self.header.get("moves", []))
 
     def about(self) -> dict[str, Any]:
         """What a decisions file records about the session."""
@@ -176,7 +182,8 @@ def replay(session: Session, policy: str | None = None) -> Played:
     fallback = (lambda point, world: policy_choice(policy, point)) if policy else None
     recorder = Recorder(session.recorded, fallback, f"policy:{policy}" if policy else "default")
     with _blamed(session):
-        records = run_exercise(session.resolved.scenario, session.seed, recorder)
+        scenario = session.resolved.scenario
+        records = run_exercise(scenario, session.seed, recorder, moves=session.moves)
     end = session.resolved.scenario.duration_hours
     return Played(_result(session, records), recorder.taken, [], end)
 
@@ -192,6 +199,7 @@ def play_live(session: Session, console: Console) -> Played:
             session.recorded,
             float(session.header.get("stopped_at", -1)),
             session.header.get("undone"),
+            session.moves,
         )
     result = None if outcome.records is None else _result(session, outcome.records)
     return Played(result, outcome.decisions, outcome.undone, outcome.stopped_at)
@@ -211,10 +219,12 @@ def _result(session: Session, records: Any) -> RunResult:
     return RunResult(resolved.scenario, resolved.variant, session.seed, records)
 
 
-def decisions_file(session: Session, played: Played) -> bytes:
-    """The decisions taken, as a decisions file that replays them; for a session saved
-    part-way, also where it stopped, so that it resumes there."""
+def decisions_file(session: Session, played: Played, moves: Sequence[Move] | None = None) -> bytes:
+    """The decisions taken and the teams' `moves` (default: the session's), as a decisions
+    file that replays them; for a session saved part-way, also where it stopped, so that it
+    resumes there."""
     about = session.about()
     if played.result is None:
         about["stopped_at"] = played.stopped_at
-    return write_decisions(played.taken, about, played.undone)
+    taken_moves = session.moves if moves is None else moves
+    return write_decisions(played.taken, about, played.undone, taken_moves)

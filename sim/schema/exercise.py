@@ -253,6 +253,16 @@ ACTION_KINDS = (
 )
 
 
+class Move(Model):
+    """What a team does outside any decision point (shares, asks for or lends analysts,
+    isolates, raises an alert, uses a backup, speaks): its actions at a scenario hour."""
+
+    time_hours: Hours
+    country: Id = Field(description="The country whose team acts.")
+    label: Name = Field(description="What it did, in words.")
+    actions: tuple[Action, ...] = Field(min_length=1, max_length=20)
+
+
 class Option(Model):
     """One choice at a decision point and the engine actions it takes (none: do nothing)."""
 
