@@ -8,7 +8,7 @@ add up (a decision can change when a later point fires, or what it can still cha
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -16,7 +16,7 @@ from ..engine import kinds
 from ..engine.exercise import run_exercise
 from ..engine.records import Records
 from ..engine.world import run_replication
-from ..schema.exercise import DecisionPoint
+from ..schema.exercise import DecisionPoint, Move
 from ..schema.scenario import Scenario
 from .metrics import compute_metrics
 
@@ -96,16 +96,22 @@ def _fired(records: Records) -> tuple[str, ...]:
 
 
 def outcome_of(
-    scenario: Scenario, seed: int, choices: Mapping[str, int], kind: Kind, label: str, **about: Any
+    scenario: Scenario,
+    seed: int,
+    choices: Mapping[str, int],
+    kind: Kind,
+    label: str,
+    moves: Sequence[Move] = (),
+    **about: Any,
 ) -> Outcome:
     """Run `scenario` with its exercise on `seed`, taking `choices[point]` where given and
-    each other point's default."""
+    each other point's default, and the teams' `moves` at their hours."""
 
     def choose(point: DecisionPoint, _world: Any) -> int:
         option = choices.get(point.id, point.default)
         return option if 0 <= option < len(point.options) else point.default
 
-    records = run_exercise(scenario, seed, choose)
+    records = run_exercise(scenario, seed, choose, moves=moves)
     metrics = compute_metrics(scenario, records)
     return Outcome(kind, label, dict(choices), metrics, _fired(records), records, **about)
 
@@ -122,6 +128,7 @@ def decision_effects(
     room_records: Records | None = None,
     *,
     max_runs: int = MAX_RUNS,
+    moves: Sequence[Move] = (),
 ) -> Effects:
     """The counterfactuals of a room that took `chosen` (option by point id) in a run of
     `scenario` (its exercise included, any variant applied) on `seed`:
@@ -134,7 +141,9 @@ def decision_effects(
     - together: the best option found at every point at once (when it differs from the
       room's choices; not necessarily the best combination).
 
-    At most `max_runs` runs; alternatives beyond the cap are counted in `left_out`."""
+    Every run but "nothing" takes the room's `moves` (a served room's teams' actions outside
+    decision points) as the room did. At most `max_runs` runs; alternatives beyond the cap
+    are counted in `left_out`."""
     exercise = scenario.exercise
     points = {p.id: p for p in (exercise.decision_points if exercise else ())}
     chosen = {p: o for p, o in chosen.items() if p in points}
@@ -153,7 +162,7 @@ def decision_effects(
         if budget <= 0:
             return None
         budget -= 1
-        return outcome_of(scenario, seed, choices, kind, label, **about)
+        return outcome_of(scenario, seed, choices, kind, label, moves, **about)
 
     defaults = run({}, "defaults", "no decisions taken (every point left at its default)")
     nothing = None

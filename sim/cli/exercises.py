@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from ..analysis.export import run_files
 from ..atomic import beside
 from ..gc_pause import gc_paused
 from ..library import resolve_scenario
@@ -72,9 +71,9 @@ def play_command(
     after-action report.
     """
     from ..facilitation.decisions import DecisionsError
+    from ..facilitation.outputs import exercise_files
     from ..facilitation.play import Console
     from ..facilitation.session import decisions_file, open_session, play_live, replay
-    from ..report.aar import after_action_report
 
     if sum(x is not None for x in (decisions_file_, policy, session)) > 1:
         raise click.UsageError("give at most one of --decisions, --auto and --resume")
@@ -116,14 +115,8 @@ def play_command(
         click.echo(f"  {again} --resume {saved} --out {folder}")
         return
     result = played.result
-    about = common.provenance_of(path, began)
-    files = run_files(result, about)
-    files["decisions.yaml"] = decisions_file(opened, played)
-    about |= {"seed": result.seed, "variant": result.variant or "none"}
     with common.input_errors(path):
-        files["aar.html"] = after_action_report(
-            opened.resolved.written, result, played.taken, played.undone, about
-        )
+        files = exercise_files(opened, played, opened.moves, (), common.provenance_of(path, began))
     common.save(folder, files, force)
     if session is not None and session == saved:
         session.unlink(missing_ok=True)

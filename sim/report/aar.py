@@ -18,7 +18,7 @@ from ..analysis.objectives import LEVELS, measure, participation, rating
 from ..analysis.result import RunResult
 from ..engine.records import Row
 from ..facilitation.decisions import Decision
-from ..schema.exercise import RATINGS, DecisionPoint, Objective
+from ..schema.exercise import RATINGS, DecisionPoint, Move, Objective
 from ..schema.scenario import Scenario
 from .aar_figures import choices_bars, impact_over_time
 from .aar_timeline import timeline
@@ -419,6 +419,7 @@ def aar_report(
     provenance: dict[str, Any],
     figures: dict[str, bytes] | None = None,
     undone: list[dict[str, Any]] | None = None,
+    notes: Sequence[Mapping[str, Any]] = (),
 ) -> bytes:
     """The AAR/IP as UTF-8 HTML. `events` are the room run's rows (EVENT_COLUMNS order);
     `decisions` have keys point, option, label, time_hours, wall_clock, source;
@@ -473,6 +474,7 @@ def aar_report(
         figures={name: base64.b64encode(data).decode() for name, data in (figures or {}).items()},
         provenance=provenance,
         undone=undone or [],
+        notes=list(notes),
         conducted=" to ".join(
             dict.fromkeys(d["wall_clock"][:10] for d in decisions if d.get("wall_clock"))
         ),
@@ -489,11 +491,14 @@ def after_action_report(
     provenance: dict[str, Any],
     *,
     max_runs: int = MAX_RUNS,
+    notes: Sequence[Mapping[str, Any]] = (),
+    moves: Sequence[Move] = (),
 ) -> bytes:
     """The AAR of a played exercise: the room's run against no decisions, each decision
     alone and every other option open to the room, all on the room's seed (at most
-    `max_runs` runs). `written` is the scenario as written (kept for callers; the runs use
-    `played.scenario`, its variant applied)."""
+    `max_runs` runs), the teams' `moves` held as taken. `written` is the scenario as
+    written (kept for callers; the runs use `played.scenario`, its variant applied);
+    `notes` are the evaluators' (see `aar_report`)."""
     del written  # the counterfactuals the room could choose all run on the played scenario
     effects = decision_effects(
         played.scenario,
@@ -502,6 +507,7 @@ def after_action_report(
         played.metrics,
         played.records,
         max_runs=max_runs,
+        moves=moves,
     )
     return aar_report(
         played.scenario,
@@ -511,4 +517,5 @@ def after_action_report(
         effects,
         provenance,
         undone=[asdict(d) for d in undone],
+        notes=notes,
     )
