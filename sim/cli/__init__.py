@@ -3,10 +3,10 @@
 Each command is a few calls into the library (`sim.schema.resolve`, `sim.analysis.designs`,
 `sim.analysis.study`, `sim.facilitation.session`, `sim.report.summary` ...), which a notebook
 can make with the same results. `common` holds the group and shared options; the commands
-live in `scenarios`, `experiments` and `exercises`.
+live in `scenarios`, `experiments`, `exercises` and `serve`.
 """
 
-from . import exercises, experiments, scenarios
+from . import exercises, experiments, scenarios, serve
 from .common import main
 
-__all__ = ["exercises", "experiments", "main", "scenarios"]
+__all__ = ["exercises", "experiments", "main", "scenarios", "serve"]

@@ -1,0 +1,252 @@
+// cyberttx exercise room: one script for every screen. It follows the room's event stream
+// (Server-Sent Events), shows what this role may see, and posts the role's actions as JSON
+// with the page's form token. Every text from the server is set with textContent (never as
+// HTML). Licence: Apache-2.0, as the rest of cyberttx.
+"use strict";
+
+const config = JSON.parse(document.getElementById("config").textContent);
+const words = config.words;
+let after = 0;
+let epoch = "";
+let source = null;
+
+function el(tag, text, cls) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (cls) node.className = cls;
+  return node;
+}
+
+function hours(h) {
+  return Number(h).toFixed(1) + " " + words.hours;
+}
+
+function amount(x) {
+  const v = Number(x);
+  if (Math.abs(v) >= 1e6) return (v / 1e6).toFixed(1) + " M";
+  if (Math.abs(v) >= 1e3) return (v / 1e3).toFixed(1) + " k";
+  return v.toFixed(0);
+}
+
+function banner(text, isError) {
+  const b = document.getElementById("banner");
+  b.textContent = text;
+  b.hidden = !text;
+  b.classList.toggle("error", Boolean(isError));
+}
+
+async function post(path, body) {
+  const response = await fetch("/r/" + config.code + "/" + path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": config.csrf },
+    body: JSON.stringify(body),
+  });
+  let answer = {};
+  try { answer = await response.json(); } catch (e) { answer = {}; }
+  if (!response.ok) {
+    banner(words.error + ": " + (answer.error || response.status), true);
+    return false;
+  }
+  banner("");
+  return true;
+}
+
+// -- items ---------------------------------------------------------------------------------
+
+function addItem(item) {
+  document.querySelectorAll("[data-kinds]").forEach((list) => {
+    const kinds = list.dataset.kinds.split(" ");
+    if (!kinds.includes(item.kind)) return;
+    if (list.id === "public" && !item.public) return;
+    const li = el("li", null, "item " + item.kind + (item.held ? " held" : ""));
+    li.append(el("span", hours(item.time), "time"));
+    li.append(el("span", words[item.kind + "_kind"] || item.kind, "kind"));
+    if (item.kind === "inject") li.append(el("span", (item.from || "") + " → " + (item.to || ""), "route"));
+    li.append(el("p", item.text, "text"));
+    list.prepend(li);
+  });
+  if (item.kind === "end") {
+    const d = document.getElementById("downloads");
+    if (d) d.hidden = false;
+  }
+}
+
+// -- state ---------------------------------------------------------------------------------
+
+function showPending(pending) {
+  const box = document.getElementById("pending");
+  if (!box) return;
+  box.replaceChildren();
+  if (!pending.length) {
+    box.append(el("p", words.no_pending, "quiet"));
+    return;
+  }
+  pending.forEach((p) => {
+    const card = el("div", null, "decision");
+    card.append(el("p", p.prompt, "prompt"));
+    if (config.role === "facilitator") card.append(el("p", words.decide_for + ": " + p.team, "who"));
+    card.append(el("p", p.seconds_left + " " + words.seconds_left, "countdown"));
+    const options = el("div", null, "options");
+    p.options.forEach((label, k) => {
+      const b = el("button", label + (k === p.default ? " (" + words.default + ")" : ""));
+      b.addEventListener("click", () => post("answer", { point: p.point, option: k }));
+      options.append(b);
+    });
+    card.append(options);
+    box.append(card);
+  });
+}
+
+function showRequests(requests) {
+  const list = document.getElementById("requests");
+  if (!list) return;
+  list.replaceChildren();
+  const me = config.role.startsWith("team:") ? config.role.slice(5) : null;
+  requests.forEach((r) => {
+    const li = el("li", null, "request " + r.status);
+    const from = config.countries[r.from] || r.from;
+    const to = config.countries[r.to] || r.to;
+    li.append(el("span", from + " → " + to + ": " + r.analysts + " " + words.analysts + " (" + (words[r.status] || r.status) + ")"));
+    if (me === r.to && r.status === "open") {
+      const lend = el("button", words.accept);
+      lend.addEventListener("click", () => post("reply", { request: r.id, accept: true }));
+      const no = el("button", words.decline);
+      no.addEventListener("click", () => post("reply", { request: r.id, accept: false }));
+      li.append(lend, no);
+    }
+    list.append(li);
+  });
+}
+
+function showBoard(board) {
+  const kpis = (board && board.kpis) || {};
+  document.querySelectorAll("[data-kpi]").forEach((dd) => {
+    const v = kpis[dd.dataset.kpi];
+    dd.textContent = v === undefined ? "0" : amount(v);
+  });
+  const grid = document.getElementById("cascade");
+  if (!grid || !board || !board.cells) return;
+  const countries = Object.keys(board.cells).sort();
+  const sectors = config.sectors.filter((s) => countries.some((c) => board.cells[c][s]));
+  const table = el("table");
+  const head = el("tr");
+  head.append(el("th", ""));
+  sectors.forEach((s) => head.append(el("th", s.replace(/_/g, " "), "sector")));
+  table.append(head);
+  countries.forEach((c) => {
+    const row = el("tr");
+    row.append(el("th", config.countries[c] || c));
+    sectors.forEach((s) => {
+      const cell = board.cells[c][s];
+      const td = el("td", cell ? cell[0] + "/" + cell[1] : "", "cell");
+      if (cell) {
+        const share = cell[0] / cell[1];
+        td.style.setProperty("--down", share.toFixed(3));
+        if (cell[0] > 0) td.classList.add("down");
+      } else {
+        td.classList.add("none");
+      }
+      row.append(td);
+    });
+    table.append(row);
+  });
+  grid.replaceChildren(table);
+}
+
+function showWindows(clock) {
+  const list = document.getElementById("windows");
+  if (!list) return;
+  list.replaceChildren();
+  config.windows.forEach(([name, start, end]) => {
+    const li = el("li", name + " · " + hours(start) + " – " + hours(end), "window");
+    if (clock >= start && clock < end) {
+      li.classList.add("now");
+      li.append(el("strong", " · " + words.now));
+    }
+    list.append(li);
+  });
+}
+
+function showState(s) {
+  document.getElementById("clock").textContent = hours(s.clock) + " / " + hours(s.duration);
+  document.getElementById("calendar").textContent = s.calendar;
+  const status = document.getElementById("status");
+  status.textContent = s.failed ? words.failed : s.ended ? words.ended : s.paused ? words.paused : words.running;
+  status.className = "status " + (s.ended ? "ended" : s.paused ? "paused" : "running");
+  if (s.failed) banner(words.failed + ": " + s.failed, true);
+  showPending(s.pending || []);
+  showRequests(s.requests || []);
+  showBoard(s.board);
+  showWindows(s.clock);
+  (s.held || []).forEach((n) => {
+    const mark = document.querySelector('[data-held="' + n + '"]');
+    if (mark) mark.hidden = false;
+  });
+  document.querySelectorAll("[data-held]").forEach((mark) => {
+    mark.hidden = !(s.held || []).includes(Number(mark.dataset.held));
+  });
+  if (s.ended) {
+    const d = document.getElementById("downloads");
+    if (d) d.hidden = false;
+  }
+}
+
+// -- the stream ----------------------------------------------------------------------------
+
+function connect() {
+  const url = "/r/" + config.code + "/events?after=" + after + "&epoch_seen=" + encodeURIComponent(epoch);
+  source = new EventSource(url);
+  source.addEventListener("hello", (e) => {
+    const hello = JSON.parse(e.data);
+    if (epoch && hello.epoch !== epoch) { window.location.reload(); return; }
+    epoch = hello.epoch;
+    banner("");
+  });
+  source.addEventListener("item", (e) => {
+    const item = JSON.parse(e.data);
+    after = Math.max(after, item.id);
+    addItem(item);
+  });
+  source.addEventListener("state", (e) => showState(JSON.parse(e.data)));
+  source.onerror = () => {
+    banner(words.reconnecting, true);
+    source.close();
+    setTimeout(connect, 2000);
+  };
+}
+
+// -- actions -------------------------------------------------------------------------------
+
+document.querySelectorAll("button[data-act]").forEach((button) => {
+  button.addEventListener("click", () => {
+    if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
+    const body = { command: button.dataset.act };
+    if (button.dataset.value) body.value = Number(button.dataset.value);
+    post("act", body);
+  });
+});
+
+document.querySelectorAll("form[data-post]").forEach((form) => {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const body = {};
+    if (form.dataset.post === "act") {
+      body.command = form.dataset.command;
+      body.value = Number(data.get("value"));
+    } else {
+      if (form.dataset.kind) body.kind = form.dataset.kind;
+      for (const [key, value] of data.entries()) {
+        if (key === "to") (body.to = body.to || []).push(value);
+        else if (["hours", "analysts"].includes(key)) body[key] = Number(value);
+        else if (value !== "") body[key] = value;
+      }
+    }
+    if (await post(form.dataset.post, body)) {
+      banner(words.done);
+      form.querySelectorAll("textarea").forEach((t) => { t.value = ""; });
+    }
+  });
+});
+
+connect();
