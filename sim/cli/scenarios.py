@@ -123,9 +123,10 @@ def graph_command(source: str | None, out: Path | None) -> None:
     """Draw the dependency graph of a scenario or infrastructure model to PNG and SVG.
 
     SOURCE is a scenario or model file, or a bundled scenario's name (default: the default
-    scenario). Assets are grouped by country (columns) and sector (bands), sized by weight;
-    cross-border dependencies are red. A model of more than 1,000 assets is drawn as one block
-    per country and sector, with lines as thick as the dependencies between blocks.
+    scenario). Assets are grouped by country (columns) and sector (labelled bands), shaped by
+    sector and sized by people served; an arrow runs from each supplier to the asset that
+    depends on it, red across a border. A model of more than 500 assets is drawn as one block
+    per country and sector, with arrows as thick as the dependencies between blocks.
     """
     from ..report.graph import draw_graph
 
