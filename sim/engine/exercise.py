@@ -8,7 +8,7 @@ records, and an exercise whose options do nothing leaves the engine's own record
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import simpy
@@ -167,6 +167,8 @@ class Delivered:
     message: str
     cause: Row | None = None
     premise_held: bool | None = None
+    translated: dict[str, str] = field(default_factory=dict)
+    """The message in each language the inject is translated into, filled in likewise."""
 
 
 def _fields(world: World, time: float, cause: Row | None) -> dict[str, str]:
@@ -191,7 +193,9 @@ def _inject(world: World, inject: Inject, deliver: Deliver) -> Generator[simpy.E
     else:
         cause = yield from when_due(world, inject.when, inject.time_hours)
     now = world.env.now
-    message = inject.render(_fields(world, now, cause))
+    fields = _fields(world, now, cause)
+    message = inject.render(fields)
+    translated = {language: inject.render(fields, language) for language in inject.translations}
     held = None if premise is None else premise.triggered
     world.records.log(
         now,
@@ -200,7 +204,7 @@ def _inject(world: World, inject: Inject, deliver: Deliver) -> Generator[simpy.E
         value=inject.sequence,
         detail=f"{inject.sender} -> {inject.recipient}: {message}",
     )
-    deliver(Delivered(inject, now, message, cause, held), world)
+    deliver(Delivered(inject, now, message, cause, held, translated), world)
 
 
 def _decide(

@@ -168,7 +168,9 @@ class LiveRoom:
         self.moves: list[Move] = []
         self.queued: list[dict[str, Any]] = []
         self.board: dict[str, Any] = {}
-        self._cond = threading.Condition()
+        self.version = 0
+        """Bumped at every change a screen may show (items, clock, state)."""
+        self._cond = _Notifying(self)
         self._thread: threading.Thread | None = None
         self._recorder: Recorder | None = None
         self._answers: list[Decision] = []
@@ -323,8 +325,7 @@ class LiveRoom:
         with self._cond:
             pending = Pending(point, role, self.timeout_minutes * 60)
             self.pending[point.id] = pending
-            options = [o.label for o in point.options]
-            data = {"point": point.id, "options": options, "default": point.default}
+            data = _point_json(point)
             self._publish(world.env.now, "decision_due", frozenset({role}), point.prompt, data)
             while pending.answer is None:
                 if self.ending or pending.remaining <= 0:
@@ -348,6 +349,7 @@ class LiveRoom:
         inject = delivered.inject
         audience = self._inject_audience(inject.recipient)
         data = {"sequence": inject.sequence, "from": inject.sender, "to": inject.recipient}
+        data["translated"] = delivered.translated
         with self._cond:
             if inject.sequence in self.held:
                 data["held"] = True
@@ -619,14 +621,7 @@ class LiveRoom:
                 "pace": self.pace,
                 "board": self.board,
                 "pending": [
-                    {
-                        "point": p.point.id,
-                        "prompt": p.point.prompt,
-                        "options": [o.label for o in p.point.options],
-                        "default": p.point.default,
-                        "team": p.role,
-                        "seconds_left": round(p.remaining),
-                    }
+                    _point_json(p.point) | {"team": p.role, "seconds_left": round(p.remaining)}
                     for p in self.pending.values()
                     if role in CONTROL or p.role == role
                 ],
@@ -639,6 +634,12 @@ class LiveRoom:
             if role == "facilitator":
                 seen |= {"timeout_minutes": self.timeout_minutes, "held": sorted(self.held)}
             return seen
+
+    def since(self, role: str, after: int) -> tuple[list[Item], int, int]:
+        """The items `role` may see after item number `after`, the number to ask after next
+        time, and the room's version, without waiting."""
+        with self._cond:
+            return [i for i in self.items[after:] if i.seen_by(role)], len(self.items), self.version
 
     def wait(self, role: str, after: int, timeout: float = 15.0) -> tuple[list[Item], int]:
         """The items `role` may see after item number `after`, waiting up to `timeout` seconds
@@ -653,6 +654,18 @@ class LiveRoom:
         with self._cond:
             self.journal.close()
             self._cond.notify_all()
+
+
+class _Notifying(threading.Condition):
+    """A condition whose every `notify_all` bumps the room's version."""
+
+    def __init__(self, room: LiveRoom) -> None:
+        super().__init__()
+        self.room = room
+
+    def notify_all(self) -> None:
+        self.room.version += 1
+        super().notify_all()
 
 
 TRUTH = {
@@ -686,6 +699,17 @@ def _board(world: World, previous: dict[str, Any]) -> dict[str, Any]:
             "service_hours_lost": so_far,
             "open_incidents": len(status["open_incidents"]),
         },
+    }
+
+
+def _point_json(point: DecisionPoint) -> dict[str, Any]:
+    """A decision point as screens show it, with its translations."""
+    return {
+        "point": point.id,
+        "prompt": point.prompt,
+        "options": [o.label for o in point.options],
+        "default": point.default,
+        "translated": {k: v.model_dump() for k, v in point.translations.items()},
     }
 
 

@@ -35,6 +35,12 @@ PLACEHOLDERS = (
     "time",
 )
 """What a triggered inject's message may name in braces, filled from the fact that fired it."""
+LANGUAGES = ("en", "es", "pt", "fr")
+"""The languages a room speaks (the OAS's four): a scenario may translate its injects and
+decision points into any of them."""
+
+Language = Literal["en", "es", "pt", "fr"]
+
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 
 
@@ -132,6 +138,10 @@ class Inject(Model):
     message: Text = Field(min_length=1)
     expected_action: Text = ""
     objective: Id | None = Field(default=None, description="The objective it exercises.")
+    translations: dict[Language, Text] = Field(
+        default_factory=dict,
+        description="The message in other languages (same placeholders), e.g. {es: ...}.",
+    )
 
     model_config = Model.model_config | {"populate_by_name": True}
 
@@ -158,9 +168,11 @@ class Inject(Model):
             )
         return self
 
-    def render(self, fields: dict[str, str]) -> str:
-        """The message with each placeholder filled from `fields` (unknown ones kept)."""
-        return _PLACEHOLDER.sub(lambda m: fields.get(m.group(1), m.group(0)), self.message)
+    def render(self, fields: dict[str, str], language: str | None = None) -> str:
+        """The message (in `language` when translated) with each placeholder filled from
+        `fields` (unknown ones kept)."""
+        text = self.translations.get(language, self.message)  # type: ignore[call-overload]
+        return _PLACEHOLDER.sub(lambda m: fields.get(m.group(1), m.group(0)), text)
 
 
 class ShareIndicators(Model):
@@ -270,6 +282,13 @@ class Option(Model):
     actions: tuple[Action, ...] = ()
 
 
+class PointTranslation(Model):
+    """A decision point in another language: its prompt and each option's label, in order."""
+
+    prompt: Text
+    options: tuple[Name, ...] = Field(min_length=2)
+
+
 class DecisionPoint(Entity):
     """A moment the room must decide: at a time, or when a trigger first holds."""
 
@@ -281,6 +300,9 @@ class DecisionPoint(Entity):
     default: int = Field(
         default=0, ge=0, description="Index of the default option, counted from 0."
     )
+    translations: dict[Language, PointTranslation] = Field(
+        default_factory=dict, description="The prompt and option labels in other languages."
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> DecisionPoint:
@@ -288,6 +310,12 @@ class DecisionPoint(Entity):
             raise ValueError("give exactly one of at_hours and when")
         if self.default >= len(self.options):
             raise ValueError(f"default {self.default} is not an option index")
+        for language, translated in self.translations.items():
+            if len(translated.options) != len(self.options):
+                raise ValueError(
+                    f"translations.{language}: {len(translated.options)} option labels for "
+                    f"{len(self.options)} options"
+                )
         return self
 
 

@@ -269,6 +269,7 @@ def _render(
     config = {
         "role": role,
         "code": code,
+        "language": language,
         "csrf": token,
         "epoch": epoch,
         "words": words,

@@ -7,8 +7,9 @@ import json
 from functools import cache
 from importlib.resources import files
 
-LANGUAGES = ("en", "es", "pt", "fr")
-"""English, Spanish, Portuguese, French."""
+from ..schema.exercise import LANGUAGES
+
+__all__ = ["LANGUAGES", "catalog", "choose"]
 
 
 @cache
@@ -24,12 +25,16 @@ def _load(language: str) -> dict[str, str]:
 
 
 def choose(asked: str | None, accept: str | None) -> str:
-    """The language to serve: the one asked for (`?lang=`), else the first of the browser's
-    Accept-Language we have, else English."""
-    if asked in LANGUAGES:
-        return asked
-    for part in (accept or "").split(",")[:20]:
-        code = part.split(";")[0].strip().lower()[:2]
-        if code in LANGUAGES:
-            return code
-    return "en"
+    """The language to serve: the one asked for (`?lang=`), else the browser's most wanted
+    (Accept-Language, by q-value) that we have, else English."""
+    if asked and asked.lower() in LANGUAGES:
+        return asked.lower()
+    wanted = []
+    for k, part in enumerate((accept or "").split(",")[:20]):
+        code, _, rest = part.partition(";")
+        try:
+            weight = float(rest.strip().removeprefix("q=")) if rest else 1.0
+        except ValueError:
+            weight = 0.0
+        wanted.append((-weight, k, code.strip().lower()[:2]))
+    return next((code for _, _, code in sorted(wanted) if code in LANGUAGES), "en")

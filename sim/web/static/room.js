@@ -62,7 +62,7 @@ function addItem(item) {
     li.append(el("span", hours(item.time), "time"));
     li.append(el("span", words[item.kind + "_kind"] || item.kind, "kind"));
     if (item.kind === "inject") li.append(el("span", (item.from || "") + " → " + (item.to || ""), "route"));
-    li.append(el("p", item.text, "text"));
+    li.append(el("p", (item.translated || {})[config.language] || item.text, "text"));
     list.prepend(li);
   });
   if (item.kind === "end") {
@@ -83,11 +83,15 @@ function showPending(pending) {
   }
   pending.forEach((p) => {
     const card = el("div", null, "decision");
-    card.append(el("p", p.prompt, "prompt"));
-    if (config.role === "facilitator") card.append(el("p", words.decide_for + ": " + p.team, "who"));
+    const local = (p.translated || {})[config.language] || p;
+    card.append(el("p", local.prompt, "prompt"));
+    if (config.role === "facilitator") {
+      const team = p.team.startsWith("team:") ? config.countries[p.team.slice(5)] : words.facilitator;
+      card.append(el("p", words.decide_for + ": " + team, "who"));
+    }
     card.append(el("p", p.seconds_left + " " + words.seconds_left, "countdown"));
     const options = el("div", null, "options");
-    p.options.forEach((label, k) => {
+    local.options.forEach((label, k) => {
       const b = el("button", label + (k === p.default ? " (" + words.default + ")" : ""));
       b.addEventListener("click", () => post("answer", { point: p.point, option: k }));
       options.append(b);
