@@ -99,6 +99,8 @@ class Pending:
     role: str
     remaining: float
     answer: int | None = None
+    by: str = ""
+    """Who answered: a role, `timeout` or `end`."""
 
 
 class Journal:
@@ -338,11 +340,13 @@ class LiveRoom:
                     pending.remaining -= time.monotonic() - began
             del self.pending[point.id]
             self.jumping = False
+            if self._recorder is not None:  # the decisions file says who decided
+                self._recorder.source = pending.by
             return pending.answer  # type: ignore[return-value]
 
     def _record_answer(self, pending: Pending, option: int, by: str) -> None:
         self.journal.add({"kind": "answer", "point": pending.point.id, "option": option, "by": by})
-        pending.answer = option
+        pending.answer, pending.by = option, by
         self._cond.notify_all()
 
     def _deliver(self, delivered: Delivered, world: World) -> None:
@@ -616,6 +620,7 @@ class LiveRoom:
                 "calendar": self.scenario.calendar_time(self.clock),
                 "duration": self.scenario.duration_hours,
                 "paused": self.paused,
+                "catching_up": self.clock < self._resume_clock,
                 "ended": self.ended,
                 "failed": self.failed if role in CONTROL else None,
                 "pace": self.pace,

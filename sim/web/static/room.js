@@ -175,7 +175,8 @@ function showState(s) {
   document.getElementById("clock").textContent = hours(s.clock) + " / " + hours(s.duration);
   document.getElementById("calendar").textContent = s.calendar;
   const status = document.getElementById("status");
-  status.textContent = s.failed ? words.failed : s.ended ? words.ended : s.paused ? words.paused : words.running;
+  status.textContent = s.failed ? words.failed : s.ended ? words.ended
+    : s.catching_up ? words.catching_up : s.paused ? words.paused : words.running;
   status.className = "status " + (s.ended ? "ended" : s.paused ? "paused" : "running");
   if (s.failed) banner(words.failed + ": " + s.failed, true);
   showPending(s.pending || []);
