@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from .figures import encode
 from .html import render
@@ -46,13 +47,16 @@ def sensitivity_plot(rows: list[dict[str, Any]], method: str, title: str) -> dic
         )
     axes.set_yticks(y, [r["assumption"] for r in ordered])
     unit = "% points of effect" if method == "morris" else "share of the effect's variance"
-    axes.set_xlabel(
-        f"sensitivity of the variant's % effect on loss ({unit}); whiskers: 95% interval"
-    )
+    axes.set_xlabel(f"sensitivity of the variant's % effect on loss\n({unit})")
     axes.set_title(title, loc="left")
     axes.set_ylim(-0.6, len(rows) - 0.4)
     axes.grid(axis="y", visible=False)
-    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+    whisker = Line2D([], [], color="black", marker="|", markersize=10, label="95% interval")
+    handles = [*axes.get_legend_handles_labels()[0], whisker]
+    below = -1.6 / figure.get_figheight()  # under the two-line axis label
+    axes.legend(
+        handles=handles, loc="upper center", bbox_to_anchor=(0.5, below), ncol=2, frameon=False
+    )
     return encode(figure, "sensitivity")
 
 
