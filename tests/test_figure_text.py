@@ -1,5 +1,7 @@
-"""No text in a figure overprints another: each figure is drawn, and the bounding boxes of its
-visible texts (titles, labels, ticks, legends, annotations) must not intersect.
+"""Every figure reads from the back of a room: no visible text (titles, labels, ticks, legends,
+annotations) overprints another, and every text is at least MIN_POINTS once the figure is shrunk
+to fit a 1920×1080 slide. Each figure of a comparison report, a sweep, a sensitivity study, a
+lever audit, an after-action report and a large model's graph is drawn and measured.
 
 Figures that still fail are listed in OVERPRINTING, to fix (issue 17); the test fails if one of
 them stops overprinting, so the list cannot go stale."""
@@ -17,35 +19,54 @@ from matplotlib.text import Text
 from sim import bundled_scenario, load_scenario
 from sim.analysis.designs import variants_of
 from sim.analysis.experiment import compare, run_experiment, showcase, sweep_summary
+from sim.analysis.levers import lever_design, lever_effects
+from sim.facilitation.session import open_session, replay
 from sim.report import (
+    aar,
+    aar_figures,
     block_graph,
     experiment_report,
     figures,
     forest,
     graph,
+    levers,
     sensitivity,
     sweep,
     timeseries,
 )
+from sim.report.style import MIN_POINTS, SLIDE
+from sim.synthetic import synthetic_files
 
-DRAWING = (block_graph, forest, graph, sensitivity, sweep, timeseries)
+DRAWING = (aar_figures, block_graph, forest, graph, levers, sensitivity, sweep, timeseries)
 """The modules that draw the report's figures (each calls `figures.encode`)."""
 
-OVERPRINTING = {"impact_over_time", "incident_timeline", "csirt_queues"}
+OVERPRINTING: set[str] = set()
 """Figures known to overprint some of their text (tick labels of small multiples, asset ids
 in dense timelines, a title over the top tick): the next work on issue 17's plots."""
 
 
+def drawn_texts(figure: Figure) -> list[Text]:
+    """The visible, non-empty texts the figure draws (tick labels outside the view are not
+    drawn), once it is drawn."""
+    texts: list[Text] = []
+    draw = Text.draw
+
+    def record(text: Text, renderer: Any) -> None:
+        texts.append(text)
+        draw(text, renderer)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Text, "draw", record)
+        FigureCanvasAgg(figure)
+        figure.canvas.draw()
+    return [t for t in texts if t.get_visible() and t.get_text().strip()]
+
+
 def overprinted(figure: Figure) -> list[tuple[str, str]]:
-    """Pairs of visible texts whose drawn boxes overlap by more than a pixel each way."""
-    FigureCanvasAgg(figure)
-    figure.canvas.draw()
+    """Pairs of drawn texts whose boxes overlap by more than a pixel each way."""
+    texts = drawn_texts(figure)
     renderer = figure.canvas.get_renderer()
-    boxes = [
-        (t.get_text(), t.get_window_extent(renderer))
-        for t in figure.findobj(Text)
-        if t.get_visible() and t.get_text().strip()
-    ]
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
     return [
         (a, b)
         for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2)
@@ -54,14 +75,41 @@ def overprinted(figure: Figure) -> list[tuple[str, str]]:
     ]
 
 
+def cut_off(figure: Figure) -> list[str]:
+    """Drawn texts that reach past the figure's edges (what a saved figure cuts off)."""
+    texts = drawn_texts(figure)
+    renderer = figure.canvas.get_renderer()
+    page = figure.bbox
+    return [
+        t.get_text()
+        for t in texts
+        if (box := t.get_window_extent(renderer)).x0 < page.x0 - 1
+        or box.x1 > page.x1 + 1
+        or box.y0 < page.y0 - 1
+        or box.y1 > page.y1 + 1
+    ]
+
+
+def too_small(figure: Figure) -> list[tuple[str, float]]:
+    """Drawn texts smaller than MIN_POINTS once the figure is shrunk to fit SLIDE."""
+    width, height = figure.get_size_inches()
+    scale = min(1.0, SLIDE[0] / width, SLIDE[1] / height)
+    return [
+        (t.get_text(), round(t.get_fontsize() * scale, 1))
+        for t in drawn_texts(figure)
+        if t.get_fontsize() * scale < MIN_POINTS
+    ]
+
+
 @pytest.fixture(scope="module")
-def drawn() -> dict[str, Figure]:
+def drawn(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Figure]:
     """Every figure of a comparison report, a sweep and a sensitivity plot, by stem."""
     found: dict[str, Figure] = {}
+    prefix = [""]
     original = figures.encode
 
     def keep(figure: Figure, stem: str) -> dict[str, bytes]:
-        found.setdefault(stem, figure)
+        found.setdefault(prefix[0] + stem, figure)
         return original(figure, stem)
 
     patch = pytest.MonkeyPatch()
@@ -80,15 +128,52 @@ def drawn() -> dict[str, Figure]:
         {"assumption": f"a{k}", "mu_star": k, "mu_star_conf": 0.1, "sigma": 1} for k in range(8)
     ]
     sensitivity.sensitivity_plot(indices, "morris", scenario.name)
+    lever_runs, tests = lever_design(scenario)
+    effects = lever_effects(scenario, tests, run_experiment(lever_runs, 2, 5).rows)
+    levers.levers_plot(effects, scenario.name)
+    played = replay(open_session("continental_final"), "last").result
+    assert played is not None
+    aar.after_action_report(scenario, played, [], [], {}, max_runs=4)
+    folder = tmp_path_factory.mktemp("large")
+    for name, data in synthetic_files(1500, 4, 0).items():
+        (folder / name).write_bytes(data)
+    prefix[0] = "large_"
+    graph.draw_graph(load_scenario(folder / "scenario.yaml"))
     patch.undo()
     return found
 
 
+def test_every_figure_was_drawn(drawn: dict[str, Figure]) -> None:
+    assert {
+        "comparison",
+        "kpi_distributions",
+        "impact_over_time",
+        "incident_timeline",
+        "csirt_queues",
+        "graph",
+        "large_graph",
+        "sweep",
+        "sensitivity",
+        "levers",
+        "aar_impact",
+        "aar_choices",
+    } <= set(drawn)
+
+
 def test_no_figure_overprints_its_text(drawn: dict[str, Figure]) -> None:
-    assert {"comparison", "kpi_distributions", "graph", "sweep", "sensitivity"} <= set(drawn)
     for stem, figure in drawn.items():
         clashes = overprinted(figure)
         if stem in OVERPRINTING:
             assert clashes, f"{stem} no longer overprints: take it off OVERPRINTING"
         else:
             assert not clashes, (stem, clashes[:5])
+
+
+def test_no_text_is_cut_off_at_the_edges(drawn: dict[str, Figure]) -> None:
+    cut = {stem: cut_off(figure)[:5] for stem, figure in drawn.items() if cut_off(figure)}
+    assert not cut
+
+
+def test_every_text_reads_on_a_slide(drawn: dict[str, Figure]) -> None:
+    small = {stem: too_small(figure)[:5] for stem, figure in drawn.items() if too_small(figure)}
+    assert not small

@@ -117,7 +117,10 @@ def shade_windows(
     if not windows:
         return []
     low, high = panels[0].get_xlim()
-    width = 0.035 * (high - low)  # room for a number at 16 pt
+    box = panels[0].get_position()
+    inches = panels[0].get_figure().get_size_inches()
+    width = 0.3 * (high - low) / (box.width * inches[0])  # a two-digit number at 16 pt: 0.3 in
+    step = 0.3 / (box.height * inches[1])  # one row of numbers down, in axes fraction
     rows: list[float] = []  # the right end of the last number in each row
     handles = []
     for k, (name, start, end) in enumerate(windows, 1):
@@ -129,7 +132,7 @@ def shade_windows(
         rows[row : row + 1] = [middle + width / 2]
         panels[0].text(
             middle,
-            0.97 - 0.16 * row,
+            0.97 - step * row,
             str(k),
             ha="center",
             va="top",
