@@ -187,6 +187,9 @@ def comparison_lines(title: str, table: list[dict[str, Any]]) -> list[str]:
             for row in table
             if row["variant"] == variant and row["outcome"] in HEADLINE
         ]
+    rest = len({row["outcome"] for row in table} - set(HEADLINE))
+    if rest:
+        lines += ["", f"comparison.csv has these and {rest} more (per country and per sector)."]
     return lines
 
 
