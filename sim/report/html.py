@@ -9,10 +9,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 
 @cache
-def environment() -> Environment:
-    """The one template environment: templates/ of this package, autoescape on."""
+def environment(package: str = "sim.report") -> Environment:
+    """The template environment of `package`'s templates/ folder, autoescape on."""
     return Environment(
-        loader=PackageLoader("sim.report", "templates"),
+        loader=PackageLoader(package, "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,

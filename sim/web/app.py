@@ -10,7 +10,6 @@ import hmac
 import json
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
-from functools import cache
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Header, Request
@@ -23,12 +22,12 @@ from fastapi.responses import (
     StreamingResponse,
 )
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
 from ..analysis.timelines import event_windows
 from ..facilitation.live import CONTROL, LiveRoom, RoomError
+from ..report.html import environment
 from ..schema.infrastructure import SECTORS
 from .i18n import LANGUAGES, catalog, choose
 
@@ -90,16 +89,6 @@ class ReplyBody(Body):
 class NoteBody(Body):
     text: Annotated[str, Field(min_length=1, max_length=2000)]
     objective: Short | None = None
-
-
-@cache
-def _pages() -> Environment:
-    return Environment(
-        loader=PackageLoader("sim.web", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 def create_app(room: LiveRoom, base_url: str = "") -> FastAPI:
@@ -279,7 +268,7 @@ def _render(
     }
     template = {"team": "team.html", "board": "board.html"}.get(kind, "control.html")
     return (
-        _pages()
+        environment("sim.web")
         .get_template(template)
         .render(
             t=words,
