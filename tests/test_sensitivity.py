@@ -151,3 +151,15 @@ def test_bad_requests_are_refused_in_one_line(
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
     assert not (tmp_path / "s").exists()
+
+
+def test_by_default_every_cbm_is_judged_against_none() -> None:
+    from sim.analysis.designs import MECHANICAL_CBMS
+    from sim.analysis.sensitivity import EVERY_CBM, judged
+
+    scenario = load_scenario(bundled_scenario("ransomware_wave"))
+    reference, overrides, words = judged(scenario, {}, None)
+    assert words == EVERY_CBM
+    assert all(not getattr(reference.cbms, name) for name in type(reference.cbms).model_fields)
+    countries = [c.id for c in scenario.countries]
+    assert overrides == {"cbms": {name: countries for name in MECHANICAL_CBMS}}

@@ -36,16 +36,24 @@ def variants_of(scenario: Scenario, names: list[str | None]) -> dict[str, Scenar
     return {name or "as_written": apply_variant(scenario, name) for name in names}
 
 
+def no_cbms(scenario: Scenario) -> dict[str, Any]:
+    """The overrides by which no country adopts any CBM."""
+    return {"cbms": {name: [] for name in type(scenario.cbms).model_fields}}
+
+
+def adopted_by_all(scenario: Scenario, cbms: Iterable[str] = MECHANICAL_CBMS) -> dict[str, Any]:
+    """The overrides by which every country of `scenario` adopts `cbms`."""
+    return {"cbms": {name: [c.id for c in scenario.countries] for name in cbms}}
+
+
 def cbm_ablation(scenario: Scenario) -> dict[str, Scenario]:
     """No CBMs, each mechanical CBM alone, all but one, and all, adopted by every country of
     the scenario (with whatever network it has). Raises VariantError."""
-    countries = [c.id for c in scenario.countries]
 
     def adopting(cbms: Iterable[str]) -> Scenario:
-        return apply_overrides(scenario, {"cbms": {name: countries for name in cbms}})
+        return apply_overrides(scenario, adopted_by_all(scenario, cbms))
 
-    empty = {"cbms": {name: [] for name in type(scenario.cbms).model_fields}}
-    variants = {"none": apply_overrides(scenario, empty)}
+    variants = {"none": apply_overrides(scenario, no_cbms(scenario))}
     variants |= {f"only_{c}": adopting([c]) for c in MECHANICAL_CBMS}
     variants |= {
         f"all_but_{c}": adopting([o for o in MECHANICAL_CBMS if o != c]) for c in MECHANICAL_CBMS

@@ -24,7 +24,7 @@ from ..errors import InputError
 from ..schema.load import read_yaml_mapping
 from ..schema.scenario import Scenario
 from ..schema.variants import apply_overrides
-from .designs import nested_overrides
+from .designs import adopted_by_all, nested_overrides, no_cbms
 from .executors import UnorderedMap, in_process
 from .study import Study
 
@@ -199,6 +199,27 @@ def indices(
         {"assumption": name} | {k: float(found[k][i]) for k in keys}
         for i, name in enumerate(spec["names"])
     ]
+
+
+EVERY_CBM = "every mechanical CBM adopted by every country"
+"""The variant judged by default, against no CBM at all: "all CBMs lower loss"."""
+
+
+def judged(
+    scenario: Scenario, variants: Mapping[str, Mapping[str, Any]], variant: str | None
+) -> tuple[Scenario, dict[str, Any], str]:
+    """The reference, the overrides of the variant judged against it, and the variant in
+    words: a declared variant (from `variants`) against `scenario`, or by default every
+    mechanical CBM adopted by every country against no CBM at all. Raises SensitivityError
+    for an unknown variant."""
+    if variant is None:
+        none = apply_overrides(scenario, no_cbms(scenario))
+        return none, adopted_by_all(scenario), EVERY_CBM
+    if variant not in variants:
+        known = ", ".join(variants) or "none declared"
+        raise SensitivityError(f"--variant: unknown variant '{variant}' (known: {known})")
+    overrides = {k: v for k, v in variants[variant].items() if k != "description"}
+    return scenario, overrides, variant
 
 
 def point_runs(

@@ -344,12 +344,13 @@ def levers_command(
 @click.argument("scenario", required=False)
 @click.option(
     "--variant",
-    required=True,
-    help="The declared variant whose effect is judged, e.g. all_cbms.",
+    help="The declared variant whose effect is judged, e.g. all_cbms (default: every "
+    "mechanical CBM adopted by every country, judged against no CBM at all).",
 )
 @click.option(
     "--against",
-    help="The declared variant it is compared with (default: the scenario as written).",
+    help="The declared variant it is compared with (default: the scenario as written; "
+    "without --variant, the variant both start from).",
 )
 @click.option(
     "--method",
@@ -404,8 +405,10 @@ def sensitivity_command(
     out: Path | None,
     **options: Any,
 ) -> None:
-    """How robust is VARIANT's effect to the model's assumptions?
+    """How robust is a variant's effect to the model's assumptions?
 
+    By default the variant is every mechanical CBM adopted by every country, judged against
+    no CBM at all ("all CBMs lower loss"); --variant judges a declared variant instead.
     Samples the assumptions over their ranges (SALib), runs VARIANT and its reference at each
     point on the same replications, and reports the share of the assumption space where
     VARIANT lowers mean service-hours lost, the distribution of its % effect, and which
@@ -418,10 +421,6 @@ def sensitivity_command(
 
     began = time.time()
     resolved = common.resolved_scenario(scenario, against)
-    if variant not in resolved.written.variants:
-        known = ", ".join(resolved.written.variants) or "none declared"
-        problem_text = f"unknown variant '{variant}' (known: {known})"
-        raise click.BadParameter(problem_text, param_hint="--variant")
     try:
         given = [study_of.parse_range(text) for text in ranges]
     except study_of.SensitivityError as error:
@@ -430,6 +429,8 @@ def sensitivity_command(
         with common.input_errors(ranges_path):
             given = study_of.ranges_file(ranges_path) + given
     with common.input_errors(resolved.path):
+        written = resolved.written.variants
+        reference, overrides, judged = study_of.judged(resolved.scenario, written, variant)
         found = given or study_of.default_assumptions(resolved.scenario)
         assumptions = list({a.path: a for a in found}.values())
         spec = study_of.problem(assumptions)
@@ -437,17 +438,16 @@ def sensitivity_command(
         root = resolved.seed(options["seed"])
         default_samples = 10 if method == "morris" else 64
         x = study_of.sample(spec, method, samples or default_samples, root)
-        overrides = dict(resolved.written.variants[variant])
-        overrides.pop("description", None)
-        runs = study_of.point_runs(resolved.scenario, overrides, assumptions, x)
+        runs = study_of.point_runs(reference, overrides, assumptions, x)
     folder = common.output_folder(out, options["force"], f"{resolved.path.stem}-sensitivity")
     click.echo(f"{len(x)} points x 2 runs x {replications} replications", err=True)
     study = _study(runs, replications, root, folder, options)
     experiment = _run_study(study, folder, options)
     y = study_of.effects_of(experiment.rows, len(x))
     rows = study_of.indices(spec, method, x, y, root)
-    reference = against or "the scenario as written"
-    title = f"{resolved.written.name}: {variant} against {reference}"
+    base = against or "the scenario as written"
+    against_what = base if variant else f"no CBM ({base}, every CBM dropped)"
+    title = f"{resolved.written.name}: {judged} against {against_what}"
     files = (
         experiment_tables(experiment.rows, rows, "sensitivity.csv")
         | {"samples.csv": csv_bytes(study_of.samples_frame(spec["names"], x, y))}
