@@ -110,6 +110,7 @@ def serve_command(
     if host == "127.0.0.1":
         click.echo("Only this machine can open them; --host 0.0.0.0 serves the room's network.")
     try:
-        uvicorn.run(create_app(room, base), host=host, port=port, log_level="warning")
+        app = create_app(room, base)  # open screens' streams must not hold Ctrl-C up
+        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
     finally:
         room.close()

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from ..analysis.result import RunResult
 from ..atomic import write_file
 from ..engine import kinds
@@ -507,10 +509,14 @@ class LiveRoom:
             "intent": secrets.token_hex(8),
             "move": {"country": country, "label": label, "actions": actions},
         }
-        Move.model_validate({"time_hours": 0.0} | intent["move"])  # refuse now, not later
+        try:
+            Move.model_validate({"time_hours": 0.0} | intent["move"])  # refuse now, not later
+        except ValidationError as error:
+            problem = error.errors()[0]
+            where = ".".join(str(p) for p in problem["loc"])
+            raise RoomError(f"{where}: {problem['msg']}") from None
         with self._cond:
-            if self.ended or self.ending:
-                raise RoomError("the exercise has ended")
+            self._still_on()
             self.journal.add(intent)
             self.queued.append(intent)
             self._cond.notify_all()
@@ -544,7 +550,7 @@ class LiveRoom:
             return [action], f"{country} raises the alert of its {sector} sector for {hours:g} h"
         if kind == "statement":
             text = _text(given.get("text"))
-            return [{"action": "statement", "text": text}], f"{country} states publicly: {text}"
+            return [{"action": "statement", "text": text}], f"{country} makes a public statement"
         raise RoomError(f"unknown move '{kind}'")
 
     def request(self, role: str, helper: str, analysts: int) -> str:
@@ -556,6 +562,7 @@ class LiveRoom:
         made = {"id": secrets.token_hex(6), "from": country, "to": helper, "analysts": wanted}
         made["status"] = "open"
         with self._cond:
+            self._still_on()
             self.journal.add({"kind": "request", "request": made})
             self.requests[made["id"]] = made
             text = f"{country} asks {helper} for {wanted} analysts"
@@ -568,6 +575,7 @@ class LiveRoom:
         does) or declines."""
         country = _country(role)
         with self._cond:
+            self._still_on()
             asked = self.requests.get(request)
             if asked is None or asked["to"] != country:
                 raise RoomError("no such request to this team")
@@ -588,6 +596,10 @@ class LiveRoom:
                 "analysts": lent,
             }
             self._queue(country, f"{country} lends {asked['from']} {lent} analysts", [action])
+
+    def _still_on(self) -> None:
+        if self.ended or self.ending:
+            raise RoomError("the exercise has ended")
 
     def note(self, role: str, text: str, objective: str | None = None) -> None:
         """An evaluator's (or facilitator's) time-stamped note, against an objective."""

@@ -50,7 +50,7 @@ SECURITY_HEADERS = {
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 Short = Annotated[str, Field(min_length=1, max_length=120)]
@@ -58,7 +58,7 @@ Short = Annotated[str, Field(min_length=1, max_length=120)]
 
 class Act(Body):
     command: Literal["run", "pause", "jump", "pace", "timeout", "hold", "release", "end"]
-    value: float | None = None
+    value: Annotated[float, Field(allow_inf_nan=False, ge=-1e9, le=1e9)] | None = None
 
 
 class Answer(Body):
@@ -110,7 +110,8 @@ def create_app(room: LiveRoom, base_url: str = "") -> FastAPI:
 
     def acting(code: str, token: str | None, *allowed: str) -> str:
         role = role_for(code)
-        if token is None or not hmac.compare_digest(token, csrf_token(code)):
+        expected = csrf_token(code).encode()
+        if token is None or not hmac.compare_digest(token.encode(errors="replace"), expected):
             raise HTTPException(403, "missing or stale form token: reload the page")
         if allowed and not any(role == a or role.startswith(a) for a in allowed):
             raise HTTPException(403, "not allowed for this role")
@@ -119,6 +120,8 @@ def create_app(room: LiveRoom, base_url: str = "") -> FastAPI:
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
         length = request.headers.get("content-length")
+        if request.method == "POST" and length is None:
+            return JSONResponse({"error": "a request body needs a Content-Length"}, 411)
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             return JSONResponse({"error": f"request body over {MAX_BODY} bytes"}, 413)
         response = await call_next(request)
@@ -131,7 +134,9 @@ def create_app(room: LiveRoom, base_url: str = "") -> FastAPI:
         return JSONResponse({"error": str(error)}, 400)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        if room.role_of(str(request.path_params.get("code", ""))) is None:
+            return JSONResponse({"error": "no such room link"}, 404)
         first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid"}
         where = ".".join(str(p) for p in first["loc"] if p != "body")
         return JSONResponse({"error": f"{where}: {first['msg']}" if where else first["msg"]}, 422)
@@ -173,6 +178,8 @@ def create_app(room: LiveRoom, base_url: str = "") -> FastAPI:
     def act(code: str, body: Act, x_csrf_token: Annotated[str | None, Header()] = None) -> dict:
         role = acting(code, x_csrf_token, "facilitator")
         numbered = body.command in ("hold", "release") and body.value is not None
+        if numbered and not float(body.value).is_integer():
+            raise RoomError("an inject's sequence is a whole number")
         room.act(role, body.command, int(body.value) if numbered else body.value)
         return {"ok": True}
 
@@ -246,6 +253,13 @@ def _event(name: str, data: dict[str, Any], number: int | None = None) -> bytes:
     return f"{head}event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
+def _script_json(data: dict[str, Any]) -> str:
+    """JSON safe inside a <script> element: no character of it can open or close a tag or
+    a comment there."""
+    text = json.dumps(data, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def _render(
     room: LiveRoom, role: str, code: str, language: str, token: str, epoch: str, base_url: str
 ) -> str:
@@ -289,6 +303,6 @@ def _render(
             links={r: f"{base_url}/r/{c}" for r, c in room.codes.items()}
             if role == "facilitator"
             else {},
-            config=json.dumps(config, ensure_ascii=False).replace("</", "<\\/"),
+            config=_script_json(config),
         )
     )
