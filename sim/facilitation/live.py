@@ -34,20 +34,17 @@ from pydantic import ValidationError
 from ..analysis.result import RunResult
 from ..atomic import write_file
 from ..engine import kinds
-from ..engine.exercise import Delivered, run_exercise, status_board, take_move
-from ..engine.infrastructure import DOWN
+from ..engine.exercise import Delivered, run_exercise, take_move
 from ..engine.records import Row
 from ..engine.world import World
-from ..errors import InputError
 from ..schema.exercise import DecisionPoint, Move
-from ..schema.infrastructure import SECTORS
+from .board import TICK_HOURS, TRUTH, board
 from .decisions import Decision, Recorder
 from .feed import Feed
 from .outputs import exercise_files
+from .room_journal import Journal
 from .session import Played, Session
-
-TICK_HOURS = 0.02
-"""Simulated hours between two looks at the wall clock (72 simulated seconds)."""
+from .team_moves import RoomError, country_of, number, team_move, text_of
 
 MOVE_DELAY_HOURS = 1e-6
 """A move is taken this long after the tick that picks it up: after everything else of that
@@ -59,17 +56,11 @@ CONTROL = frozenset({"facilitator", "evaluator"})
 PUBLIC = "public"
 """The audience tag of what everyone, the projector board included, may see."""
 
-MAX_JOURNAL_BYTES = 50_000_000
-MAX_TEXT = 2000
 PACES = (0.1, 600.0)
 """Slowest and fastest pace, in simulated hours per real minute."""
 
 ALL_PLAYERS = {"all", "all players", "everyone", "all teams", "todos", "tous", "todos os jogadores"}
 """Inject recipients that address every team."""
-
-
-class RoomError(InputError):
-    """An action the room refuses: not this role's, not now, or malformed."""
 
 
 @dataclass(frozen=True)
@@ -103,40 +94,6 @@ class Pending:
     answer: int | None = None
     by: str = ""
     """Who answered: a role, `timeout` or `end`."""
-
-
-class Journal:
-    """An append-only JSON-lines file; each entry is on disk (fsynced) before `add` returns."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 - kept open for the room
-
-    def add(self, entry: dict[str, Any]) -> None:
-        self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        self._file.flush()
-        os.fsync(self._file.fileno())
-
-    def close(self) -> None:
-        self._file.close()
-
-    @staticmethod
-    def read(path: Path) -> list[dict[str, Any]]:
-        """The entries of a journal; a last line cut short by a crash is dropped."""
-        if not path.is_file():
-            return []
-        if path.stat().st_size > MAX_JOURNAL_BYTES:
-            raise RoomError(f"{path}: larger than {MAX_JOURNAL_BYTES} bytes; not a room journal")
-        entries = []
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                break
-            if not isinstance(entry, dict) or "kind" not in entry:
-                raise RoomError(f"{path}: line {len(entries) + 1}: not a room journal entry")
-            entries.append(entry)
-        return entries
 
 
 def roles_of(session: Session) -> list[str]:
@@ -200,7 +157,7 @@ class LiveRoom:
         if resume:
             if not saved.is_file():
                 raise RoomError(f"{folder}: no room to resume (no room.json)")
-            about = json.loads(saved.read_text(encoding="utf-8"))
+            about = json.loads(saved.readtext_of(encoding="utf-8"))
             if about.get("scenario_sha256") != session.resolved.scenario.digest():
                 raise RoomError(f"{saved}: the room was served on a different scenario")
             entries = Journal.read(folder / "journal.jsonl")
@@ -293,7 +250,7 @@ class LiveRoom:
         """Publish the clock and the board, take queued moves, then wait as the pace says."""
         with self._cond:
             self.clock = world.env.now
-            self.board = _board(world, self.board)
+            self.board = board(world, self.board)
             for intent in self.queued:
                 self._take(world, intent)
             self.queued = []
@@ -445,11 +402,11 @@ class LiveRoom:
                 if command == "pause":
                     self.journal.add({"kind": "clock", "hours": self.clock})
             elif command in ("pace", "timeout"):
-                number = _number(value, *(PACES if command == "pace" else (0.25, 240.0)))
+                given = number(value, *(PACES if command == "pace" else (0.25, 240.0)))
                 if command == "pace":
-                    self.pace = number
+                    self.pace = given
                 else:
-                    self.timeout_minutes = number
+                    self.timeout_minutes = given
                 entry = {"pace": self.pace, "timeout_minutes": self.timeout_minutes}
                 self.journal.add({"kind": "settings"} | entry)
             elif command in ("hold", "release"):
@@ -499,8 +456,8 @@ class LiveRoom:
         """A team's move: share (to: partner countries), isolate (asset, hours), alert (sector,
         hours), backup (asset, hours) or statement (text); queued for the next tick and
         journaled first. Returns the move's id."""
-        country = _country(role)
-        actions, label = self._actions(country, kind, given)
+        country = country_of(role)
+        actions, label = team_move(self.scenario, country, kind, given)
         return self._queue(country, label, actions)
 
     def _queue(self, country: str, label: str, actions: list[dict[str, Any]]) -> str:
@@ -522,43 +479,12 @@ class LiveRoom:
             self._cond.notify_all()
         return intent["intent"]
 
-    def _actions(
-        self, country: str, kind: str, given: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], str]:
-        assets = {a.id: a for a in self.scenario.assets if a.country == country}
-        others = {c.id for c in self.scenario.countries} - {country}
-        hours = _number(given.get("hours", 24), 0.5, 168.0)
-        if kind == "share":
-            to = list(given.get("to") or [])
-            if not to or not set(to) <= others:
-                raise RoomError(f"share with one or more of: {', '.join(sorted(others))}")
-            action = {"action": "share_indicators", "country": country, "to": to}
-            return [action], f"{country} shares indicators with {', '.join(to)}"
-        if kind in ("isolate", "backup"):
-            asset = given.get("asset")
-            if asset not in assets:
-                raise RoomError(f"'{asset}' is not an asset of {country}")
-            name = "isolate" if kind == "isolate" else "activate_backup"
-            verb = "isolates" if kind == "isolate" else "brings on line the backup of"
-            action = {"action": name, "asset": asset, "hours": hours}
-            return [action], f"{country} {verb} {assets[asset].name} for {hours:g} h"
-        if kind == "alert":
-            sector = given.get("sector")
-            if sector not in SECTORS:
-                raise RoomError(f"'{sector}' is not a sector")
-            action = {"action": "raise_alert", "sector": sector, "country": country, "hours": hours}
-            return [action], f"{country} raises the alert of its {sector} sector for {hours:g} h"
-        if kind == "statement":
-            text = _text(given.get("text"))
-            return [{"action": "statement", "text": text}], f"{country} makes a public statement"
-        raise RoomError(f"unknown move '{kind}'")
-
     def request(self, role: str, helper: str, analysts: int) -> str:
         """A team asks another country's team for analysts; that team answers (`reply`)."""
-        country = _country(role)
+        country = country_of(role)
         if helper == country or helper not in {c.id for c in self.scenario.countries}:
             raise RoomError(f"'{helper}' is not another country")
-        wanted = int(_number(analysts, 1, 50))
+        wanted = int(number(analysts, 1, 50))
         made = {"id": secrets.token_hex(6), "from": country, "to": helper, "analysts": wanted}
         made["status"] = "open"
         with self._cond:
@@ -573,7 +499,7 @@ class LiveRoom:
     def reply(self, role: str, request: str, accept: bool, analysts: int | None = None) -> None:
         """The asked team lends analysts (its CSIRT's arrive as the engine's assistance
         does) or declines."""
-        country = _country(role)
+        country = country_of(role)
         with self._cond:
             self._still_on()
             asked = self.requests.get(request)
@@ -588,7 +514,7 @@ class LiveRoom:
             audience = frozenset({f"team:{country}", f"team:{asked['from']}"})
             self._publish(self.clock, "reply", audience, text, {"request": request})
         if accept:
-            lent = int(_number(analysts or asked["analysts"], 1, 50))
+            lent = int(number(analysts or asked["analysts"], 1, 50))
             action = {
                 "action": "request_assistance",
                 "country": asked["from"],
@@ -614,7 +540,7 @@ class LiveRoom:
                 "time_hours": self.clock,
                 "wall_clock": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "objective": objective or "",
-                "text": _text(text),
+                "text": text_of(text),
                 "by": role,
             }
             self.journal.add({"kind": "note", "note": made})
@@ -685,40 +611,6 @@ class _Notifying(threading.Condition):
         super().notify_all()
 
 
-TRUTH = {
-    kinds.INTRUSION_START: "intrusion begins",
-    kinds.STAGE_SUCCESS: "stage succeeds",
-    kinds.STAGE_BLOCKED: "stage blocked",
-    kinds.IMPACT: "impact lands",
-}
-"""What the facilitator alone sees of the attacker's side."""
-
-
-def _board(world: World, previous: dict[str, Any]) -> dict[str, Any]:
-    """What the projector shows: per country and sector the assets down out of all, and the
-    KPIs; the service-hours lost so far add the service lost at the last tick over a tick."""
-    cells: dict[str, dict[str, list[int]]] = {}
-    lost = 0.0
-    for asset, q in zip(world.infra.assets, world.infra.q, strict=True):
-        cell = cells.setdefault(asset.country, {}).setdefault(asset.sector, [0, 0])
-        cell[0] += int(q >= DOWN)
-        cell[1] += 1
-        lost += asset.weight * float(q)
-    status = status_board(world)
-    before = previous.get("kpis", {})
-    so_far = before.get("service_hours_lost", 0.0)
-    so_far += before.get("service_lost_now", 0.0) * TICK_HOURS
-    return {
-        "cells": cells,
-        "kpis": {
-            "assets_down": sum(c[0] for by in cells.values() for c in by.values()),
-            "service_lost_now": lost,
-            "service_hours_lost": so_far,
-            "open_incidents": len(status["open_incidents"]),
-        },
-    }
-
-
 def _point_json(point: DecisionPoint) -> dict[str, Any]:
     """A decision point as screens show it, with its translations."""
     return {
@@ -728,28 +620,6 @@ def _point_json(point: DecisionPoint) -> dict[str, Any]:
         "default": point.default,
         "translated": {k: v.model_dump() for k, v in point.translations.items()},
     }
-
-
-def _country(role: str) -> str:
-    if not role.startswith("team:"):
-        raise RoomError("only a country's team acts for its country")
-    return role.removeprefix("team:")
-
-
-def _number(value: Any, low: float, high: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise RoomError(f"expected a number from {low:g} to {high:g}") from None
-    if not low <= number <= high:
-        raise RoomError(f"expected a number from {low:g} to {high:g}")
-    return number
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT:
-        raise RoomError(f"expected a text of 1 to {MAX_TEXT} characters")
-    return value.strip()
 
 
 def _result(session: Session, records: Any) -> RunResult:
