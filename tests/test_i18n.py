@@ -216,3 +216,14 @@ def test_a_scenario_translates_its_injects_and_decision_points() -> None:
     point["translations"] = {"pt": {"prompt": "Compartilhar?", "options": ["Não", "Sim", "Talvez"]}}
     with pytest.raises(ValidationError, match="3 option labels for 2 options"):
         DecisionPoint.model_validate(point)
+
+
+def test_the_english_feed_words_are_the_feeds_own() -> None:
+    from sim.facilitation.feed import SAID, SEEN_IMPACT
+    from sim.schema.defenders import LEVELS
+
+    english = catalog("en")
+    assert {k: english[f"feed.{k}"] for k in SAID} == SAID
+    assert {k: english[f"seen.{k}"] for k in SEEN_IMPACT} == SEEN_IMPACT
+    for language in LANGUAGES:
+        assert all(f"level.{level}" in catalog(language) for level in LEVELS)

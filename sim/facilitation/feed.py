@@ -27,14 +27,45 @@ SEEN_IMPACT = {
 }
 """What operators see of each kind of impact, before anyone knows whose it is."""
 
+SAID = {
+    "asset_down": "operators: {asset} is down",
+    "asset_up": "operators: {asset} is back in service",
+    "backup_exhausted": "operators: {asset} has run through its backup",
+    "impact": "operators: {asset} reports {seen}",
+    "detected": "CSIRT: an intrusion detected at {asset}",
+    "triaged": "CSIRT: the incident at {asset} is rated {level}",
+    "indicators_received": "CSIRT: indicators received from a partner",
+    "advisory_issued": "CSIRT: national advisory issued to operators",
+    "assistance_arrived": "CSIRT: analysts lent by a partner have arrived",
+    "infrastructure_taken_down": "CSIRT: the attackers' servers hosted here have been taken down",
+}
+"""Each feed line's words in English, by key; a screen in another language finds the key (and
+`seen.<impact>`) in its catalog and fills in the same fields."""
+
+
+PLAIN = {
+    kinds.ASSET_DOWN: "asset_down",
+    kinds.ASSET_UP: "asset_up",
+    kinds.BACKUP_EXHAUSTED: "backup_exhausted",
+    kinds.DETECTED: "detected",
+    kinds.INDICATORS_RECEIVED: "indicators_received",
+    kinds.ADVISORY_ISSUED: "advisory_issued",
+    kinds.ASSISTANCE_ARRIVED: "assistance_arrived",
+    kinds.INFRASTRUCTURE_TAKEN_DOWN: "infrastructure_taken_down",
+}
+"""The kinds said in a fixed way (the asset's name their only field), by key of SAID."""
+
 
 @dataclass(frozen=True)
 class FeedLine:
-    """One item of the feed: the country whose people hear it (empty: everyone) and what."""
+    """One item of the feed: the country whose people hear it (empty: everyone) and what, in
+    English and as a key of SAID with its fields (to say it in another language)."""
 
     time: float
     country: str
     text: str
+    key: str = ""
+    fields: tuple[tuple[str, str], ...] = ()
 
 
 class Feed:
@@ -50,33 +81,26 @@ class Feed:
 
     def line(self, row: Row) -> FeedLine | None:
         """What the room hears of `row`, or None for what nobody would report."""
-        text = self._text(row)
-        return None if text is None else FeedLine(row.time, row.country, text)
-
-    def _text(self, row: Row) -> str | None:
-        asset = self._name(row.asset)
-        if row.kind == kinds.ASSET_DOWN:
-            return f"operators: {asset} is down"
-        if row.kind == kinds.ASSET_UP:
-            return f"operators: {asset} is back in service"
-        if row.kind == kinds.BACKUP_EXHAUSTED:
-            return f"operators: {asset} has run through its backup"
-        if row.kind == kinds.IMPACT:
-            return f"operators: {asset} reports {SEEN_IMPACT.get(row.detail, row.detail)}"
-        if row.kind == kinds.DETECTED:
-            return f"CSIRT: an intrusion detected at {asset}"
-        if row.kind == kinds.TRIAGED and row.campaign and row.detail in LEVELS:
-            if LEVELS.index(row.detail) >= SERIOUS:
-                return f"CSIRT: the incident at {asset} is rated {row.detail}"
+        said = self._said(row)
+        if said is None:
             return None
-        if row.kind == kinds.INDICATORS_RECEIVED:
-            return "CSIRT: indicators received from a partner"
-        if row.kind == kinds.ADVISORY_ISSUED:
-            return "CSIRT: national advisory issued to operators"
-        if row.kind == kinds.ASSISTANCE_ARRIVED:
-            return "CSIRT: analysts lent by a partner have arrived"
-        if row.kind == kinds.INFRASTRUCTURE_TAKEN_DOWN:
-            return "CSIRT: the attackers' servers hosted here have been taken down"
+        key, fields = said
+        words = dict(fields)
+        if "seen" in words:
+            words["seen"] = SEEN_IMPACT.get(words["seen"], words["seen"])
+        return FeedLine(row.time, row.country, SAID[key].format(**words), key, fields)
+
+    def _said(self, row: Row) -> tuple[str, tuple[tuple[str, str], ...]] | None:
+        """The key of what is said of `row` and its fields, or None."""
+        asset = (("asset", self._name(row.asset)),)
+        if row.kind in PLAIN:
+            key = PLAIN[row.kind]
+            return key, asset if "{asset}" in SAID[key] else ()
+        if row.kind == kinds.IMPACT:
+            return "impact", (*asset, ("seen", row.detail))
+        serious = row.detail in LEVELS and LEVELS.index(row.detail) >= SERIOUS
+        if row.kind == kinds.TRIAGED and row.campaign and serious:
+            return "triaged", (*asset, ("level", row.detail))
         return None
 
     def block(self, lines: list[FeedLine], limit: int = 8) -> str:

@@ -330,7 +330,8 @@ class LiveRoom:
                 self._publish(row.time, "statement", frozenset({PUBLIC}), row.detail)
             elif line is not None:
                 audience = frozenset({f"team:{line.country}"} if line.country else {PUBLIC})
-                self._publish(line.time, "feed", audience, line.text)
+                said = {"key": line.key, "fields": dict(line.fields)}
+                self._publish(line.time, "feed", audience, line.text, said)
                 self.jumping = False
             elif row.kind in TRUTH:
                 text = f"{TRUTH[row.kind]}: {row.campaign} at {row.asset} ({row.country})"

@@ -53,6 +53,18 @@ async function post(path, body) {
 
 // -- items ---------------------------------------------------------------------------------
 
+function said(item) {
+  // A feed line in this screen's language: its key's words with the fields filled in.
+  const template = item.key ? words["feed." + item.key] : null;
+  if (!template) return (item.translated || {})[config.language] || item.text;
+  const fields = item.fields || {};
+  return template.replace(/\{(\w+)\}/g, (whole, name) => {
+    const value = fields[name];
+    if (value === undefined) return whole;
+    return words[name + "." + value] || value;
+  });
+}
+
 function addItem(item) {
   document.querySelectorAll("[data-kinds]").forEach((list) => {
     const kinds = list.dataset.kinds.split(" ");
@@ -62,7 +74,7 @@ function addItem(item) {
     li.append(el("span", hours(item.time), "time"));
     li.append(el("span", words[item.kind + "_kind"] || item.kind, "kind"));
     if (item.kind === "inject") li.append(el("span", (item.from || "") + " → " + (item.to || ""), "route"));
-    li.append(el("p", (item.translated || {})[config.language] || item.text, "text"));
+    li.append(el("p", said(item), "text"));
     list.prepend(li);
   });
   if (item.kind === "end") {
