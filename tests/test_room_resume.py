@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -27,7 +28,20 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _serve(folder: Path, port: int, *extra: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+@pytest.fixture
+def started() -> Iterator[list[subprocess.Popen[str]]]:
+    """The servers a test starts, killed when it ends however it ends."""
+    servers: list[subprocess.Popen[str]] = []
+    yield servers
+    for server in servers:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def _serve(
+    started: list[subprocess.Popen[str]], folder: Path, port: int, *extra: str
+) -> tuple[subprocess.Popen[str], dict[str, str]]:
     """`cyberttx serve` in its own process, and its links by role once it answers."""
     command = [sys.executable, "-m", "sim", "serve", "--out", str(folder), "--port", str(port)]
     server = subprocess.Popen(
@@ -37,6 +51,7 @@ def _serve(folder: Path, port: int, *extra: str) -> tuple[subprocess.Popen[str],
         text=True,
         start_new_session=True,
     )
+    started.append(server)
     links: dict[str, str] = {}
     assert server.stdout is not None
     while len(links) < 8:
@@ -65,9 +80,11 @@ def _state(links: dict[str, str], role: str) -> dict:
     return httpx.get(links[role] + "/state", timeout=5).json()
 
 
-def test_a_killed_room_resumes_where_it_was(tmp_path: Path) -> None:
+def test_a_killed_room_resumes_where_it_was(
+    tmp_path: Path, started: list[subprocess.Popen[str]]
+) -> None:
     folder, port = tmp_path / "room", _free_port()
-    server, links = _serve(folder, port)
+    server, links = _serve(started, folder, port)
     try:
         assert _post(links, "facilitator", "act", {"command": "run"}).status_code == 200
         while (state := _state(links, "facilitator"))["clock"] < 30:
@@ -84,7 +101,7 @@ def test_a_killed_room_resumes_where_it_was(tmp_path: Path) -> None:
     finally:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait()
-    server, again = _serve(folder, port, "--resume")
+    server, again = _serve(started, folder, port, "--resume")
     try:
         assert again == links  # the same links
         while (after := _state(again, "facilitator"))["catching_up"]:
