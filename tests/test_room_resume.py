@@ -53,10 +53,12 @@ def _serve(
     )
     started.append(server)
     links: dict[str, str] = {}
+    said = []
     assert server.stdout is not None
     while len(links) < 8:
         line = server.stdout.readline()
-        assert line, f"the server ended: {server.wait()}"
+        said.append(line)
+        assert line, f"the server ended ({server.wait()}): {''.join(said)[-600:]}"
         found = re.match(r"\s+(\S+)\s+(http://\S+)$", line)
         if found:
             links[found[1]] = found[2]

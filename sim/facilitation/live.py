@@ -157,7 +157,7 @@ class LiveRoom:
         if resume:
             if not saved.is_file():
                 raise RoomError(f"{folder}: no room to resume (no room.json)")
-            about = json.loads(saved.readtext_of(encoding="utf-8"))
+            about = json.loads(saved.read_text(encoding="utf-8"))
             if about.get("scenario_sha256") != session.resolved.scenario.digest():
                 raise RoomError(f"{saved}: the room was served on a different scenario")
             entries = Journal.read(folder / "journal.jsonl")
