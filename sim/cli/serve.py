@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -44,9 +45,10 @@ def _lan_address() -> str:
 @click.option(
     "--pace",
     type=click.FloatRange(0.1, 600),
-    default=60.0,
+    default=1.0,
     show_default=True,
-    help="Scenario hours per real minute (the facilitator can change it).",
+    help="Scenario hours per real minute (the facilitator can change it; 'jump to the next "
+    "event' skips quiet hours).",
 )
 @click.option(
     "--timeout",
@@ -109,8 +111,14 @@ def serve_command(
         click.echo(f"  {role:<14} {base}/r/{code}")
     if host == "127.0.0.1":
         click.echo("Only this machine can open them; --host 0.0.0.0 serves the room's network.")
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            room.close()  # open screens' streams end, so Ctrl-C stops at once
+            super().handle_exit(sig, frame)
+
+    config = uvicorn.Config(create_app(room, base), host=host, port=port, log_level="warning")
     try:
-        app = create_app(room, base)  # open screens' streams must not hold Ctrl-C up
-        uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2)
+        Server(config).run()
     finally:
         room.close()

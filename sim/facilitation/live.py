@@ -119,6 +119,8 @@ class LiveRoom:
         self.feed = Feed(self.scenario)
         self.pace, self.timeout_minutes = pace, timeout_minutes
         self.paused, self.jumping, self.ending, self.ended = True, False, False, False
+        self.closed = False
+        """Set when the server goes down: screens' streams end."""
         self.failed: str | None = None
         self.clock = 0.0
         self.items: list[Item] = []
@@ -148,7 +150,7 @@ class LiveRoom:
         folder: Path,
         *,
         resume: bool = False,
-        pace: float = 60.0,
+        pace: float = 1.0,
         timeout_minutes: float = 5.0,
     ) -> LiveRoom:
         """The room of `session` kept in `folder`: new (the folder must not hold a room), or
@@ -231,7 +233,8 @@ class LiveRoom:
                 write_file(self.folder / name, data)
             with self._cond:
                 self.ended = True
-                self._publish(self.clock, "end", CONTROL | {PUBLIC}, "end", {"files": list(files)})
+                done = "The exercise has ended."
+                self._publish(self.clock, "end", CONTROL | {PUBLIC}, done, {"files": list(files)})
         except Exception as error:  # the room says so rather than hanging
             with self._cond:
                 self.failed = f"{type(error).__name__}: {error}"
@@ -297,6 +300,7 @@ class LiveRoom:
                 self._cond.wait(timeout=1.0 if self.paused else min(1.0, pending.remaining))
                 if not self.paused:
                     pending.remaining -= time.monotonic() - began
+                    self._cond.notify_all()  # screens show the countdown
             del self.pending[point.id]
             self.jumping = False
             if self._recorder is not None:  # the decisions file says who decided
@@ -559,6 +563,7 @@ class LiveRoom:
                 "calendar": self.scenario.calendar_time(self.clock),
                 "duration": self.scenario.duration_hours,
                 "paused": self.paused,
+                "ending": self.ending and not self.ended,
                 "catching_up": self.clock < self._resume_clock,
                 "ended": self.ended,
                 "failed": self.failed if role in CONTROL else None,
@@ -594,9 +599,10 @@ class LiveRoom:
             return [i for i in self.items[after:] if i.seen_by(role)], len(self.items)
 
     def close(self) -> None:
-        """Stop waiting threads (the server is going down); the journal keeps everything."""
+        """End the screens' streams and wake waiting threads: the server is going down (the
+        journal already holds everything)."""
         with self._cond:
-            self.journal.close()
+            self.closed = True
             self._cond.notify_all()
 
 

@@ -34,6 +34,9 @@ from .i18n import LANGUAGES, catalog, choose
 POLL_SECONDS = 0.25
 """How often a stream looks for news; an update reaches a screen within this much."""
 
+PING_SECONDS = 15.0
+"""A silent stream sends a comment this often, so that proxies keep it open."""
+
 MAX_BODY = 64 * 1024
 """The largest request body accepted, in bytes."""
 
@@ -237,14 +240,19 @@ async def _stream(
     """Server-Sent Events for `role`: `hello` (the server's epoch; `reset` when the screen
     knew another), then each visible item and, whenever the room changes, its state."""
     yield _event("hello", {"epoch": epoch, "reset": reset})
-    version = -1
-    while True:
+    version, quiet = -1, 0.0
+    while not room.closed:
         items, after, now = room.since(role, after)
         for item in items:
             yield _event("item", item.as_json(), item.id)
-        if now != version:
+        changed = now != version
+        if changed:
             version = now
             yield _event("state", room.view(role))
+        quiet = 0.0 if items or changed else quiet + POLL_SECONDS
+        if quiet >= PING_SECONDS:  # proxies close a silent stream
+            quiet = 0.0
+            yield b": ping\n\n"
         await asyncio.sleep(POLL_SECONDS)
 
 
@@ -300,6 +308,8 @@ def _render(
             sectors=sorted({a.sector for a in scenario.assets if a.country == country}),
             injects=sorted(exercise.injects, key=lambda i: i.sequence) if exercise else [],
             objectives=exercise.objectives if exercise else [],
+            pace=room.pace,
+            timeout_minutes=room.timeout_minutes,
             links={r: f"{base_url}/r/{c}" for r, c in room.codes.items()}
             if role == "facilitator"
             else {},

@@ -47,7 +47,7 @@ async function post(path, body) {
     banner(words.error + ": " + (answer.error || response.status), true);
     return false;
   }
-  banner("");
+  banner(words.done);
   return true;
 }
 
@@ -74,9 +74,13 @@ function addItem(item) {
     li.append(el("span", hours(item.time), "time"));
     li.append(el("span", words[item.kind + "_kind"] || item.kind, "kind"));
     if (item.kind === "inject") li.append(el("span", (item.from || "") + " → " + (item.to || ""), "route"));
-    li.append(el("p", said(item), "text"));
+    li.append(el("p", item.kind === "end" ? words.ended : said(item), "text"));
     list.prepend(li);
   });
+  if (item.kind === "inject" && !item.held) {
+    const row = document.querySelector('[data-seq="' + item.sequence + '"] .delivered-mark');
+    if (row) row.hidden = false;
+  }
   if (item.kind === "end") {
     const d = document.getElementById("downloads");
     if (d) d.hidden = false;
@@ -85,9 +89,20 @@ function addItem(item) {
 
 // -- state ---------------------------------------------------------------------------------
 
-function showPending(pending) {
+let shownPending = "";
+let countdowns = [];
+
+function mayDecide(p) {
+  return config.role === "facilitator" || config.role === p.team;
+}
+
+function showPending(pending, running) {
   const box = document.getElementById("pending");
   if (!box) return;
+  const signature = JSON.stringify(pending.map((p) => p.point));
+  countdowns = pending.map((p) => ({ point: p.point, left: p.seconds_left, at: Date.now(), running }));
+  if (signature === shownPending) { tick(); return; }  // rebuild only when the points change
+  shownPending = signature;
   box.replaceChildren();
   if (!pending.length) {
     box.append(el("p", words.no_pending, "quiet"));
@@ -95,27 +110,46 @@ function showPending(pending) {
   }
   pending.forEach((p) => {
     const card = el("div", null, "decision");
+    card.dataset.point = p.point;
     const local = (p.translated || {})[config.language] || p;
     card.append(el("p", local.prompt, "prompt"));
     if (config.role === "facilitator") {
       const team = p.team.startsWith("team:") ? config.countries[p.team.slice(5)] : words.facilitator;
       card.append(el("p", words.decide_for + ": " + team, "who"));
     }
-    card.append(el("p", p.seconds_left + " " + words.seconds_left, "countdown"));
+    card.append(el("p", "", "countdown"));
     const options = el("div", null, "options");
     local.options.forEach((label, k) => {
       const b = el("button", label + (k === p.default ? " (" + words.default + ")" : ""));
+      b.disabled = !mayDecide(p);
       b.addEventListener("click", () => post("answer", { point: p.point, option: k }));
       options.append(b);
     });
     card.append(options);
     box.append(card);
   });
+  tick();
 }
+
+function tick() {
+  // Each waiting decision's seconds left, counted down here while the clock runs.
+  countdowns.forEach((c) => {
+    const node = document.querySelector('[data-point="' + c.point + '"] .countdown');
+    if (!node) return;
+    const gone = c.running ? (Date.now() - c.at) / 1000 : 0;
+    node.textContent = Math.max(0, Math.round(c.left - gone)) + " " + words.seconds_left;
+  });
+}
+setInterval(tick, 1000);
+
+let shownRequests = "";
 
 function showRequests(requests) {
   const list = document.getElementById("requests");
   if (!list) return;
+  const signature = JSON.stringify(requests);
+  if (signature === shownRequests) return;
+  shownRequests = signature;
   list.replaceChildren();
   const me = config.role.startsWith("team:") ? config.role.slice(5) : null;
   requests.forEach((r) => {
@@ -125,8 +159,10 @@ function showRequests(requests) {
     li.append(el("span", from + " → " + to + ": " + r.analysts + " " + words.analysts + " (" + (words[r.status] || r.status) + ")"));
     if (me === r.to && r.status === "open") {
       const lend = el("button", words.accept);
+      lend.dataset.reply = "accept";
       lend.addEventListener("click", () => post("reply", { request: r.id, accept: true }));
       const no = el("button", words.decline);
+      no.dataset.reply = "decline";
       no.addEventListener("click", () => post("reply", { request: r.id, accept: false }));
       li.append(lend, no);
     }
@@ -159,6 +195,7 @@ function showBoard(board) {
         const share = cell[0] / cell[1];
         td.style.setProperty("--down", share.toFixed(3));
         if (cell[0] > 0) td.classList.add("down");
+        if (share >= 0.4) td.classList.add("most");
       } else {
         td.classList.add("none");
       }
@@ -187,11 +224,18 @@ function showState(s) {
   document.getElementById("clock").textContent = hours(s.clock) + " / " + hours(s.duration);
   document.getElementById("calendar").textContent = s.calendar;
   const status = document.getElementById("status");
-  status.textContent = s.failed ? words.failed : s.ended ? words.ended
+  status.textContent = s.failed ? words.failed : s.ended ? words.ended : s.ending ? words.ending
     : s.catching_up ? words.catching_up : s.paused ? words.paused : words.running;
   status.className = "status " + (s.ended ? "ended" : s.paused ? "paused" : "running");
   if (s.failed) banner(words.failed + ": " + s.failed, true);
-  showPending(s.pending || []);
+  showPending(s.pending || [], !s.paused);
+  document.querySelectorAll("[data-setting]").forEach((input) => {
+    const value = input.dataset.setting === "pace" ? s.pace : s.timeout_minutes;
+    if (value !== undefined && document.activeElement !== input) input.value = value;
+  });
+  if (s.ended || s.ending) {
+    document.querySelectorAll(".controls button, .controls input, form.action button").forEach((b) => { b.disabled = true; });
+  }
   showRequests(s.requests || []);
   showBoard(s.board);
   showWindows(s.clock);
@@ -228,9 +272,21 @@ function connect() {
   source.onerror = () => {
     banner(words.reconnecting, true);
     source.close();
-    setTimeout(connect, 2000);
+    source = null;
+    setTimeout(() => { if (!document.hidden && !source) connect(); }, 2000);
   };
 }
+
+// A browser keeps at most six connections to one server, and a stream holds one: a hidden
+// tab lets go of its stream, so that a facilitator's open tabs never starve the others.
+document.addEventListener("visibilitychange", () => {
+  if (document.hidden && source) {
+    source.close();
+    source = null;
+  } else if (!document.hidden && !source) {
+    connect();
+  }
+});
 
 // -- actions -------------------------------------------------------------------------------
 
@@ -260,8 +316,8 @@ document.querySelectorAll("form[data-post]").forEach((form) => {
       }
     }
     if (await post(form.dataset.post, body)) {
-      banner(words.done);
       form.querySelectorAll("textarea").forEach((t) => { t.value = ""; });
+      form.querySelectorAll("input[type=checkbox]").forEach((c) => { c.checked = false; });
     }
   });
 });
