@@ -122,3 +122,8 @@ def serve_command(
         Server(config).run()
     finally:
         room.close()
+    if room.ended:
+        click.echo(f"The exercise has ended; its records and aar.html are in {folder}/.")
+    else:
+        again = " ".join(["cyberttx serve", *([scenario] if scenario else [])])
+        click.echo(f"Stopped at {room.clock:.1f} h. Resume with: {again} --out {folder} --resume")
