@@ -109,6 +109,16 @@ VARIANT_OPTION = click.option(
     "--variant", help="Apply a named variant of the scenario (default: none)."
 )
 
+EXERCISE_SEED = click.option(
+    "--seed", type=SEED, help="Root seed (default: the exercise's, else the scenario's)."
+)
+MSEL_OPTION = click.option(
+    "--msel",
+    type=FILE,
+    help="Play the injects of this MSEL table (.csv or .xlsx, as `msel import` reads it) "
+    "instead of the scenario's.",
+)
+
 FORCE = click.option(
     "--force", is_flag=True, help="Replace the output folder (and any journal) if it exists."
 )

@@ -18,9 +18,7 @@ from .common import main
 
 @main.command("play")
 @click.argument("scenario", required=False)
-@click.option(
-    "--seed", type=common.SEED, help="Root seed (default: the exercise's, else the scenario's)."
-)
+@common.EXERCISE_SEED
 @common.VARIANT_OPTION
 @click.option(
     "--decisions",
@@ -41,12 +39,7 @@ from .common import main
     type=common.FILE,
     help="Continue a session saved with 'q' (its .session.yaml) where it stopped.",
 )
-@click.option(
-    "--msel",
-    type=common.FILE,
-    help="Play the injects of this MSEL table (.csv or .xlsx, as `msel import` reads it) "
-    "instead of the scenario's.",
-)
+@common.MSEL_OPTION
 @common.out_option("Output folder (default: results/<scenario>-play-<timestamp>/).")
 @common.FORCE
 def play_command(

@@ -26,15 +26,9 @@ def _lan_address() -> str:
 
 @main.command("serve")
 @click.argument("scenario", required=False)
-@click.option(
-    "--seed", type=common.SEED, help="Root seed (default: the exercise's, else the scenario's)."
-)
+@common.EXERCISE_SEED
 @common.VARIANT_OPTION
-@click.option(
-    "--msel",
-    type=common.FILE,
-    help="Play the injects of this MSEL table (.csv or .xlsx) instead of the scenario's.",
-)
+@common.MSEL_OPTION
 @click.option(
     "--host",
     default="127.0.0.1",
