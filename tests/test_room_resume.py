@@ -129,3 +129,18 @@ def test_a_killed_room_resumes_where_it_was(
     from sim.analysis.export import run_files
 
     assert run_files(replayed, {})["events.csv"] == room_events
+
+
+def test_a_port_in_use_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = ["serve", "--out", str(tmp_path / "room"), "--port", str(port)]
+        result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert not (tmp_path / "room").exists()

@@ -12,6 +12,18 @@ from . import common
 from .common import main
 
 
+def _port_free(host: str, port: int) -> bool:
+    """Whether a server could listen on `host`:`port` now."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def _lan_address() -> str:
     """This machine's address on the room's network (no packet is sent)."""
     probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -90,6 +102,11 @@ def serve_command(
     with common.input_errors():
         opened = open_session(scenario, variant, seed, None, msel, **common.limits())
     folder = out or Path("results") / f"{opened.resolved.path.stem}-room"
+    if not _port_free(host, port):
+        common.fail(
+            f"error: cannot listen on {host}:{port} (in use, or not this machine's address)"
+            "; choose another --port or --host"
+        )
     try:
         room = LiveRoom.open(
             opened, folder, resume=resume, pace=pace, timeout_minutes=timeout_minutes
