@@ -227,3 +227,10 @@ def test_the_english_feed_words_are_the_feeds_own() -> None:
     assert {k: english[f"seen.{k}"] for k in SEEN_IMPACT} == SEEN_IMPACT
     for language in LANGUAGES:
         assert all(f"level.{level}" in catalog(language) for level in LEVELS)
+
+
+def test_the_english_words_of_moves_and_requests_are_the_rooms_own() -> None:
+    from sim.facilitation.team_moves import SAID
+
+    english = catalog("en")
+    assert {k: english[f"feed.{k}"] for k in SAID} == SAID

@@ -44,7 +44,7 @@ from .feed import Feed
 from .outputs import exercise_files
 from .room_journal import Journal
 from .session import Played, Session
-from .team_moves import RoomError, country_of, number, team_move, text_of
+from .team_moves import RoomError, country_of, number, said, team_move, text_of
 
 MOVE_DELAY_HOURS = 1e-6
 """A move is taken this long after the tick that picks it up: after everything else of that
@@ -137,6 +137,8 @@ class LiveRoom:
         self._thread: threading.Thread | None = None
         self._recorder: Recorder | None = None
         self._answers: list[Decision] = []
+        self._said: dict[str, dict[str, Any]] = {}
+        """What each move taken here says, by its tag (for screens in other languages)."""
         self._resume_clock = -1.0
         self._restore(entries)
         self.journal = Journal(folder / "journal.jsonl")
@@ -276,6 +278,7 @@ class LiveRoom:
         )
         self.moves.append(move)
         number = len(self.moves)
+        self._said[f"move:{number}"] = intent.get("said", {})
         self.journal.add(
             {"kind": "move", "intent": intent["intent"], "move": move.model_dump(mode="json")}
         )
@@ -329,7 +332,8 @@ class LiveRoom:
         with self._cond:
             if row.kind in (kinds.DECISION, kinds.MOVE):
                 who = self._row_role(row)
-                self._publish(row.time, row.kind, who, row.detail, {"tag": row.incident})
+                data = {"tag": row.incident} | self._said.get(row.incident, {})
+                self._publish(row.time, row.kind, who, row.detail, data)
             elif row.kind == kinds.PUBLIC_STATEMENT:
                 self._publish(row.time, "statement", frozenset({PUBLIC}), row.detail)
             elif line is not None:
@@ -462,14 +466,26 @@ class LiveRoom:
         hours), backup (asset, hours) or statement (text); queued for the next tick and
         journaled first. Returns the move's id."""
         country = country_of(role)
-        actions, label = team_move(self.scenario, country, kind, given)
-        return self._queue(country, label, actions)
+        actions, key = team_move(self.scenario, country, kind, given)
+        first = actions[0]
+        names = {a.id: a.name for a in self.scenario.assets}
+        fields = {
+            "to": ", ".join(first.get("to", ())),
+            "asset": names.get(first.get("asset", ""), ""),
+            "hours": first.get("hours", ""),
+            "sector": first.get("sector", ""),
+        }
+        return self._queue(country, actions, key, {k: v for k, v in fields.items() if v != ""})
 
-    def _queue(self, country: str, label: str, actions: list[dict[str, Any]]) -> str:
+    def _queue(
+        self, country: str, actions: list[dict[str, Any]], key: str, fields: dict[str, Any]
+    ) -> str:
+        label, texts = said(key, country=country, **fields)
         intent = {
             "kind": "intent",
             "intent": secrets.token_hex(8),
             "move": {"country": country, "label": label, "actions": actions},
+            "said": {"key": key, "fields": {"country": country} | texts},
         }
         try:
             Move.model_validate({"time_hours": 0.0} | intent["move"])  # refuse now, not later
@@ -496,9 +512,10 @@ class LiveRoom:
             self._still_on()
             self.journal.add({"kind": "request", "request": made})
             self.requests[made["id"]] = made
-            text = f"{country} asks {helper} for {wanted} analysts"
+            text, fields = said("request", country=country, to=helper, analysts=wanted)
             audience = frozenset({f"team:{country}", f"team:{helper}"})
-            self._publish(self.clock, "request", audience, text, {"request": made["id"]})
+            data = {"request": made["id"], "key": "request", "fields": fields}
+            self._publish(self.clock, "request", audience, text, data)
         return made["id"]
 
     def reply(self, role: str, request: str, accept: bool, analysts: int | None = None) -> None:
@@ -515,9 +532,11 @@ class LiveRoom:
             status = "accepted" if accept else "declined"
             self.journal.add({"kind": "reply", "id": request, "status": status})
             asked["status"] = status
-            text = f"{country} {status} {asked['from']}'s request for analysts"
+            key = f"reply_{status}"
+            text, fields = said(key, country=country, to=asked["from"])
             audience = frozenset({f"team:{country}", f"team:{asked['from']}"})
-            self._publish(self.clock, "reply", audience, text, {"request": request})
+            data = {"request": request, "key": key, "fields": fields}
+            self._publish(self.clock, "reply", audience, text, data)
         if accept:
             lent = int(number(analysts or asked["analysts"], 1, 50))
             action = {
@@ -526,7 +545,7 @@ class LiveRoom:
                 "from": country,
                 "analysts": lent,
             }
-            self._queue(country, f"{country} lends {asked['from']} {lent} analysts", [action])
+            self._queue(country, [action], "move_lend", {"to": asked["from"], "analysts": lent})
 
     def _still_on(self) -> None:
         if self.ended or self.ending:

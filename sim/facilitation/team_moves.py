@@ -42,12 +42,34 @@ def text_of(value: Any) -> str:
     return value.strip()
 
 
+SAID = {
+    "move_share": "{country} shares indicators with {to}",
+    "move_isolate": "{country} isolates {asset} for {hours} h",
+    "move_backup": "{country} switches {asset} to its backup for {hours} h",
+    "move_alert": "{country} raises the alert of its {sector} sector for {hours} h",
+    "move_statement": "{country} makes a public statement",
+    "move_lend": "{country} lends {to} {analysts} analysts",
+    "request": "{country} asks {to} for {analysts} analysts",
+    "reply_accepted": "{country} lends {to} the analysts it asked for",
+    "reply_declined": "{country} declines {to}'s request for analysts",
+}
+"""What the room says of each move, request and answer in English, by key; screens in other
+languages find the key in their catalog (as `feed.KEY`) and fill in the same fields
+(country ids in `country` and `to` become names there)."""
+
+
+def said(key: str, **fields: Any) -> tuple[str, dict[str, str]]:
+    """The English words of `key` with `fields`, and the fields as texts."""
+    texts = {k: f"{v:g}" if isinstance(v, float) else str(v) for k, v in fields.items()}
+    return SAID[key].format(**texts), texts
+
+
 def team_move(
     scenario: Scenario, country: str, kind: str, given: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], str]:
-    """The engine actions of a team's move and its label in words: share (to: partner
-    countries), isolate (asset, hours), alert (sector, hours), backup (asset, hours) or
-    statement (text). Raises RoomError for a move the team may not make."""
+    """The engine actions of a team's move and the key of what it says (see SAID): share
+    (to: partner countries), isolate (asset, hours), alert (sector, hours), backup (asset,
+    hours) or statement (text). Raises RoomError for a move the team may not make."""
     assets = {a.id: a for a in scenario.assets if a.country == country}
     others = {c.id for c in scenario.countries} - {country}
     hours = number(given.get("hours", 24), 0.5, 168.0)
@@ -55,23 +77,20 @@ def team_move(
         to = list(given.get("to") or [])
         if not to or not set(to) <= others:
             raise RoomError(f"share with one or more of: {', '.join(sorted(others))}")
-        action = {"action": "share_indicators", "country": country, "to": to}
-        return [action], f"{country} shares indicators with {', '.join(to)}"
+        return [{"action": "share_indicators", "country": country, "to": to}], "move_share"
     if kind in ("isolate", "backup"):
         asset = given.get("asset")
         if asset not in assets:
             raise RoomError(f"'{asset}' is not an asset of {country}")
         name = "isolate" if kind == "isolate" else "activate_backup"
-        verb = "isolates" if kind == "isolate" else "brings on line the backup of"
-        action = {"action": name, "asset": asset, "hours": hours}
-        return [action], f"{country} {verb} {assets[asset].name} for {hours:g} h"
+        return [{"action": name, "asset": asset, "hours": hours}], f"move_{kind}"
     if kind == "alert":
         sector = given.get("sector")
         if sector not in SECTORS:
             raise RoomError(f"'{sector}' is not a sector")
         action = {"action": "raise_alert", "sector": sector, "country": country, "hours": hours}
-        return [action], f"{country} raises the alert of its {sector} sector for {hours:g} h"
+        return [action], "move_alert"
     if kind == "statement":
         text = text_of(given.get("text"))
-        return [{"action": "statement", "text": text}], f"{country} makes a public statement"
+        return [{"action": "statement", "text": text}], "move_statement"
     raise RoomError(f"unknown move '{kind}'")

@@ -61,6 +61,9 @@ function said(item) {
   return template.replace(/\{(\w+)\}/g, (whole, name) => {
     const value = fields[name];
     if (value === undefined) return whole;
+    if (name === "country" || name === "to") {  // country ids, one or several
+      return value.split(", ").map((c) => config.countries[c] || c).join(", ");
+    }
     return words[name + "." + value] || value;
   });
 }
