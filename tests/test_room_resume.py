@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from sim.facilitation.session import open_session, replay
 
@@ -122,6 +123,9 @@ def test_a_killed_room_resumes_where_it_was(
         server.wait()
     decisions = (folder / "decisions.yaml").read_text()
     assert "HST shares indicators with VLD" in decisions and "VLD lends HST 3" in decisions
+    first = yaml.safe_load(decisions)["decisions"][0]  # answered before the kill
+    assert first["label"] and first["wall_clock"] and first["source"] == "facilitator"
+    assert "Team move" in (folder / "aar.html").read_text()
     assert "HST shared early" in (folder / "aar.html").read_text()
     replayed = replay(open_session(decisions=folder / "decisions.yaml")).result
     assert replayed is not None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
 import socket
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -136,5 +138,7 @@ def serve_command(
     if room.ended:
         click.echo(f"The exercise has ended; its records and aar.html are in {folder}/.")
     else:
-        again = " ".join(["cyberttx serve", *([scenario] if scenario else [])])
-        click.echo(f"Stopped at {room.clock:.1f} h. Resume with: {again} --out {folder} --resume")
+        given = sys.argv[1:]  # the same command, with the same options, resumed
+        again = [*given, *([] if out else ["--out", str(folder)])]
+        again += [] if resume else ["--resume"]
+        click.echo(f"Stopped at {room.clock:.1f} h. Resume with: cyberttx {shlex.join(again)}")

@@ -31,6 +31,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ..analysis.export import provenance
 from ..analysis.result import RunResult
 from ..atomic import write_file
 from ..engine import kinds
@@ -125,6 +126,7 @@ class LiveRoom:
         self.clock = 0.0
         self.items: list[Item] = []
         self.pending: dict[str, Pending] = {}
+        self.answered: set[str] = set()
         self.requests: dict[str, dict[str, Any]] = {}
         self.notes: list[dict[str, Any]] = []
         self.held: set[int] = set()
@@ -140,6 +142,7 @@ class LiveRoom:
         self._said: dict[str, dict[str, Any]] = {}
         """What each move taken here says, by its tag (for screens in other languages)."""
         self._resume_clock = -1.0
+        self._began = time.monotonic()
         self._restore(entries)
         self.journal = Journal(folder / "journal.jsonl")
 
@@ -176,15 +179,23 @@ class LiveRoom:
         os.chmod(saved, 0o600)
         return cls(session, folder, codes, [], pace, timeout_minutes)
 
+    def _label(self, point: str, option: int) -> str:
+        """The label of `option` at decision point `point` ("" if there is none)."""
+        exercise = self.scenario.exercise
+        found = [p for p in exercise.decision_points if p.id == point] if exercise else []
+        options = found[0].options if found else ()
+        return options[option].label if 0 <= option < len(options) else ""
+
     def _restore(self, entries: list[dict[str, Any]]) -> None:
         """Set the room's state from a journal's entries."""
         taken_intents = set()
         for e in entries:
             kind = e["kind"]
             if kind == "answer":
-                self._answers.append(
-                    Decision(e["point"], e["option"], "", 0.0, e.get("wall", ""), e["by"])
-                )
+                label = self._label(e["point"], e["option"])
+                wall = e.get("wall", "")
+                self._answers.append(Decision(e["point"], e["option"], label, 0.0, wall, e["by"]))
+                self.answered.add(e["point"])
             elif kind == "move":
                 self.moves.append(Move.model_validate(e["move"]))
                 taken_intents.add(e["intent"])
@@ -230,7 +241,9 @@ class LiveRoom:
             played = Played(
                 _result(self.session, records), recorder.taken, [], self.scenario.duration_hours
             )
-            files = exercise_files(self.session, played, self.moves, self.notes, {})
+            took = time.monotonic() - self._began
+            about = provenance(self.session.resolved.path, took, "cyberttx serve")
+            files = exercise_files(self.session, played, self.moves, self.notes, about)
             for name, data in files.items():
                 write_file(self.folder / name, data)
             with self._cond:
@@ -290,6 +303,8 @@ class LiveRoom:
         counts down only while the clock runs, and then takes the default."""
         role = self._team_role(point.team)
         with self._cond:
+            if self.clock > self._resume_clock:  # a restart comes back to this point
+                self.journal.add({"kind": "clock", "hours": world.env.now})
             pending = Pending(point, role, self.timeout_minutes * 60)
             self.pending[point.id] = pending
             data = _point_json(point)
@@ -311,7 +326,10 @@ class LiveRoom:
             return pending.answer  # type: ignore[return-value]
 
     def _record_answer(self, pending: Pending, option: int, by: str) -> None:
-        self.journal.add({"kind": "answer", "point": pending.point.id, "option": option, "by": by})
+        wall = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        entry = {"point": pending.point.id, "option": option, "by": by, "wall": wall}
+        self.journal.add({"kind": "answer"} | entry)
+        self.answered.add(pending.point.id)
         pending.answer, pending.by = option, by
         self._cond.notify_all()
 
@@ -416,6 +434,8 @@ class LiveRoom:
                     self.pace = given
                 else:
                     self.timeout_minutes = given
+                    for pending in self.pending.values():  # waiting ones get no more time
+                        pending.remaining = min(pending.remaining, given * 60)
                 entry = {"pace": self.pace, "timeout_minutes": self.timeout_minutes}
                 self.journal.add({"kind": "settings"} | entry)
             elif command in ("hold", "release"):
@@ -453,7 +473,9 @@ class LiveRoom:
         """The team's (or the facilitator's, for any team) answer at a pending point."""
         with self._cond:
             pending = self.pending.get(point)
-            if pending is None or pending.answer is not None:
+            if point in self.answered:
+                raise RoomError("this decision has already been answered")
+            if pending is None:
                 raise RoomError(f"no decision '{point}' is waiting")
             if role not in (pending.role, "facilitator"):
                 raise RoomError("this decision is another team's")

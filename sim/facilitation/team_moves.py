@@ -74,7 +74,7 @@ def team_move(
     others = {c.id for c in scenario.countries} - {country}
     hours = number(given.get("hours", 24), 0.5, 168.0)
     if kind == "share":
-        to = list(given.get("to") or [])
+        to = list(dict.fromkeys(given.get("to") or []))
         if not to or not set(to) <= others:
             raise RoomError(f"share with one or more of: {', '.join(sorted(others))}")
         return [{"action": "share_indicators", "country": country, "to": to}], "move_share"

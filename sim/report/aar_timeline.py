@@ -30,6 +30,7 @@ TRIAGE_FLOOR = "Medium"
 CATEGORIES = {
     "inject": "Inject",
     "decision": "Decision",
+    "move": "Team move",
     "outage": "Assets down",
     "recovery": "Assets back",
     "disruption": "Disruption",
@@ -274,7 +275,18 @@ def timeline(
                     "expected": inject.expected_action,
                 }
             )
-        elif row.kind != kinds.DECISION and row.incident.startswith("decision:"):
+        elif row.kind == kinds.MOVE:
+            entries.append(
+                {
+                    "order": (row.time, 1, 0),
+                    "category": "move",
+                    "label": CATEGORIES["move"],
+                    "route": names.countries.get(row.country, row.country),
+                    "text": row.detail,
+                    "consequences": consequences[row.incident],
+                }
+            )
+        elif row.kind != kinds.DECISION and row.incident.startswith(("decision:", "move:")):
             where = ", ".join(
                 part
                 for part in (

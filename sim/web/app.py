@@ -199,7 +199,8 @@ def create_app(room: LiveRoom, base_url: str = "") -> FastAPI:
     ) -> dict:
         role = acting(code, x_csrf_token, "team:")
         given = body.model_dump(exclude={"kind"}, exclude_none=True)
-        return {"ok": True, "move": room.move(role, body.kind, **given)}
+        made = room.move(role, body.kind, **given)
+        return {"ok": True, "move": made, "queued": room.paused or bool(room.pending)}
 
     @app.post("/r/{code}/request")
     def ask(code: str, body: AskBody, x_csrf_token: Annotated[str | None, Header()] = None) -> dict:
@@ -229,7 +230,8 @@ def create_app(room: LiveRoom, base_url: str = "") -> FastAPI:
         path = room.folder / name
         if name not in DOWNLOADS or not room.ended or not path.is_file():
             raise HTTPException(404, "no such file yet")
-        return FileResponse(path, filename=name)
+        inline = "inline" if name.endswith(".html") else "attachment"
+        return FileResponse(path, filename=name, content_disposition_type=inline)
 
     return app
 

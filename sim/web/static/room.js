@@ -35,20 +35,33 @@ function banner(text, isError) {
   b.classList.toggle("error", Boolean(isError));
 }
 
-async function post(path, body) {
-  const response = await fetch("/r/" + config.code + "/" + path, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": config.csrf },
-    body: JSON.stringify(body),
-  });
-  let answer = {};
-  try { answer = await response.json(); } catch (e) { answer = {}; }
-  if (!response.ok) {
-    banner(words.error + ": " + (answer.error || response.status), true);
-    return false;
+async function post(path, body, button) {
+  // One request at a time per button: a double click sends once.
+  if (button) {
+    if (button.disabled) return false;
+    button.disabled = true;
   }
-  banner(words.done);
-  return true;
+  try {
+    const response = await fetch("/r/" + config.code + "/" + path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": config.csrf },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10000),
+    });
+    let answer = {};
+    try { answer = await response.json(); } catch (e) { answer = {}; }
+    if (!response.ok) {
+      banner(words.error + ": " + (answer.error || response.status), true);
+      return false;
+    }
+    banner(answer.queued ? words.queued : words.done);
+    return true;
+  } catch (e) {
+    banner(words.not_sent, true);
+    return false;
+  } finally {
+    if (button) button.disabled = false;
+  }
 }
 
 // -- items ---------------------------------------------------------------------------------
@@ -125,7 +138,7 @@ function showPending(pending, running) {
     local.options.forEach((label, k) => {
       const b = el("button", label + (k === p.default ? " (" + words.default + ")" : ""));
       b.disabled = !mayDecide(p);
-      b.addEventListener("click", () => post("answer", { point: p.point, option: k }));
+      b.addEventListener("click", () => post("answer", { point: p.point, option: k }, b));
       options.append(b);
     });
     card.append(options);
@@ -163,10 +176,10 @@ function showRequests(requests) {
     if (me === r.to && r.status === "open") {
       const lend = el("button", words.accept);
       lend.dataset.reply = "accept";
-      lend.addEventListener("click", () => post("reply", { request: r.id, accept: true }));
+      lend.addEventListener("click", () => post("reply", { request: r.id, accept: true }, lend));
       const no = el("button", words.decline);
       no.dataset.reply = "decline";
-      no.addEventListener("click", () => post("reply", { request: r.id, accept: false }));
+      no.addEventListener("click", () => post("reply", { request: r.id, accept: false }, no));
       li.append(lend, no);
     }
     list.append(li);
@@ -298,7 +311,7 @@ document.querySelectorAll("button[data-act]").forEach((button) => {
     if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
     const body = { command: button.dataset.act };
     if (button.dataset.value) body.value = Number(button.dataset.value);
-    post("act", body);
+    post("act", body, button);
   });
 });
 
@@ -318,7 +331,7 @@ document.querySelectorAll("form[data-post]").forEach((form) => {
         else if (value !== "") body[key] = value;
       }
     }
-    if (await post(form.dataset.post, body)) {
+    if (await post(form.dataset.post, body, form.querySelector("button[type=submit]"))) {
       form.querySelectorAll("textarea").forEach((t) => { t.value = ""; });
       form.querySelectorAll("input[type=checkbox]").forEach((c) => { c.checked = false; });
     }
