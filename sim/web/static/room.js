@@ -225,6 +225,7 @@ function showBoard(board) {
 function showWindows(clock) {
   const list = document.getElementById("windows");
   if (!list) return;
+  list.closest("section").hidden = !config.windows.length;  // a scenario without major events
   list.replaceChildren();
   config.windows.forEach(([name, start, end]) => {
     const li = el("li", name + " · " + hours(start) + " – " + hours(end), "window");
