@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from ..engine.exercise import Delivered, run_exercise, take_move
 from ..engine.records import Row
 from ..engine.world import World
 from ..schema.exercise import DecisionPoint, Move
+from ..schema.scenario import Scenario
 from .board import TICK_HOURS, TRUTH, board
 from .decisions import Decision, Recorder
 from .feed import Feed
@@ -602,6 +604,7 @@ class LiveRoom:
                 "role": role,
                 "clock": self.clock,
                 "calendar": self.scenario.calendar_time(self.clock),
+                "local_time": _local_time(self.scenario, self.clock),
                 "duration": self.scenario.duration_hours,
                 "paused": self.paused,
                 "ending": self.ending and not self.ended,
@@ -657,6 +660,15 @@ class _Notifying(threading.Condition):
     def notify_all(self) -> None:
         self.room.version += 1
         super().notify_all()
+
+
+def _local_time(scenario: Scenario, hours: float) -> str | None:
+    """Scenario hour `hours` as the scenario's local date and time, ISO without a zone (for
+    screens to write in their language); None past the calendar's end."""
+    try:
+        return (scenario.start + timedelta(hours=hours)).replace(tzinfo=None).isoformat()
+    except OverflowError:
+        return None
 
 
 def _point_json(point: DecisionPoint) -> dict[str, Any]:

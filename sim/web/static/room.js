@@ -199,7 +199,7 @@ function showBoard(board) {
   const table = el("table");
   const head = el("tr");
   head.append(el("th", ""));
-  sectors.forEach((s) => head.append(el("th", s.replace(/_/g, " "), "sector")));
+  sectors.forEach((s) => head.append(el("th", words["sector." + s] || s, "sector")));
   table.append(head);
   countries.forEach((c) => {
     const row = el("tr");
@@ -237,9 +237,19 @@ function showWindows(clock) {
   });
 }
 
+function calendar(s) {
+  // The scenario's local date and time, in this screen's language.
+  if (!s.local_time) return s.calendar;
+  const when = new Date(s.local_time + "Z");
+  const format = { weekday: "short", day: "numeric", month: "short", hour: "2-digit",
+    minute: "2-digit", hourCycle: "h23", timeZone: "UTC" };
+  try { return new Intl.DateTimeFormat(config.language, format).format(when); }
+  catch (e) { return s.calendar; }
+}
+
 function showState(s) {
   document.getElementById("clock").textContent = hours(s.clock) + " / " + hours(s.duration);
-  document.getElementById("calendar").textContent = s.calendar;
+  document.getElementById("calendar").textContent = calendar(s);
   const status = document.getElementById("status");
   status.textContent = s.failed ? words.failed : s.ended ? words.ended : s.ending ? words.ending
     : s.catching_up ? words.catching_up : s.paused ? words.paused : words.running;
