@@ -84,6 +84,17 @@ def _run_study(study: Study, folder: Path, options: dict[str, Any]) -> Experimen
         common.fail(f"error: cannot write {study.journal}: {error.strerror or error}")
 
 
+def _finish(
+    study: Study, folder: Path, files: dict[str, bytes], options: dict[str, Any], lines: list[str]
+) -> None:
+    """Write the experiment's files, drop its journal, and print its results and files."""
+    common.save(folder, files, options["force"])
+    study.finish()
+    for line in lines:
+        click.echo(line)
+    click.echo(f"\nWrote {folder}/ ({', '.join(files)})")
+
+
 def _study(
     runs: dict[str, Any], replications: int, seed: int, folder: Path, options: dict[str, Any]
 ) -> Study:
@@ -222,13 +233,9 @@ def compare_command(
         seed,
         showcase(design.runs, rows, seed),
     )
-    common.save(folder, files, options["force"])
-    study.finish()
     title = f"{resolved.written.name}: {replications} paired replications of {len(design.runs)}"
     lines = attribution_lines if cbm_ablation_flag else comparison_lines
-    for line in lines(title + " variants", table):
-        click.echo(line)
-    click.echo(f"\nWrote {folder}/ ({', '.join(files)})")
+    _finish(study, folder, files, options, lines(title + " variants", table))
 
 
 @main.command("sweep")
@@ -279,12 +286,8 @@ def sweep_command(
     name = resolved.written.name
     files = experiment_tables(experiment.rows, summary, "sweep.csv")
     files |= sweep_plot(summary, list(grid), name)
-    common.save(folder, files, options["force"])
-    study.finish()
     title = f"{name}: {replications} paired replications at {len(design.runs)} points"
-    for line in sweep_lines(title, summary):
-        click.echo(line)
-    click.echo(f"\nWrote {folder}/ ({', '.join(files)})")
+    _finish(study, folder, files, options, sweep_lines(title, summary))
 
 
 @main.command("levers")
@@ -333,11 +336,7 @@ def levers_command(
     title = f"{named}: {replications} paired runs, seed {seed}"
     files = experiment_tables(experiment.rows, [e.row() for e in effects], "levers.csv")
     files |= levers_plot(effects, title)
-    common.save(folder, files, options["force"])
-    study.finish()
-    for line in lever_lines(title, effects):
-        click.echo(line)
-    click.echo(f"\nWrote {folder}/ ({', '.join(files)})")
+    _finish(study, folder, files, options, lever_lines(title, effects))
 
 
 @main.command("sensitivity")
@@ -461,9 +460,5 @@ def sensitivity_command(
         root,
         _provenance_of(resolved, began, options),
     )
-    common.save(folder, files, options["force"])
-    study.finish()
     held = study_of.robustness(y)
-    for line in sensitivity_lines(title, method, rows, held, len(x)):
-        click.echo(line)
-    click.echo(f"\nWrote {folder}/ ({', '.join(files)})")
+    _finish(study, folder, files, options, sensitivity_lines(title, method, rows, held, len(x)))
