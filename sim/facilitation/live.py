@@ -9,7 +9,7 @@ The room is the library under `cyberttx serve` (any front end can drive it):
     room.act(role, "run")                          # the facilitator starts the clock
     room.answer("team:HST", "first-severe-incident", 1)
     room.move("team:HST", "share", to=["VLD"])
-    items, cursor = room.wait("team:HST", cursor)  # what that team may see, as it happens
+    items, cursor, version = room.since("team:HST", cursor)  # what that team may see so far
 
 Every action is written to an append-only journal (flushed and fsynced) before it is
 acknowledged; reopening the folder with `resume=True` replays the journal to the same state.
@@ -633,14 +633,6 @@ class LiveRoom:
         time, and the room's version, without waiting."""
         with self._cond:
             return [i for i in self.items[after:] if i.seen_by(role)], len(self.items), self.version
-
-    def wait(self, role: str, after: int, timeout: float = 15.0) -> tuple[list[Item], int]:
-        """The items `role` may see after item number `after`, waiting up to `timeout` seconds
-        for one (or for the clock to move); and the number to ask after next time."""
-        with self._cond:
-            if len(self.items) <= after:
-                self._cond.wait(timeout=timeout)
-            return [i for i in self.items[after:] if i.seen_by(role)], len(self.items)
 
     def close(self) -> None:
         """End the screens' streams and wake waiting threads: the server is going down (the
