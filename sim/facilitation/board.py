@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from ..engine import kinds
-from ..engine.exercise import status_board
 from ..engine.infrastructure import DOWN
 from ..engine.world import World
 
@@ -22,9 +21,10 @@ TRUTH = {
 """What the facilitator alone sees of the attacker's side."""
 
 
-def board(world: World, previous: dict[str, Any]) -> dict[str, Any]:
+def board(world: World, previous: dict[str, Any], open_incidents: int) -> dict[str, Any]:
     """What the projector shows: per country and sector the assets down out of all, and the
-    KPIs; the service-hours lost so far add the service lost at the last tick over a tick."""
+    KPIs (`open_incidents` counted by the caller as rows arrive, not rescanned each tick); the
+    service-hours lost so far add the service lost at the last tick over a tick."""
     cells: dict[str, dict[str, list[int]]] = {}
     lost = 0.0
     for asset, q in zip(world.infra.assets, world.infra.q, strict=True):
@@ -32,7 +32,6 @@ def board(world: World, previous: dict[str, Any]) -> dict[str, Any]:
         cell[0] += int(q >= DOWN)
         cell[1] += 1
         lost += asset.weight * float(q)
-    status = status_board(world)
     before = previous.get("kpis", {})
     so_far = before.get("service_hours_lost", 0.0)
     so_far += before.get("service_lost_now", 0.0) * TICK_HOURS
@@ -42,6 +41,6 @@ def board(world: World, previous: dict[str, Any]) -> dict[str, Any]:
             "assets_down": sum(c[0] for by in cells.values() for c in by.values()),
             "service_lost_now": lost,
             "service_hours_lost": so_far,
-            "open_incidents": len(status["open_incidents"]),
+            "open_incidents": open_incidents,
         },
     }

@@ -33,7 +33,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..analysis.export import provenance
-from ..analysis.result import RunResult
 from ..atomic import write_file
 from ..engine import kinds
 from ..engine.exercise import Delivered, run_exercise, take_move
@@ -46,7 +45,7 @@ from .decisions import Decision, Recorder
 from .feed import Feed
 from .outputs import exercise_files
 from .room_journal import Journal
-from .session import Played, Session
+from .session import Played, Session, run_result
 from .team_moves import RoomError, country_of, number, said, team_move, text_of
 
 MOVE_DELAY_HOURS = 1e-6
@@ -119,6 +118,11 @@ class LiveRoom:
     ) -> None:
         self.session, self.folder, self.codes = session, folder, codes
         self.scenario = session.resolved.scenario
+        exercise = self.scenario.exercise
+        self._points = {p.id: p for p in exercise.decision_points} if exercise else {}
+        self._team_country = {t.id: t.country for t in exercise.teams} if exercise else {}
+        self._open: set[str] = set()
+        """Incidents triaged and not yet contained (as the status board counts them)."""
         self.feed = Feed(self.scenario)
         self.pace, self.timeout_minutes = pace, timeout_minutes
         self.paused, self.jumping, self.ending, self.ended = True, False, False, False
@@ -183,9 +187,8 @@ class LiveRoom:
 
     def _label(self, point: str, option: int) -> str:
         """The label of `option` at decision point `point` ("" if there is none)."""
-        exercise = self.scenario.exercise
-        found = [p for p in exercise.decision_points if p.id == point] if exercise else []
-        options = found[0].options if found else ()
+        found = self._points.get(point)
+        options = found.options if found else ()
         return options[option].label if 0 <= option < len(options) else ""
 
     def _restore(self, entries: list[dict[str, Any]]) -> None:
@@ -241,7 +244,7 @@ class LiveRoom:
                 moves=list(self.moves),
             )
             played = Played(
-                _result(self.session, records), recorder.taken, [], self.scenario.duration_hours
+                run_result(self.session, records), recorder.taken, [], self.scenario.duration_hours
             )
             took = time.monotonic() - self._began
             about = provenance(self.session.resolved.path, took, "cyberttx serve")
@@ -270,7 +273,7 @@ class LiveRoom:
         """Publish the clock and the board, take queued moves, then wait as the pace says."""
         with self._cond:
             self.clock = world.env.now
-            self.board = board(world, self.board)
+            self.board = board(world, self.board, len(self._open))
             for intent in self.queued:
                 self._take(world, intent)
             self.queued = []
@@ -349,6 +352,10 @@ class LiveRoom:
 
     def _heard(self, row: Row) -> None:
         line = self.feed.line(row)
+        if row.kind == kinds.TRIAGED:
+            self._open.add(row.incident)
+        elif row.kind == kinds.CONTAINED:
+            self._open.discard(row.incident)
         with self._cond:
             if row.kind in (kinds.DECISION, kinds.MOVE):
                 who = self._row_role(row)
@@ -368,18 +375,14 @@ class LiveRoom:
     # -- who sees and does what ---------------------------------------------------------------
 
     def _team_role(self, team: str | None) -> str:
-        exercise = self.scenario.exercise
-        teams = {t.id: t for t in exercise.teams} if exercise else {}
-        country = teams[team].country if team in teams else None
+        country = self._team_country.get(team) if team else None
         return f"team:{country}" if country else "facilitator"
 
     def _row_role(self, row: Row) -> frozenset[str]:
         if row.country:
             return frozenset({f"team:{row.country}"})
-        point = row.incident.removeprefix("decision:")
-        exercise = self.scenario.exercise
-        found = [p for p in exercise.decision_points if p.id == point] if exercise else []
-        return frozenset({self._team_role(found[0].team)} if found else set())
+        found = self._points.get(row.incident.removeprefix("decision:"))
+        return frozenset({self._team_role(found.team)} if found else set())
 
     def _inject_audience(self, recipient: str) -> frozenset[str]:
         """Every team when the inject addresses all players; else the teams whose country or
@@ -672,8 +675,3 @@ def _point_json(point: DecisionPoint) -> dict[str, Any]:
         "default": point.default,
         "translated": {k: v.model_dump() for k, v in point.translations.items()},
     }
-
-
-def _result(session: Session, records: Any) -> RunResult:
-    resolved = session.resolved
-    return RunResult(resolved.scenario, resolved.variant, session.seed, records)

@@ -185,7 +185,7 @@ def replay(session: Session, policy: str | None = None) -> Played:
         scenario = session.resolved.scenario
         records = run_exercise(scenario, session.seed, recorder, moves=session.moves)
     end = session.resolved.scenario.duration_hours
-    return Played(_result(session, records), recorder.taken, [], end)
+    return Played(run_result(session, records), recorder.taken, [], end)
 
 
 def play_live(session: Session, console: Console) -> Played:
@@ -201,7 +201,7 @@ def play_live(session: Session, console: Console) -> Played:
             session.header.get("undone"),
             session.moves,
         )
-    result = None if outcome.records is None else _result(session, outcome.records)
+    result = None if outcome.records is None else run_result(session, outcome.records)
     return Played(result, outcome.decisions, outcome.undone, outcome.stopped_at)
 
 
@@ -214,7 +214,8 @@ def _blamed(session: Session) -> Iterator[None]:
         raise DecisionsError(f"{session.source or 'policy'}: {error}") from None
 
 
-def _result(session: Session, records: Any) -> RunResult:
+def run_result(session: Session, records: Any) -> RunResult:
+    """The run of `session` that `records` hold."""
     resolved = session.resolved
     return RunResult(resolved.scenario, resolved.variant, session.seed, records)
 
