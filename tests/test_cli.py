@@ -210,3 +210,26 @@ def test_a_write_interrupted_long_ago_is_cleared_on_the_next(tmp_path: Path) -> 
     os.utime(leftover, (1, 1))
     assert invoke("run", "--out", str(tmp_path / "r"))[0] == 0
     assert not leftover.exists()
+
+
+def test_every_command_is_found_and_loads_only_its_own_module() -> None:
+    """Commands are defined in modules imported on first use: each name maps to the module
+    that defines it, and no module defines a command the map does not name."""
+    import importlib
+    import subprocess
+    import sys
+
+    from sim.cli.common import COMMAND_MODULES
+
+    for module in set(COMMAND_MODULES.values()):
+        importlib.import_module(f"sim.cli.{module}")
+    assert set(main.commands) == set(COMMAND_MODULES)
+    for name, module in COMMAND_MODULES.items():
+        callback = main.commands[name].callback
+        assert callback is not None and callback.__module__ == f"sim.cli.{module}"
+    probe = (
+        "import sys; from sim.cli import main; main(['run', '--help'], standalone_mode=False); "
+        "print(sorted(m for m in sys.modules if m.startswith('sim.cli.')))"
+    )
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert shown.stdout.strip().endswith("['sim.cli.common', 'sim.cli.scenarios']")

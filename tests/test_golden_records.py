@@ -23,6 +23,8 @@ import sim
 from sim.analysis.designs import variants_of
 from sim.analysis.experiment import run_experiment
 from sim.atomic import write_folder
+from sim.engine import compiled_cascade
+from sim.engine.compiled_cascade import Cascade
 from sim.engine.exercise import run_exercise
 from sim.engine.records import Records
 from sim.engine.world import run_replication
@@ -56,8 +58,8 @@ def digest(records: Records) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
 
-def records_of(key: str, tmp: Path) -> Records:
-    """Run the replication that `key` names."""
+def records_of(key: str, tmp: Path, cascade: Cascade = "auto") -> Records:
+    """Run the replication that `key` names, with the settle `cascade` chooses."""
     name, variant, seed, replication = key.split("/")
     if name.startswith("synthetic-"):
         write_folder(tmp / "model", synthetic_files(int(name.split("-")[1]), 5, 0))
@@ -70,9 +72,10 @@ def records_of(key: str, tmp: Path) -> Records:
             int(seed),
             lambda point, world: len(point.options) - 1,
             replication=int(replication),
+            cascade=cascade,
         )
     chosen = sim.apply_variant(scenario, None if variant == "-" else variant)
-    return run_replication(chosen, seed=int(seed), replication=int(replication))
+    return run_replication(chosen, seed=int(seed), replication=int(replication), cascade=cascade)
 
 
 EXPERIMENT = "912ecb2ae8cee11e"
@@ -96,7 +99,13 @@ def test_experiment_rows_match_their_pinned_digest() -> None:
 
 @pytest.mark.parametrize("key", sorted(GOLDEN))
 def test_records_match_their_pinned_digest(key: str, tmp_path: Path) -> None:
-    assert digest(records_of(key, tmp_path)) == GOLDEN[key]
+    assert digest(records_of(key, tmp_path, "python")) == GOLDEN[key]
+
+
+@pytest.mark.skipif(not compiled_cascade.available, reason="numba is not installed")
+@pytest.mark.parametrize("key", sorted(GOLDEN))
+def test_the_compiled_cascade_gives_the_pinned_records(key: str, tmp_path: Path) -> None:
+    assert digest(records_of(key, tmp_path, "compiled")) == GOLDEN[key]
 
 
 if __name__ == "__main__":

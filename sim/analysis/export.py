@@ -3,15 +3,19 @@ provenance), an experiment's tables, and the one way every table is written as C
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import importlib.util
 import io
 import json
+import math
 import platform
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..engine.records import EVENT_COLUMNS
 from ..version import __version__
 from .result import RunResult
 
@@ -28,16 +32,27 @@ def neutral(value: Any) -> Any:
 
 
 def csv_bytes(frame: Any) -> bytes:
-    """A pandas DataFrame as UTF-8 CSV, floats to 10 significant digits, formula-like text
-    neutralised."""
-    from pandas.api.types import is_numeric_dtype
+    """A pandas DataFrame as `table_bytes` writes it."""
+    return table_bytes(list(frame.columns), frame.itertuples(index=False, name=None))
 
-    text_columns = [c for c in frame.columns if not is_numeric_dtype(frame[c])]
-    if text_columns:
-        frame = frame.assign(**{c: frame[c].astype(object).map(neutral) for c in text_columns})
+
+def table_bytes(columns: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
+    """A table as UTF-8 CSV: floats to 10 significant digits, NaN and None as empty cells,
+    formula-like text neutralised. Needs no pandas (a run's files are written without it,
+    which keeps `cyberttx run` quick to start)."""
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, float_format="%.10g")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([_cell(value) for value in row] for row in rows)
     return buffer.getvalue().encode()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.10g}"
+    if value is None:
+        return ""
+    return neutral(value)
 
 
 def run_files(result: RunResult, provenance: dict[str, Any]) -> dict[str, bytes]:
@@ -54,8 +69,8 @@ def run_files(result: RunResult, provenance: dict[str, Any]) -> dict[str, bytes]
         **provenance,
     }
     return {
-        "events.csv": csv_bytes(result.events()),
-        "series.csv": csv_bytes(result.series()),
+        "events.csv": table_bytes(list(EVENT_COLUMNS), result.records.events),
+        "series.csv": table_bytes(["time", "asset", "q"], result.series_rows()),
         "metrics.json": json.dumps(result.metrics, indent=2).encode(),
         "run.json": json.dumps(run, indent=2, default=str).encode(),
     }

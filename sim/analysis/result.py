@@ -48,14 +48,17 @@ class RunResult:
         """Inoperability change points: columns time, asset, q (q holds until the next row)."""
         import pandas as pd
 
-        ids = self.records.asset_ids
-        return pd.DataFrame(
-            {
-                "time": list(self.records.series_time),
-                "asset": [ids[i] for i in self.records.series_asset],
-                "q": list(self.records.series_q),
-            }
-        )
+        return pd.DataFrame(self.series_rows(), columns=["time", "asset", "q"])
+
+    def series_rows(self) -> list[tuple[float, str, float]]:
+        """The change points as (time, asset id, q) rows."""
+        ids, records = self.records.asset_ids, self.records
+        return [
+            (time, ids[i], q)
+            for time, i, q in zip(
+                records.series_time, records.series_asset, records.series_q, strict=True
+            )
+        ]
 
 
 def _flat(value: Any, prefix: str = "") -> list[tuple[str, float]]:

@@ -3,6 +3,7 @@ and exit status 2."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -124,7 +125,32 @@ FORCE = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+COMMAND_MODULES = {
+    **dict.fromkeys(("run", "validate", "schema", "list", "graph", "generate"), "scenarios"),
+    **dict.fromkeys(("compare", "sweep", "levers", "sensitivity"), "experiments"),
+    **dict.fromkeys(("play", "msel"), "exercises"),
+    "serve": "serve",
+}
+"""The module of `sim.cli` that defines each command."""
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are defined in modules imported when first needed, so that
+    `cyberttx run` does not import what `serve` or `compare` use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMAND_MODULES})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMAND_MODULES and name not in self.commands:
+            importlib.import_module(f"sim.cli.{COMMAND_MODULES[name]}")
+        return super().get_command(ctx, name)
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="cyberttx")
 @click.option(
     "--allow-path",

@@ -26,6 +26,7 @@ from ..schema.exercise import (
 )
 from ..schema.scenario import Scenario
 from . import kinds
+from .compiled_cascade import Cascade
 from .infrastructure import DOWN
 from .records import Records, Row
 from .topology import Topology
@@ -247,15 +248,16 @@ def run_exercise(
     topology: Topology | None = None,
     watch: Callable[[World], None] | None = None,
     moves: Sequence[Move] = (),
+    cascade: Cascade = "auto",
 ) -> Records:
     """Run one replication of `scenario` with its exercise: injects are logged and delivered
     as they fall due (before decisions at the same hour), each decision point, once due,
     takes the option `choose` returns, and each of `moves` is taken at its hour (moves are
     numbered from 1 in order). Exceptions raised by `choose`, `deliver` or what `watch`
     starts stop the run and propagate (that is how a player quits or undoes).
-    `topology`: as for `build_world`. `watch` is called with the world before it runs (to
-    follow its records as they are written, or to take moves as they are made)."""
-    world = build_world(scenario, seed, replication, topology)
+    `topology` and `cascade`: as for `build_world`. `watch` is called with the world before it
+    runs (to follow its records as they are written, or to take moves as they are made)."""
+    world = build_world(scenario, seed, replication, topology, cascade)
     if watch is not None:
         watch(world)
     exercise = scenario.exercise

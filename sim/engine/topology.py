@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import csr_array
-from scipy.sparse.csgraph import connected_components
 
 from ..schema.scenario import Scenario
+
+if TYPE_CHECKING:
+    from .compiled_cascade import KernelShape
 
 REACH_HOPS = 3
 """Dependency hops counted when ranking assets by the loss they would cascade."""
@@ -44,15 +46,25 @@ class Topology:
     """Every asset's consequence weight, in scenario order."""
 
     @cached_property
+    def compressed(self) -> KernelShape:
+        """The adjacency lists as compressed rows, for the compiled cascade (built once, on
+        first use)."""
+        from .compiled_cascade import KernelShape
+
+        return KernelShape.of(self)
+
+    @cached_property
     def reach(self) -> np.ndarray:
         """Per asset, the weighted loss its full failure would cascade over REACH_HOPS hops
         (its own weight included; delays, backups and the cap ignored)."""
         supplier, dependent, strength = self.edges
+        # step[j] <- sum of a_ij * step[i] over j's dependents i, added in the order of i
+        by = np.lexsort((dependent, supplier))
+        supplier, dependent, strength = supplier[by], dependent[by], strength[by]
         n = len(self.weights)
-        feeds = csr_array((strength, (supplier, dependent)), shape=(n, n))
         total = step = self.weights
         for _ in range(REACH_HOPS):
-            step = feeds @ step
+            step = np.bincount(supplier, weights=strength * step[dependent], minlength=n)
             total = total + step
         return total
 
@@ -106,8 +118,7 @@ def _cycle_order(n: int, out: list[list[int]]) -> tuple[list[int], dict[int, lis
     it), and each cycle's members by asset; assets in no cycle are left out of the latter."""
     src = np.repeat(np.arange(n), [len(o) for o in out])
     dst = np.fromiter((k for o in out for k in o), dtype=np.int64, count=len(src))
-    graph = csr_array((np.ones(len(src)), (src, dst)), shape=(n, n))
-    count, label = connected_components(graph, directed=True, connection="strong")
+    count, label = strong_components(out)
     across = label[src] != label[dst]
     up, down = label[src][across], label[dst][across]
     depth = np.zeros(count, dtype=np.int64)
@@ -123,3 +134,49 @@ def _cycle_order(n: int, out: list[list[int]]) -> tuple[list[int], dict[int, lis
         groups.setdefault(int(label[i]), []).append(i)
     cycle = {i: members for members in groups.values() for i in members}
     return depth[label].tolist(), cycle
+
+
+def strong_components(out: list[list[int]]) -> tuple[int, np.ndarray]:
+    """The strongly connected components of the graph whose node v has edges to `out[v]`:
+    how many there are, and each node's component number (Tarjan's algorithm, with an
+    explicit stack so that long chains cannot overflow Python's)."""
+    n = len(out)
+    order, low = [-1] * n, [0] * n
+    on_stack = [False] * n
+    label = np.full(n, -1, dtype=np.int64)
+    stack: list[int] = []
+    visited = count = 0
+    for root in range(n):
+        if order[root] >= 0:
+            continue
+        work = [(root, 0)]
+        while work:
+            v, k = work[-1]
+            if k == 0:
+                order[v] = low[v] = visited
+                visited += 1
+                stack.append(v)
+                on_stack[v] = True
+            children = out[v]
+            while k < len(children):
+                w = children[k]
+                k += 1
+                if order[w] < 0:
+                    work[-1] = (v, k)
+                    work.append((w, 0))
+                    break
+                if on_stack[w] and order[w] < low[v]:
+                    low[v] = order[w]
+            else:
+                work.pop()
+                if work and low[v] < low[work[-1][0]]:
+                    low[work[-1][0]] = low[v]
+                if low[v] == order[v]:
+                    while True:
+                        w = stack.pop()
+                        on_stack[w] = False
+                        label[w] = count
+                        if w == v:
+                            break
+                    count += 1
+    return count, label

@@ -11,6 +11,7 @@ from ..schema.scenario import Disruption, Scenario
 from . import kinds
 from .adversary import Adversary, Indicators, Sightings
 from .background import background_incidents
+from .compiled_cascade import Cascade, infrastructure_class
 from .infrastructure import Infrastructure
 from .records import Records
 from .response import Response
@@ -57,15 +58,21 @@ class World:
 
 
 def build_world(
-    scenario: Scenario, seed: int, replication: int = 0, topology: Topology | None = None
+    scenario: Scenario,
+    seed: int,
+    replication: int = 0,
+    topology: Topology | None = None,
+    cascade: Cascade = "auto",
 ) -> World:
     """Every process of one replication of `scenario`, started but not yet run. `topology`
-    is `build_topology(scenario)`, built here if not given; runs of one scenario may share it."""
+    is `build_topology(scenario)`, built here if not given; runs of one scenario may share it.
+    `cascade` chooses the settle (`compiled_cascade.infrastructure_class`); every choice gives
+    the same records."""
     streams = Streams(seed, replication)
     env = simpy.Environment()
     records = Records(scenario.duration_hours, tuple(a.id for a in scenario.assets))
     shape = build_topology(scenario) if topology is None else topology
-    infra = Infrastructure(env, scenario, records, shape)
+    infra = infrastructure_class(cascade, len(scenario.assets))(env, scenario, records, shape)
     for number, disruption in enumerate(scenario.disruptions):
         env.process(_disrupt(env, infra, number, disruption, streams))
     indicators = Indicators.initial(scenario)
@@ -93,14 +100,15 @@ def run_replication(
     seed: int | None = None,
     replication: int = 0,
     topology: Topology | None = None,
+    cascade: Cascade = "auto",
 ) -> Records:
     """Run `scenario` (resolved: any variant already applied); a pure function of its
     arguments.
 
     `seed` defaults to the scenario's; replication r of a seed draws from streams independent
     of every other replication's. `topology`, if given, must be `build_topology(scenario)`
-    (callers running many replications build it once).
+    (callers running many replications build it once). `cascade`: as for `build_world`.
     """
-    world = build_world(scenario, scenario.root_seed(seed), replication, topology)
+    world = build_world(scenario, scenario.root_seed(seed), replication, topology, cascade)
     world.env.run(until=scenario.duration_hours)
     return world.records
