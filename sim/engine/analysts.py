@@ -1,4 +1,5 @@
-"""A team of analysts: SimPy's PriorityResource with its waiting requests kept in a heap.
+"""A team of analysts: SimPy's PriorityResource with its waiting requests kept in a heap,
+and the event a task waits on for the first of its requests (or a wake-up) to be granted.
 
 SimPy's PriorityResource keeps its queue as a list that it sorts again on every request, which
 costs O(n) a request and makes an overloaded CSIRT quadratic. SimPy documents the queue's
@@ -14,6 +15,7 @@ from heapq import heappop, heappush
 from typing import Any
 
 import simpy
+from simpy.events import PENDING
 
 
 class RequestHeap:
@@ -59,3 +61,35 @@ class Analysts(simpy.PriorityResource):
     """A PriorityResource of analysts whose queue costs O(log n) a request."""
 
     PutQueue = RequestHeap  # type: ignore[assignment]
+
+
+class FirstOf(simpy.Event):
+    """Happens when the first of `events` happens, at the very step `env.any_of(events)` would
+    (so the order of everything else is unchanged), but builds no value: the waiter looks at
+    which of its events have triggered. A failed event fails it. Half the cost of `any_of`,
+    which a CSIRT task pays at every wait."""
+
+    def __init__(self, env: simpy.Environment, events: list[simpy.Event]) -> None:
+        super().__init__(env)
+        self._events = events
+        for event in events:
+            if event.callbacks is None:
+                self._check(event)
+            else:
+                event.callbacks.append(self._check)
+        self.callbacks.append(self._forget)  # type: ignore[union-attr]
+
+    def _check(self, event: simpy.Event) -> None:
+        if self._value is not PENDING:
+            return
+        if event._ok:
+            self.succeed()
+        else:
+            event._defused = True
+            self.fail(event._value)
+
+    def _forget(self, _event: simpy.Event) -> None:
+        """Stop listening to the events that have not happened (they may never)."""
+        for event in self._events:
+            if event.callbacks and self._check in event.callbacks:
+                event.callbacks.remove(self._check)

@@ -23,6 +23,8 @@ def next_arrival(now: float, work: float, per_hour: float, surges: list[Surge]) 
     """When a Poisson process of `per_hour` an hour, raised by `surges`, has accumulated
     `work` expected arrivals after `now` (a time change: with an exponential `work`, the
     next arrival); infinity if it never does (a rate too small to be a number)."""
+    if not surges:  # the common case, and the loop below's first step
+        return now + work / per_hour if per_hour > 0 else math.inf
     changes = sorted({t for start, end, _ in surges for t in (start, end) if t > now})
     t = now
     for boundary in [*changes, math.inf]:

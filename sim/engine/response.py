@@ -23,11 +23,13 @@ from ..schema.defenders import LEVELS, Level, Shifts
 from ..schema.scenario import Scenario
 from . import kinds
 from .adversary import Adversary, Incident, Indicators, Sightings
-from .analysts import Analysts
+from .analysts import Analysts, FirstOf
 from .infrastructure import Infrastructure
 from .sampling import draw
 from .severity import ROUTINE_SCORES, campaign_ratings, level, score
 from .streams import Streams
+
+NAN = float("nan")
 
 OFF_DUTY = -(10**6)
 """Queue priority of an analyst going off duty: ahead of any incident."""
@@ -146,16 +148,28 @@ class Response:
         counts = np.bincount(supplier[across], minlength=len(assets))
         return cascade / max(cascade.max(initial=0.0), 1e-12), np.minimum(1.0, counts / 10)
 
-    def _log(self, kind: str, country: str, incident: str = "", **fields: object) -> None:
-        case = self.cases.get(incident)
+    def _log(
+        self,
+        kind: str,
+        country: str,
+        incident: str = "",
+        value: float = NAN,
+        detail: str = "",
+    ) -> None:
+        case = self.cases.get(incident) if incident else None
+        if case is None:
+            asset = campaign = ""
+        else:
+            asset, campaign = self.infra.assets[case.incident.asset].id, case.incident.campaign.id
         self.infra.records.log(
             self.env.now,
             kind,
             country=country,
-            asset=self.infra.assets[case.incident.asset].id if case else "",
-            campaign=case.incident.campaign.id if case else "",
+            asset=asset,
+            campaign=campaign,
             incident=incident,
-            **fields,  # type: ignore[arg-type]
+            value=value,
+            detail=detail,
         )
 
     def _both(self, cbm: tuple[str, ...], a: str, b: str) -> bool:
@@ -211,19 +225,20 @@ class Response:
         while True:
             if case is not None:
                 priority = self._priority(case)
-            if any(turn.priority != priority for turn in turns.values()):  # type: ignore[attr-defined]
-                for turn in turns.values():
-                    turn.cancel()  # type: ignore[attr-defined]
-                turns = {}
+                if any(turn.priority != priority for turn in turns.values()):  # type: ignore[attr-defined]
+                    for turn in turns.values():
+                        turn.cancel()  # type: ignore[attr-defined]
+                    turns = {}
             for pool in self._pools(country, case is not None):
                 if pool not in turns:
                     turns[pool] = pool.request(priority=priority)
-            wakes = [self._pool_changed[country], *([case.wake] if case else [])]
-            yield self.env.any_of([*turns.values(), *wakes])
-            granted = [turn for turn in turns.values() if turn.triggered]
-            if granted:
+            waits = [*turns.values(), self._pool_changed[country]]
+            if case is not None:
+                waits.append(case.wake)
+            yield FirstOf(self.env, waits)
+            turn = next((turn for turn in turns.values() if turn.triggered), None)
+            if turn is not None:
                 break
-        turn = granted[0]
         for other in turns.values():
             if other is turn:
                 continue
