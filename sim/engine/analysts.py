@@ -10,7 +10,8 @@ interface as append, pop, __getitem__ and __len__ (and remove, to cancel); a bin
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from heapq import heappop, heappush
 from typing import Any
 
@@ -63,20 +64,53 @@ class Analysts(simpy.PriorityResource):
     PutQueue = RequestHeap  # type: ignore[assignment]
 
 
-class FirstOf(simpy.Event):
-    """Happens when the first of `events` happens, at the very step `env.any_of(events)` would
-    (so the order of everything else is unchanged), but builds no value: the waiter looks at
-    which of its events have triggered. A failed event fails it. Half the cost of `any_of`,
-    which a CSIRT task pays at every wait."""
+class Bell:
+    """An event that many tasks wait on and that rings again and again (a change in a CSIRT's
+    pool of analysts). Its listeners sit in an ordered dict rather than in the event's list
+    of callbacks, so a task that stops listening costs O(1), not a scan of every task still
+    waiting (which made an overloaded CSIRT quadratic); they hear it in the order they
+    started listening, as callbacks would."""
 
-    def __init__(self, env: simpy.Environment, events: list[simpy.Event]) -> None:
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self._arm()
+
+    def _arm(self) -> None:
+        self.event = self.env.event()
+        self.listeners: dict[Callable[[simpy.Event], None], None] = {}
+        self.event.callbacks.append(partial(_tell, self.listeners))  # type: ignore[union-attr]
+
+    def ring(self) -> None:
+        """Wake everyone listening now; later listeners wait for the next ring."""
+        self.event.succeed()
+        self._arm()
+
+
+def _tell(listeners: dict[Callable[[simpy.Event], None], None], event: simpy.Event) -> None:
+    for listener in list(listeners):
+        listener(event)
+
+
+class FirstOf(simpy.Event):
+    """Happens when the first of `events` (or a ring of `bell`) happens, at the very step
+    `env.any_of` would (so the order of everything else is unchanged), but builds no value:
+    the waiter looks at which of its events have triggered. A failed event fails it. Half
+    the cost of `any_of`, which a CSIRT task pays at every wait."""
+
+    def __init__(
+        self, env: simpy.Environment, events: list[simpy.Event], bell: Bell | None = None
+    ) -> None:
         super().__init__(env)
         self._events = events
+        self._bell = bell
         for event in events:
             if event.callbacks is None:
                 self._check(event)
             else:
                 event.callbacks.append(self._check)
+        if bell is not None:
+            self._bell_listeners = bell.listeners
+            self._bell_listeners[self._check] = None
         self.callbacks.append(self._forget)  # type: ignore[union-attr]
 
     def _check(self, event: simpy.Event) -> None:
@@ -93,3 +127,5 @@ class FirstOf(simpy.Event):
         for event in self._events:
             if event.callbacks and self._check in event.callbacks:
                 event.callbacks.remove(self._check)
+        if self._bell is not None:
+            self._bell_listeners.pop(self._check, None)

@@ -23,7 +23,7 @@ from ..schema.defenders import LEVELS, Level, Shifts
 from ..schema.scenario import Scenario
 from . import kinds
 from .adversary import Adversary, Incident, Indicators, Sightings
-from .analysts import Analysts, FirstOf
+from .analysts import Analysts, Bell, FirstOf
 from .infrastructure import Infrastructure
 from .sampling import draw
 from .severity import ROUTINE_SCORES, campaign_ratings, level, score
@@ -103,7 +103,7 @@ class Response:
         """Every campaign incident handed to a CSIRT, by incident id."""
         self._takedowns: set[str] = set()
         """Campaigns whose infrastructure a CSIRT has agreed to take down."""
-        self._pool_changed = {country: env.event() for country in self.csirts}
+        self._pool_changed = {country: Bell(env) for country in self.csirts}
         sightings.subscribe(self.report)
         for country in scenario.countries:
             if country.csirt is not None and country.csirt.shifts is not None:
@@ -187,8 +187,7 @@ class Response:
 
     def _changed(self, country: str) -> None:
         """Tell `country`'s waiting tasks that its pool has changed."""
-        self._pool_changed[country].succeed()
-        self._pool_changed[country] = self.env.event()
+        self._pool_changed[country].ring()
 
     def _cell_open(self, country: str) -> bool:
         """Whether the network's joint cell takes `country`'s campaign incidents now."""
@@ -232,10 +231,8 @@ class Response:
             for pool in self._pools(country, case is not None):
                 if pool not in turns:
                     turns[pool] = pool.request(priority=priority)
-            waits = [*turns.values(), self._pool_changed[country]]
-            if case is not None:
-                waits.append(case.wake)
-            yield FirstOf(self.env, waits)
+            waits = [*turns.values(), case.wake] if case is not None else [*turns.values()]
+            yield FirstOf(self.env, waits, self._pool_changed[country])
             turn = next((turn for turn in turns.values() if turn.triggered), None)
             if turn is not None:
                 break
