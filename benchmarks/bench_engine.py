@@ -1,6 +1,6 @@
-"""Engine benchmark: event throughput against bare SimPy, one replication of the default
-scenario, time and memory by model size (with campaigns and CSIRTs), and experiment
-throughput on one and two workers.
+"""Engine benchmark: one replication of the default scenario, time and memory by model size
+(with campaigns and CSIRTs), and experiment throughput on one and two workers. The project's
+targets, each beside its figure, are printed by `targets.py`.
 
 Run on demand (it is not a test): `python benchmarks/bench_engine.py [--sizes 1000,10000,100000]`.
 See docs/performance.md for what each figure means and the latest figures.
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import itertools
 import json
 import platform
 import resource
@@ -19,12 +18,8 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable, Generator
 from concurrent.futures import ProcessPoolExecutor
-from functools import partial
 from pathlib import Path
-from typing import Any
-from unittest import mock
 
 import numpy as np
 import simpy
@@ -34,13 +29,13 @@ from sim.analysis import executors
 from sim.analysis.designs import variants_of
 from sim.analysis.experiment import run_experiment
 from sim.analysis.export import run_files
+from sim.analysis.journal import Batch
 from sim.atomic import write_folder
 from sim.engine import world
 from sim.engine.topology import build_topology
 from sim.gc_pause import freeze_large_loads, gc_paused
 from sim.synthetic import synthetic_files
 
-RATIO_TARGET = 0.5
 TOTAL_TARGET_S, MEMORY_TARGET_MB = 20.0, 4096.0
 TARGET_ASSETS = 100_000
 """The time and memory targets apply to the model of this many assets."""
@@ -49,95 +44,6 @@ EFFICIENCY_TARGET = 0.85
 
 RSS_UNIT = 1 if sys.platform == "darwin" else 1024
 """Bytes per unit of `ru_maxrss`: bytes on macOS, KiB on Linux."""
-
-
-class CountingEnvironment(simpy.Environment):
-    """A SimPy environment that adds the events it processes to a class-wide count."""
-
-    events = 0
-
-    def step(self) -> None:
-        CountingEnvironment.events += 1
-        super().step()
-
-
-class TimedEnvironment(simpy.Environment):
-    """A SimPy environment that adds the seconds its `run` calls take to a class-wide total,
-    at no cost per event."""
-
-    seconds = 0.0
-
-    def run(self, until: Any = None) -> Any:
-        began = time.perf_counter()
-        try:
-            return super().run(until)
-        finally:
-            TimedEnvironment.seconds += time.perf_counter() - began
-
-
-Workload = Callable[[type[simpy.Environment]], None]
-"""A deterministic piece of SimPy work, run in environments of the class it is given."""
-
-
-def rate(workload: Workload) -> tuple[int, float]:
-    """The events `workload` processes, counted in one run, and the seconds its `env.run`
-    calls take, timed in another, so that counting does not slow what is timed (it costs
-    about a microsecond per event, a third of a bare timeout's cost).
-
-    Raises RuntimeError if the workload processed no event (it did not use the class)."""
-    CountingEnvironment.events, TimedEnvironment.seconds = 0, 0.0
-    workload(CountingEnvironment)
-    if CountingEnvironment.events == 0:
-        raise RuntimeError("the workload used no counting environment: update the benchmark")
-    workload(TimedEnvironment)
-    return CountingEnvironment.events, TimedEnvironment.seconds
-
-
-def engine(scenario: sim.Scenario, replications: int, environment: type[simpy.Environment]) -> None:
-    """`replications` runs of `run_replication` on `scenario`, in `environment`s, sharing one
-    topology as an experiment's runs do."""
-    topology = build_topology(scenario)
-    with mock.patch.object(world.simpy, "Environment", environment):
-        for replication in range(replications):
-            world.run_replication(scenario, replication=replication, topology=topology)
-
-
-def bare(events: int, environment: type[simpy.Environment]) -> None:
-    """About `events` events of 100 processes that only wait on timeouts."""
-    env = environment()
-
-    def ticker() -> Generator[simpy.Event, None, None]:
-        while True:
-            yield env.timeout(1.0)
-
-    for _ in range(100):
-        env.process(ticker())
-    env.run(until=events // 100)
-
-
-def queue(events: int, environment: type[simpy.Environment]) -> None:
-    """About `events` events of a queue built from the SimPy primitives the CSIRTs use (a
-    process per task, a priority request granted through `any_of`, a timeout, a release)
-    with no engine logic at all: the most an engine whose events are such tasks can keep."""
-    env = environment()
-    analysts = simpy.PriorityResource(env, capacity=5)
-    draws = iter(np.random.default_rng(0).random(2 * events).tolist())
-
-    def task(priority: int) -> Generator[simpy.Event, None, None]:
-        turn = analysts.request(priority=priority)
-        yield env.any_of([turn])
-        try:
-            yield env.timeout(2 * next(draws))
-        finally:
-            analysts.release(turn)
-
-    def arrivals() -> Generator[simpy.Event, None, None]:
-        for k in itertools.count():
-            yield env.timeout(0.5 * next(draws))
-            env.process(task(-(k % 3)))
-
-    env.process(arrivals())
-    env.run(until=events / 24)  # about 6 events per task, 4 tasks an hour
 
 
 def peak_mb() -> float:
@@ -216,65 +122,27 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sizes", type=sizes, default="1000,10000,100000", help="assets per model")
     parser.add_argument("--countries", type=positive, default=5, help="countries per model")
     parser.add_argument("--seed", type=int, default=0, help="generator and scenario seed")
-    parser.add_argument("--events-assets", type=positive, default=10_000, help="model size for (a)")
-    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per size in (c)")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per size in (b)")
     parser.add_argument(
         "--repeats",
         type=positive,
         default=7,
-        help="replications of the default scenario timed in (a) and (b)",
+        help="replications of the default scenario timed in (a)",
     )
     parser.add_argument(
-        "--replications", type=positive, default=100, help="replications per variant in (d)"
+        "--replications", type=positive, default=100, help="replications per variant in (c)"
     )
     parser.add_argument(
-        "--rounds", type=positive, default=5, help="interleaved rounds in (a) and (d); medians kept"
+        "--rounds", type=positive, default=5, help="interleaved rounds in (c); medians kept"
     )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
-def report_rates(folder: Path, assets: int, repeats: int, rounds: int) -> None:
-    """Print (a): the engine's events per second against a bare SimPy loop's, on the default
-    scenario and on the generated model in `folder`, with the SimPy queue for scale. Each
-    is measured in each of `rounds` interleaved rounds; ratios are taken within a round, so
-    that a busy moment on a shared machine weighs on both sides of each."""
-    default = sim.load_scenario(sim.bundled_scenario())
-    model = sim.load_scenario(folder / "scenario.yaml")
-    workloads: dict[str, Workload] = {
-        f"engine, default scenario ({len(default.assets)} assets)": partial(
-            engine, default, repeats
-        ),
-        f"engine, {assets:,}-asset model": partial(engine, model, 1),
-        "SimPy queue, no engine logic": partial(queue, 200_000),
-        "bare SimPy timeout loop": partial(bare, 200_000),
-    }
-    rates: dict[str, list[float]] = {label: [] for label in workloads}
-    counts: dict[str, int] = {}
-    for _ in range(rounds):
-        for label, workload in workloads.items():
-            counts[label], seconds = rate(workload)
-            rates[label].append(counts[label] / seconds)
-    bare_rates = rates["bare SimPy timeout loop"]
-    print(
-        f"\n(a) Events per second, all in this process: medians of {rounds} interleaved rounds, "
-        "each ratio taken within a round"
-    )
-    ratios = {}
-    for label, values in rates.items():
-        ratios[label] = float(np.median([r / b for r, b in zip(values, bare_rates, strict=True)]))
-        print(
-            f"  {label:<36} {counts[label]:>9,} events at {np.median(values):>9,.0f} /s"
-            f"   ratio {ratios[label]:.3f}"
-        )
-    for label in list(workloads)[:2]:
-        print(f"  {label}: target >= {RATIO_TARGET:g}: {verdict(ratios[label] >= RATIO_TARGET)}")
-
-
 def report_sizes(folders: dict[int, Path], timeout: float) -> None:
-    """Print (c): time and peak memory of each phase, one fresh process per size, and how
+    """Print (b): time and peak memory of each phase, one fresh process per size, and how
     the total grows with the number of assets."""
-    print("\n(c) Wall time and peak memory by size, each size in a fresh process")
+    print("\n(b) Wall time and peak memory by size, each size in a fresh process")
     print(
         f"  {'assets':>9} {'deps':>9} {'load+validate':>13} {'run':>9} {'export':>8} "
         f"{'total':>8} {'log rows':>8} {'change pts':>11}   peak MB after import/load/run/export"
@@ -314,7 +182,7 @@ def report_sizes(folders: dict[int, Path], timeout: float) -> None:
 
 
 def report_default(repeats: int) -> None:
-    """Print (b): one replication of the bundled default scenario, the median of `repeats`,
+    """Print (a): one replication of the bundled default scenario, the median of `repeats`,
     on a topology built once (as in an experiment)."""
     scenario = sim.load_scenario(sim.bundled_scenario())
     topology = build_topology(scenario)
@@ -323,7 +191,7 @@ def report_default(repeats: int) -> None:
         began = time.perf_counter()
         world.run_replication(scenario, replication=replication, topology=topology)
         seconds.append(time.perf_counter() - began)
-    print(f"\n(b) One replication of the default scenario ({len(scenario.assets)} assets)")
+    print(f"\n(a) One replication of the default scenario ({len(scenario.assets)} assets)")
     print(
         f"  median {np.median(seconds) * 1000:.0f} ms over {repeats} replications "
         f"(min {min(seconds) * 1000:.0f}, max {max(seconds) * 1000:.0f} ms)"
@@ -363,19 +231,19 @@ def held_per_run(variants: dict[str, sim.Scenario], seed: int) -> float:
     for replications in (10, 40):
         final = (list(variants)[-1], replications - 1)
 
-        def note(key: tuple[str, int], result: object, final: tuple[str, int] = final) -> None:
-            if key == final:
+        def note(batch: Batch, final: tuple[str, int] = final) -> None:
+            if batch.variant == final[0] and final[1] in batch.replications:
                 gc.collect()
                 held.append(tracemalloc.get_traced_memory()[0])
 
         tracemalloc.start()
-        run_experiment(variants, replications, seed, on_result=note)
+        run_experiment(variants, replications, seed, on_batch=note)
         tracemalloc.stop()
     return (held[1] - held[0]) / (len(variants) * 30)
 
 
 def report_workers(replications: int, rounds: int) -> None:
-    """Print (d): replications per second of a two-variant experiment on the default scenario
+    """Print (c): replications per second of a two-variant experiment on the default scenario
     in this process and on a pool of two workers in each of `rounds` interleaved rounds, the
     parallel efficiency (taken within each round), what the machine allows, and what an
     experiment keeps per run."""
@@ -400,7 +268,7 @@ def report_workers(replications: int, rounds: int) -> None:
     efficiency = float(np.median(efficiencies))
     same = "identical" if len(tables) == 1 else "DIFFERENT"
     print(
-        f"\n(d) Experiment throughput: {runs} runs of the default scenario, medians of {rounds} "
+        f"\n(c) Experiment throughput: {runs} runs of the default scenario, medians of {rounds} "
         f"interleaved rounds ({same} tables)"
     )
     for workers, measured in rates.items():
@@ -439,12 +307,11 @@ def main() -> None:
         print(
             f"\nGenerating models, {args.countries} countries, seed {args.seed} (not timed below)"
         )
-        for n in sorted({*args.sizes, args.events_assets}):
+        for n in sorted(args.sizes):
             began = time.perf_counter()
             folders[n] = Path(tmp) / f"model-{n}"
             write_folder(folders[n], synthetic_files(n, args.countries, args.seed))
             print(f"  {n:>9,} assets: {time.perf_counter() - began:6.2f} s")
-        report_rates(folders[args.events_assets], args.events_assets, args.repeats, args.rounds)
         report_default(args.repeats)
         report_sizes({n: folders[n] for n in args.sizes}, args.timeout)
     report_workers(args.replications, args.rounds)

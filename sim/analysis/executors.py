@@ -1,11 +1,12 @@
 """Where replications run: in this process, in a local process pool, or on a Dask cluster.
 
-Every executor is a context manager that yields an `unordered map`: given a picklable
+Every executor is a context manager that yields an `UnorderedMap`: given a picklable
 function `work(shared, job)`, the `shared` data every job needs (sent to each worker once, not
-with every job) and a list of small jobs, it yields `(index, result)` pairs as runs finish, in
-whatever order they finish. Callers put results back in job order, so tables never depend on the
-executor. Leaving the context (normally, on an error or on Ctrl-C) cancels the jobs that have
-not started and waits for those running, so nothing keeps running behind the caller's back.
+with every job) and a list of small jobs, it yields `(index, result)` pairs as jobs finish, in
+whatever order they finish; it knows how many `workers` run jobs at once, so callers can size
+their jobs. Callers put results back in job order, so tables never depend on the executor.
+Leaving the context (normally, on an error or on Ctrl-C) cancels the jobs that have not started
+and waits for those running, so nothing keeps running behind the caller's back.
 """
 
 from __future__ import annotations
@@ -20,10 +21,23 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 Work = Callable[[Any, Any], Any]
-UnorderedMap = Callable[[Work, Any, Sequence[Any]], Iterator[tuple[int, Any]]]
+Map = Callable[[Work, Any, Sequence[Any]], Iterator[tuple[int, Any]]]
+
+
+@dataclass(frozen=True)
+class UnorderedMap:
+    """`map(work, shared, jobs)` yielding `(index, result)` as jobs finish, on `workers`
+    workers running one job each at a time."""
+
+    map: Map
+    workers: int = 1
+
+    def __call__(self, work: Work, shared: Any, jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        return self.map(work, shared, jobs)
 
 
 class ExecutorUnavailable(RuntimeError):
@@ -44,9 +58,12 @@ WINDOW = 4
 all of them at once."""
 
 
-def in_process(work: Work, shared: Any, jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
-    """The unordered map of `sequential`: every job in this process, in order."""
+def _in_order(work: Work, shared: Any, jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
     return ((index, work(shared, job)) for index, job in enumerate(jobs))
+
+
+in_process = UnorderedMap(_in_order)
+"""The unordered map of `sequential`: every job in this process, in order."""
 
 
 @contextmanager
@@ -104,7 +121,7 @@ def process_pool(workers: int) -> Iterator[UnorderedMap]:
             raise WorkerLost(WORKER_LOST) from None
 
     try:
-        yield unordered
+        yield UnorderedMap(unordered, workers)
     finally:
         for pool in pools:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -159,7 +176,9 @@ def dask(workers: int | None = None, scheduler: str | None = None) -> Iterator[U
         ) from None
 
     def unordered(work: Work, shared: Any, jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
-        everywhere = client.scatter(shared, broadcast=True)
+        # one object under a fresh key: a dict would be scattered under its own keys, which
+        # another client of the same cluster may use too
+        (everywhere,) = client.scatter([shared], broadcast=True, hash=False)
         waiting = iter(enumerate(jobs))
         index: dict[str, int] = {}
 
@@ -169,7 +188,7 @@ def dask(workers: int | None = None, scheduler: str | None = None) -> Iterator[U
             index.update({f.key: k for f, (k, _) in zip(futures, batch, strict=True)})
             return futures
 
-        window = WINDOW * max(1, len(client.scheduler_info().get("workers", {})))
+        window = WINDOW * threads
         flow = dask_completed(submit(window))
         try:
             for future in flow:
@@ -181,8 +200,9 @@ def dask(workers: int | None = None, scheduler: str | None = None) -> Iterator[U
         finally:
             client.cancel(list(flow.futures))
 
+    threads = max(1, sum(client.nthreads().values()))  # of the workers connected by now
     try:
-        yield unordered
+        yield UnorderedMap(unordered, threads)
     finally:
         client.close()
         if cluster is not None:

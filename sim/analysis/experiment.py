@@ -3,15 +3,19 @@
 Replication r of every variant uses the streams of (seed, r), so variants meet the same
 attacker and the same recoveries; a difference between two variants in one replication is
 the policy's, not luck's. Where the replications run is the caller's choice of executor
-(`executors.py`).
+(`executors.py`): they go there in chunks of one variant's replications and come back as one
+`Batch` per chunk, so neither the executor nor the chunk size changes a result.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,8 +26,8 @@ from ..engine.topology import Topology, build_topology
 from ..engine.world import run_replication
 from ..schema.scenario import Scenario
 from .designs import MECHANICAL_CBMS
-from .executors import UnorderedMap, in_process
-from .journal import Key
+from .executors import UnorderedMap, Work, in_process
+from .journal import MAX_BATCH_RUNS, Batch, Journal, Key
 from .metrics import compute_metrics
 from .timelines import sector_loss
 
@@ -42,20 +46,46 @@ OUTCOMES = (
 LOSS_POINTS = 121
 """Times at which each run's service loss per sector is kept, for plots over time."""
 
+Job = tuple[str, tuple[int, ...]]
+"""A task for a worker: a variant's label and some of its replication numbers."""
+
+AUTO_CHUNK = 50
+"""The most replications a task holds unless asked: a task then costs a worker and this
+process little beside its runs (Dask spends about 5 ms on each)."""
+CHUNKS_PER_WORKER = 8
+"""Tasks per worker aimed at when choosing their size: enough to keep the workers evenly
+busy to the end and the progress bar moving."""
+
+
+class Variant:
+    """A variant's scenario, with its topology built where it is first needed and kept there:
+    once per worker (or in this process) and variant, never per task. Only the scenario is
+    pickled."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self._topology: Topology | None = None
+
+    @property
+    def topology(self) -> Topology:
+        """`build_topology(scenario)`, built on first use."""
+        if self._topology is None:
+            self._topology = build_topology(self.scenario)
+        return self._topology
+
+    def __reduce__(self) -> tuple[type[Variant], tuple[Scenario]]:
+        return Variant, (self.scenario,)
+
 
 def replication(
-    seed: int, variants: Mapping[str, tuple[Scenario, Topology]], job: tuple[str, int]
-) -> dict[str, Any]:
-    """Replication `job` = (label, number) of the scenario in `variants[label]`, run on the
-    topology next to it (picklable, JSON-ready): `row`, the label, replication, scalar KPIs,
-    how far each response pathway was used (`cooperation`) and each CSIRT's mean queue wait;
-    `sector_loss`, the loss rate per sector at LOSS_POINTS even times over the horizon."""
-    label, replication = job
-    scenario, topology = variants[label]
-    records = run_replication(scenario, seed=seed, replication=replication, topology=topology)
+    scenario: Scenario, topology: Topology, seed: int, number: int
+) -> tuple[dict[str, int | float], dict[str, np.ndarray]]:
+    """Replication `number` of `scenario`, run on its `topology`: its KPIs (the scalar
+    outcomes, how far each response pathway was used (`cooperation`) and each CSIRT's mean
+    queue wait) and its loss rate per sector at LOSS_POINTS even times over the horizon."""
+    records = run_replication(scenario, seed=seed, replication=number, topology=topology)
     metrics = compute_metrics(scenario, records)
-    row: dict[str, Any] = {"variant": label, "replication": replication}
-    row |= {name: float(metrics[name]) for name in OUTCOMES}
+    row: dict[str, int | float] = {name: float(metrics[name]) for name in OUTCOMES}
     row["event_window_impact"] = math.fsum(
         e["total"] for e in metrics["event_window_impact"].values()
     )
@@ -70,8 +100,32 @@ def replication(
         wait = load["mean_wait_hours"]
         row[f"mean_wait_hours.{country}"] = float("nan") if wait is None else wait
     times = np.linspace(0, scenario.duration_hours, LOSS_POINTS)
-    loss = sector_loss(scenario, records, times)
-    return {"row": row, "sector_loss": {sector: v.tolist() for sector, v in loss.items()}}
+    return row, sector_loss(scenario, records, times)
+
+
+def run_chunk(seed: int, variants: Mapping[str, Variant], job: Job) -> Batch:
+    """The replications of `job` (a worker's task), as one batch."""
+    label, numbers = job
+    variant = variants[label]
+    runs = [replication(variant.scenario, variant.topology, seed, r) for r in numbers]
+    return Batch.of(label, numbers, [kpis for kpis, _ in runs], [loss for _, loss in runs])
+
+
+def chunk_size(runs: int, workers: int) -> int:
+    """Replications per task for `runs` on `workers` when not asked: about
+    CHUNKS_PER_WORKER tasks per worker, at most AUTO_CHUNK replications each."""
+    return max(1, min(AUTO_CHUNK, runs // (workers * CHUNKS_PER_WORKER)))
+
+
+def chunked(keys: Iterable[Key], size: int) -> list[Job]:
+    """`keys` as tasks of at most `size` (and MAX_BATCH_RUNS) replications of one variant
+    each, in order."""
+    size = min(size, MAX_BATCH_RUNS)
+    jobs = []
+    for label, runs in itertools.groupby(keys, key=lambda key: key[0]):
+        numbers = [r for _, r in runs]
+        jobs += [(label, tuple(numbers[i : i + size])) for i in range(0, len(numbers), size)]
+    return jobs
 
 
 @dataclass(frozen=True)
@@ -98,46 +152,113 @@ class Experiment:
         return pd.DataFrame(comparison_table(self.rows))
 
 
+class _Runs:
+    """An experiment's runs as their batches arrive: where each run is (batch, index)."""
+
+    def __init__(self, variants: Mapping[str, Scenario], replications: int) -> None:
+        self.variants, self.replications = variants, replications
+        self.keys = [(label, r) for label in variants for r in range(replications)]
+        self.found: dict[Key, tuple[Batch, int]] = {}
+
+    def add(self, batch: Batch) -> None:
+        """Place the runs of `batch` that belong to the experiment."""
+        if batch.variant in self.variants and batch.loss.shape[2] == LOSS_POINTS:
+            for index, r in enumerate(batch.replications):
+                if r < self.replications:
+                    self.found[batch.variant, r] = (batch, index)
+
+    def gather(
+        self,
+        executor: UnorderedMap,
+        work: Work,
+        shared: Any,
+        jobs: Sequence[Job],
+        on_batch: Callable[[Batch], None],
+    ) -> Experiment:
+        """Run `jobs` on `executor`, placing each batch as it arrives (after `on_batch`), and
+        return the experiment they complete."""
+        for _, batch in executor(work, shared, jobs):
+            on_batch(batch)
+            self.add(batch)
+        rows = [batch.rows[index] for batch, index in map(self.found.__getitem__, self.keys)]
+        return Experiment(
+            rows=rows,
+            sector_loss={label: self._loss(label) for label in self.variants},
+            horizons={label: s.duration_hours for label, s in self.variants.items()},
+        )
+
+    def _loss(self, label: str) -> dict[str, np.ndarray]:
+        """The loss rates of `label` by sector, of shape (replications, LOSS_POINTS)."""
+        placed = [self.found[label, r] for r in range(self.replications)]
+        sectors = placed[0][0].sectors
+        loss = np.empty((self.replications, len(sectors), LOSS_POINTS))
+        for r, (batch, index) in enumerate(placed):
+            loss[r] = batch.loss_of(index, sectors)
+        return {sector: loss[:, j] for j, sector in enumerate(sectors)}
+
+
 def run_experiment(
-    variants: dict[str, Scenario],
+    variants: Mapping[str, Scenario],
     replications: int,
     seed: int,
     executor: UnorderedMap = in_process,
-    done: Mapping[Key, dict[str, Any]] | None = None,
-    on_result: Callable[[Key, dict[str, Any]], None] = lambda key, result: None,
+    done: Iterable[Batch] = (),
+    on_batch: Callable[[Batch], None] = lambda batch: None,
+    chunk: int | None = None,
 ) -> Experiment:
-    """Run every variant x replication not already `done` on `executor`, calling `on_result`
-    as each finishes; replication r of every variant draws from the same streams, so the
-    result does not depend on the executor or on what was done before."""
-    keys = [(label, r) for label in variants for r in range(replications)]
-    results = {key: _compact(done[key]) for key in keys if done and key in done}
-    todo = [key for key in keys if key not in results]
-    # each variant's topology is built once here and reaches the workers with it
-    needed = dict.fromkeys(label for label, _ in todo)
-    shared = {label: (variants[label], build_topology(variants[label])) for label in needed}
-    for index, result in executor(partial(replication, seed), shared, todo):
-        on_result(todo[index], result)
-        results[todo[index]] = _compact(result)
-    return Experiment(
-        rows=[results[key]["row"] for key in keys],
-        sector_loss={
-            label: {
-                sector: np.array(
-                    [results[label, r]["sector_loss"][sector] for r in range(replications)]
-                )
-                for sector in results[label, 0]["sector_loss"]
-            }
-            for label in variants
-        },
-        horizons={label: s.duration_hours for label, s in variants.items()},
-    )
+    """Run every variant x replication not already `done` on `executor`, in tasks of `chunk`
+    replications of one variant (default: `chunk_size`), calling `on_batch` as each
+    finishes; replication r of every variant draws from the same streams, so the result does
+    not depend on the executor, the chunks or what was done before."""
+    runs = _Runs(variants, replications)
+    for batch in done:
+        runs.add(batch)
+    todo = [key for key in runs.keys if key not in runs.found]
+    shared = {label: Variant(variants[label]) for label, _ in todo}
+    jobs = chunked(todo, chunk or chunk_size(len(todo), executor.workers))
+    return runs.gather(executor, partial(run_chunk, seed), shared, jobs, on_batch)
 
 
-def _compact(result: dict[str, Any]) -> dict[str, Any]:
-    """`result` with its loss per sector as arrays: a list of Python floats costs four times
-    the memory, and an experiment holds every run's until it ends."""
-    losses = result["sector_loss"]
-    return {"row": result["row"], "sector_loss": {s: np.asarray(v) for s, v in losses.items()}}
+def absorption_rate(
+    variants: Mapping[str, Scenario],
+    replications: int,
+    seed: int,
+    executor: UnorderedMap,
+    journal: Path,
+    chunk: int | None = None,
+) -> float:
+    """Runs per second this process takes in when runs cost nothing. Each task's batch is
+    made beforehand, of copies of replication 0 of its variant (real results, of the real
+    size); the workers of `executor` (a process pool or a Dask cluster) send its line back
+    as a worker sends a batch, and this process does all it does in an experiment: receive
+    and decode each batch, append it to a journal at `journal` (removed after), and put the
+    tables together."""
+    runs = _Runs(variants, replications)
+    jobs = chunked(runs.keys, chunk or chunk_size(len(runs.keys), executor.workers))
+    first = {label: replication(s, build_topology(s), seed, 0) for label, s in variants.items()}
+    lines = {
+        (label, numbers): Batch.of(
+            label, numbers, [first[label][0]] * len(numbers), [first[label][1]] * len(numbers)
+        ).line
+        for label, numbers in jobs
+    }
+    written = Journal(journal, seed, variants, [])
+    began = time.perf_counter()
+    runs.gather(executor, _Sent, lines, jobs, written.record)
+    elapsed = time.perf_counter() - began
+    written.remove()
+    return len(runs.keys) / elapsed
+
+
+class _Sent:
+    """The stand-in for `run_chunk` that `absorption_rate` times: the line of its job's
+    batch, which reaches the caller as the batch (as a batch's pickle does)."""
+
+    def __init__(self, lines: Mapping[Job, bytes], job: Job) -> None:
+        self.line = lines[job]
+
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
+        return Batch.decode, (self.line,)
 
 
 LOWER_IS_BETTER = (

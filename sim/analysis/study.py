@@ -12,15 +12,15 @@ a journal nothing is written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..errors import InputError
 from ..schema.scenario import Scenario
 from .executors import UnorderedMap, in_process
 from .experiment import Experiment, run_experiment
-from .journal import Journal, Key, read_journal
+from .journal import Batch, Journal, Key, read_journal
 
 
 class ExperimentExists(InputError):
@@ -51,7 +51,7 @@ class Study:
     journal: Path | None = None
     resume: bool = False
     restart: bool = False
-    done: dict[Key, Any] = field(init=False, default_factory=dict)
+    done: list[Batch] = field(init=False, default_factory=list)
     """Finished runs read from the journal, including runs no longer part of this study."""
     changed: list[str] = field(init=False, default_factory=list)
     """Labels whose scenario changed since the journal was written: they are run again."""
@@ -77,27 +77,42 @@ class Study:
         return len(self.runs) * self.replications
 
     @property
-    def reused(self) -> dict[Key, Any]:
-        """The finished runs from the journal that this study uses."""
-        return {
-            key: result
-            for key, result in self.done.items()
-            if key[0] in self.runs and key[1] < self.replications
-        }
+    def finished(self) -> set[Key]:
+        """The finished runs the journal holds."""
+        return {(b.variant, r) for b in self.done for r in b.replications}
 
-    def run(self, executor: UnorderedMap = in_process) -> Experiment:
-        """Run what is not done yet on `executor`. On Ctrl-C the journal is closed (kept if it
-        holds any finished run) and Interrupted is raised. OSError if it cannot be written."""
-        if self.journal is None:
-            return run_experiment(self.runs, self.replications, self.seed, executor, self.reused)
+    @property
+    def reused(self) -> set[Key]:
+        """The finished runs from the journal that this study uses."""
+        return {k for k in self.finished if k[0] in self.runs and k[1] < self.replications}
+
+    def run(
+        self,
+        executor: UnorderedMap = in_process,
+        chunk: int | None = None,
+        progress: Callable[[int], None] = lambda runs: None,
+    ) -> Experiment:
+        """Run what is not done yet on `executor`, in tasks of `chunk` replications (default:
+        chosen from the runs and the workers), calling `progress` with the number of runs
+        each batch finishes. On Ctrl-C the journal is closed (kept if it holds any finished
+        run) and Interrupted is raised. OSError if it cannot be written."""
         journal: Journal | None = None
+
+        def arrived(batch: Batch) -> None:
+            if journal is not None:
+                journal.record(batch)
+            progress(len(batch.replications))
+
         try:
-            journal = Journal(self.journal, self.seed, self.runs, self.done)
+            if self.journal is not None:
+                journal = Journal(self.journal, self.seed, self.runs, self.done)
             experiment = run_experiment(
-                self.runs, self.replications, self.seed, executor, self.reused, journal.record
+                self.runs, self.replications, self.seed, executor, self.done, arrived, chunk
             )
         except KeyboardInterrupt:
-            kept = len(self.done) + (journal.entries if journal else 0)
+            if self.journal is None:
+                raise
+            kept = len(self.finished) + (journal.entries if journal else 0)
             if journal is not None and not kept:
                 journal.remove()
             raise Interrupted(kept) from None

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..analysis.export import csv_bytes, experiment_tables
+from ..analysis.journal import MAX_BATCH_RUNS
 from ..atomic import beside
 from ..errors import InputError, ScenarioError
 from ..report.summary import (
@@ -23,7 +24,6 @@ from ..report.summary import (
 from ..schema.resolve import Resolved
 
 if TYPE_CHECKING:
-    from ..analysis.executors import UnorderedMap
     from ..analysis.experiment import Experiment
     from ..analysis.study import Study
 
@@ -31,25 +31,11 @@ from . import common
 from .common import main
 
 
-def _progress(executor: UnorderedMap, done: int) -> UnorderedMap:
-    """`executor` with a progress bar (and the time left) on standard error; `done` runs were
-    finished before."""
+def _run_study(study: Study, folder: Path, options: dict[str, Any]) -> Experiment:
+    """Run `study` on the executor the options ask for, with a progress bar (and the time
+    left) on standard error; on Ctrl-C, say how to resume and exit 130."""
     from tqdm import tqdm
 
-    def unordered(
-        work: Callable[[Any, Any], Any], shared: Any, jobs: Sequence[Any]
-    ) -> Iterator[tuple[int, Any]]:
-        with tqdm(total=done + len(jobs), initial=done, unit="run", leave=False) as bar:
-            for pair in executor(work, shared, jobs):
-                bar.update()
-                yield pair
-
-    return unordered
-
-
-def _run_study(study: Study, folder: Path, options: dict[str, Any]) -> Experiment:
-    """Run `study` on the executor the options ask for, with a progress bar; on Ctrl-C, say
-    how to resume and exit 130."""
     from ..analysis.executors import ExecutorUnavailable, executor_for
     from ..analysis.study import Interrupted
 
@@ -67,8 +53,11 @@ def _run_study(study: Study, folder: Path, options: dict[str, Any]) -> Experimen
     except ValueError as error:
         raise click.UsageError(str(error)) from None
     try:
-        with executor as pool:
-            return study.run(_progress(pool, len(study.reused)))
+        with (
+            executor as pool,
+            tqdm(total=study.total, initial=len(study.reused), unit="run", leave=False) as bar,
+        ):
+            return study.run(pool, options["chunk"], bar.update)
     except Interrupted as stop:
         click.echo(
             f"\nInterrupted: {stop.kept} finished runs are kept in {study.journal}.\n"
@@ -113,8 +102,8 @@ def _study(
 
 
 def _experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """The options every experiment command shares: replications, seed, where to run,
-    resuming."""
+    """The options every experiment command shares: replications, seed, where to run and in
+    what tasks, resuming."""
     options = [
         click.option(
             "--resume",
@@ -133,6 +122,14 @@ def _experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
             type=click.IntRange(min=1),
             metavar="N",
             help="Run on a local Dask cluster of N worker processes started for the run.",
+        ),
+        click.option(
+            "--chunk",
+            type=click.IntRange(min=1, max=MAX_BATCH_RUNS),
+            metavar="N",
+            help="Replications of one variant per task sent to a worker (default: chosen from "
+            "the replications and the workers, so that each worker gets several tasks). "
+            "Results are identical whatever the chunk.",
         ),
         click.option(
             "--workers",
