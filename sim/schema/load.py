@@ -11,6 +11,7 @@ import io
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ..errors import Problem, ScenarioError
 from ..library import library_root
+from .columnar import Columns, build_items, nest, split_plain
 from .distributions import DISTRIBUTION_NAMES
 from .files import read_bytes
 from .infrastructure import Asset, Dependency
@@ -155,13 +157,13 @@ def line_path(line: int, rest: Loc) -> str:
     return f"line {line}: {dotted(rest)}" if rest else f"line {line}"
 
 
-def read_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header of a UTF-8 CSV table and its non-empty rows, each with the line it starts on.
+def read_csv(path: Path, data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header of a UTF-8 CSV table (`data`, read from `path`) and its non-empty rows, each
+    with the line it starts on.
 
-    Raises ScenarioError if the file cannot be read, is not CSV, is empty, is separated by ';'
-    or has a row whose number of cells differs from the header's.
+    Raises ScenarioError if the data is not CSV, is empty, is separated by ';' or has a row
+    whose number of cells differs from the header's.
     """
-    data = read_bytes(path, "a CSV table")
     try:
         reader = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
         header = next(reader, None)
@@ -206,13 +208,22 @@ def _check_header(path: Path, header: list[str]) -> None:
             )
 
 
-def read_table(path: Path, item_type: type[BaseModel]) -> tuple[list[Any], list[int]]:
+def read_table(
+    path: Path, item_type: type[BaseModel], columnar: bool = True
+) -> tuple[list[Any], Sequence[int]]:
     """The rows of a CSV table validated as `item_type`, and the line each starts on.
 
     Dotted headers nest (`recovery.dist`, `recovery.hours`); empty cells take the default.
+    With `columnar`, whole columns are checked at once (see `columnar.py`), and only a table
+    that path cannot vouch for is validated row by row, the way it always is without.
     Raises ScenarioError naming the line and column of every invalid cell.
     """
-    header, rows = read_csv(path)
+    data = read_bytes(path, "a CSV table")
+    if columnar:
+        found = _read_columnar(path, data, item_type)
+        if found is not None:
+            return found
+    header, rows = read_csv(path, data)
     _check_header(path, header)
     build = _row_builder(header)
     lines = [line for line, _ in rows]
@@ -230,32 +241,37 @@ def read_table(path: Path, item_type: type[BaseModel]) -> tuple[list[Any], list[
     return items, lines
 
 
+def _read_columnar(
+    path: Path, data: bytes, item_type: type[BaseModel]
+) -> tuple[list[Any], Sequence[int]] | None:
+    """The table's items and lines by the columnar path, or None where only the per-row path
+    can vouch for them or name their problems. Raises the ScenarioError the per-row path
+    raises for the table's shape or header (both paths read those the same way)."""
+    table = split_plain(data)
+    if table is None:  # quotes and the like: the csv module reads them, or says what is wrong
+        table = Columns.from_rows(*read_csv(path, data))
+    _check_header(path, table.header)
+    items = build_items(item_type, [name.strip() for name in table.header], table.cells)
+    return None if items is None else (items, table.lines)
+
+
 def _row_builder(header: list[str]) -> Callable[[list[str]], dict[str, Any]]:
     """A function turning a row's cells into a mapping; `a.b` columns nest, empty cells drop."""
     names = [name.strip() for name in header]
     if not any("." in name for name in names):
         return lambda cells: {k: v for k, v in zip(names, cells, strict=True) if v}
 
-    def nested(cells: list[str]) -> dict[str, Any]:
-        row: dict[str, Any] = {}
-        for name, cell in zip(names, cells, strict=True):
-            if cell:
-                *parents, leaf = name.split(".")
-                target = row
-                for part in parents:
-                    target = target.setdefault(part, {})
-                target[leaf] = cell
-        return row
-
-    return nested
+    return partial(nest, tuple(tuple(name.split(".")) for name in names))
 
 
 class _Collector:
     """Gathers entities from a scenario, its tables and its includes, remembering origins."""
 
-    def __init__(self, roots: tuple[Path, ...]) -> None:
+    def __init__(self, roots: tuple[Path, ...], columnar: bool = True) -> None:
         self.roots = roots
         """Folders includes and tables may be read from."""
+        self.columnar = columnar
+        """Whether tables are read column by column (see `read_table`)."""
         self.items: dict[str, list[Any]] = {field: [] for field in ENTITY_FIELDS}
         self._starts: dict[str, list[int]] = {field: [] for field in ENTITY_FIELDS}
         self._origins: dict[str, list[tuple[str, Callable[[int, Loc], str]]]] = {
@@ -291,7 +307,7 @@ class _Collector:
             if not self._inside(table, file, table_field):
                 continue
             try:
-                rows, lines = read_table(table, item_type)
+                rows, lines = read_table(table, item_type, self.columnar)
             except ScenarioError as error:
                 self.problems.extend(error.problems)
                 continue
@@ -393,12 +409,14 @@ def load_scenario(
     base_dir: str | Path = ".",
     allowed: Sequence[Path] = (),
     max_events: int = MAX_ROUTINE_INCIDENTS,
+    columnar: bool = True,
 ) -> Scenario:
     """A checked scenario from a YAML file, or from a mapping (relative paths from `base_dir`).
 
     Includes and tables must lie in the scenario's folder (or `base_dir`), in the bundled
     library, or in one of the `allowed` folders. The routine incidents a run may expect are
-    at most `max_events`, for the scenario and for every change made to it later.
+    at most `max_events`, for the scenario and for every change made to it later. Without
+    `columnar`, CSV tables are validated row by row (the same scenario, more slowly).
 
     Raises ScenarioError listing every problem, each naming its file and field path.
     """
@@ -414,7 +432,7 @@ def load_scenario(
     except ValidationError as error:
         raise ScenarioError(validation_problems(error, file)) from None
     roots = (path.parent, library_root(), *allowed)
-    collector = _Collector(tuple(Path(root).resolve() for root in roots))
+    collector = _Collector(tuple(Path(root).resolve() for root in roots), columnar)
     collector.add_sources(scenario_file, path, (path.resolve(),))
     if collector.problems:
         raise ScenarioError(collector.problems)

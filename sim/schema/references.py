@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import attrgetter, eq
 
 from .exercise import Exercise
 from .scenario import Scenario
@@ -20,8 +21,11 @@ def dotted(loc: Loc) -> str:
     return text
 
 
-def _duplicates(field: str, ids: list[str], what: str, attribute: str = "id") -> list[Finding]:
-    if len(set(ids)) == len(ids):
+def _duplicates(
+    field: str, ids: list[str], what: str, distinct: int | None = None, attribute: str = "id"
+) -> list[Finding]:
+    """Findings for the ids repeated in `ids` (of which `distinct` differ, if known)."""
+    if (len(set(ids)) if distinct is None else distinct) == len(ids):
         return []
     seen: set[str] = set()
     findings: list[Finding] = []
@@ -53,6 +57,10 @@ BLOCKS_BY_FIELD = {
 """The checks a change to each top-level field calls for (a changed country list, or any
 field not named here, calls for all of them). Ids cannot change through variants."""
 
+REFERRING_FIELDS = {"assets": {"country", "sector"}, "dependencies": {"supplier", "dependent"}}
+"""The fields of assets and dependencies that checks read besides ids (campaign targeting
+reads sectors): entries overridden in nothing else leave every check's outcome as it was."""
+
 
 def check_references(scenario: Scenario, changed: Iterable[str] | None = None) -> list[Finding]:
     """Every id that is referred to exists, ids are unique, and no asset depends on itself;
@@ -65,14 +73,16 @@ def check_references(scenario: Scenario, changed: Iterable[str] | None = None) -
     if changed is None or "all" in blocks:
         blocks = {"countries", *(b for bs in BLOCKS_BY_FIELD.values() for b in bs)}
     countries = {c.id for c in scenario.countries}
-    asset_ids = [a.id for a in scenario.assets]
+    needs_assets = blocks - {"countries", "defenders"}  # the others read the asset ids
+    asset_ids = list(map(attrgetter("id"), scenario.assets)) if needs_assets else []
     assets = set(asset_ids)
     findings: list[Finding] = []
     if "countries" in blocks:
         findings += _duplicates("countries", [c.id for c in scenario.countries], "country id")
     if "assets" in blocks:
-        findings += _duplicates("assets", asset_ids, "asset id")
-        findings += _unknown("assets", "country", [a.country for a in scenario.assets], countries)
+        findings += _duplicates("assets", asset_ids, "asset id", len(assets))
+        countries_of = list(map(attrgetter("country"), scenario.assets))
+        findings += _unknown("assets", "country", countries_of, countries)
     if "dependencies" in blocks:
         findings += _dependency_findings(scenario, assets)
     if "campaigns" in blocks:
@@ -92,17 +102,20 @@ def check_references(scenario: Scenario, changed: Iterable[str] | None = None) -
 
 
 def _dependency_findings(scenario: Scenario, assets: set[str]) -> list[Finding]:
-    suppliers = [d.supplier for d in scenario.dependencies]
-    dependents = [d.dependent for d in scenario.dependencies]
+    suppliers = list(map(attrgetter("supplier"), scenario.dependencies))
+    dependents = list(map(attrgetter("dependent"), scenario.dependencies))
     findings = _unknown("dependencies", "supplier", suppliers, assets)
     findings += _unknown("dependencies", "dependent", dependents, assets)
-    pairs = list(zip(suppliers, dependents, strict=True))
-    for i, (supplier, dependent) in enumerate(pairs):
-        if supplier == dependent:
-            findings.append((("dependencies", i, "dependent"), "an asset cannot depend on itself"))
-    if len(set(pairs)) < len(pairs):
+    if any(map(eq, suppliers, dependents)):
+        findings += [
+            (("dependencies", i, "dependent"), "an asset cannot depend on itself")
+            for i, (supplier, dependent) in enumerate(zip(suppliers, dependents, strict=True))
+            if supplier == dependent
+        ]
+    pairs = zip(suppliers, dependents, strict=True)
+    if len(set(map(hash, pairs))) < len(suppliers):  # distinct hashes: distinct pairs
         first: dict[tuple[str, str], int] = {}
-        for i, pair in enumerate(pairs):
+        for i, pair in enumerate(zip(suppliers, dependents, strict=True)):
             if pair in first:
                 findings.append(
                     (
@@ -143,7 +156,7 @@ def _exercise_findings(
     points = [d.id for d in exercise.decision_points]
     findings += _duplicates("exercise.decision_points", points, "decision point id")
     sequences = [str(i.sequence) for i in exercise.injects]
-    findings += _duplicates("exercise.injects", sequences, "inject sequence", "sequence")
+    findings += _duplicates("exercise.injects", sequences, "inject sequence", attribute="sequence")
     refs: list[tuple[tuple[str | int, ...], str | None, set[str], str]] = []
     lonely: list[Finding] = []
     refs += [
@@ -316,7 +329,7 @@ def _unknown(
 ) -> list[Finding]:
     """Findings for the references in column `refs` of `field` that are not in `known`: each
     at field[i].attribute, or at field.attribute[i] when `what` names the kind of reference."""
-    if set(refs) <= known:
+    if known.issuperset(refs):
         return []
     kind = what or ("country" if attribute == "country" else "asset")
     return [

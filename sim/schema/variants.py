@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import compress
+from operator import attrgetter
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from ..errors import InputError
-from .references import Finding, Loc, check_references, dotted
+from .base import Entity
+from .references import REFERRING_FIELDS, Finding, Loc, check_references, dotted
 from .scenario import Scenario
 
 FIXED_FIELDS = frozenset({"seed", "variants", "name"})
@@ -63,13 +66,27 @@ def _override(model: BaseModel, patch: Any, loc: Loc) -> BaseModel:
 def _override_items(items: tuple[Any, ...], patch: Any, loc: Loc) -> tuple[Any, ...]:
     if items and not _keyed(items):
         raise VariantError([(loc, "these entries have no ids: give the whole list instead")])
-    index = {item.key: i for i, item in enumerate(items)}
+    by_id = bool(items) and isinstance(items[0], Entity)  # an entity's key is its id
+    keys = list(map(attrgetter("id" if by_id else "key"), items))
+    wanted = compress(range(len(keys)), map(patch.__contains__, keys))
+    index = {keys[i]: i for i in wanted}  # the last of a repeated key
     result = list(items)
     for key, value in patch.items():
         if key not in index:
             raise VariantError([((*loc, key), f"no entry with id '{key}'")])
         result[index[key]] = _override(items[index[key]], value, (*loc, key))
     return tuple(result)
+
+
+def _may_refer(field: str, value: Any) -> bool:
+    """Whether overriding top-level `field` with `value` can change what references are
+    checked: not when it only overrides fields of keyed entries that no check reads."""
+    if field not in REFERRING_FIELDS or not isinstance(value, Mapping):
+        return True
+    return any(
+        not isinstance(entry, Mapping) or not REFERRING_FIELDS[field].isdisjoint(entry)
+        for entry in value.values()
+    )
 
 
 def apply_variant(scenario: Scenario, name: str | None) -> Scenario:
@@ -96,7 +113,7 @@ def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any], loc: Loc =
         raise VariantError([((*loc, f), "a variant cannot change this field") for f in fixed])
     result = _override(scenario, patch, loc)
     assert isinstance(result, Scenario)
-    findings = check_references(result, changed=patch)
+    findings = check_references(result, changed=[f for f in patch if _may_refer(f, patch[f])])
     if findings:
         raise VariantError([((*loc, *f_loc), msg) for f_loc, msg in findings])
     return result
