@@ -214,26 +214,33 @@ class CompiledInfrastructure(Infrastructure):
         kernel, token, assets, env, log = (
             self._kernel, self._backup_token, self.assets, self.env, self.records.log
         )  # fmt: skip
-        kind_of = dict(zip(flips.tolist(), flip_kinds.tolist(), strict=True))
-        hours_of = dict(zip(kind_of, self._backup[flips].tolist(), strict=True))
-        order = kind_of
-        if len(kind_of) > 1:
-            order = [i for i in set(self._fed[: self._counts[kernel.FED]].tolist()) if i in kind_of]
+        start, refill, now = kernel.START, kernel.REFILL, env.now
+        flip_of = dict(
+            zip(
+                flips.tolist(),
+                zip(flip_kinds.tolist(), self._backup[flips].tolist(), strict=True),
+                strict=True,
+            )
+        )
+        order = flip_of
+        if len(flip_of) > 1:
+            fed = set(self._fed[: self._counts[kernel.FED]].tolist())
+            order = list(filter(flip_of.__contains__, fed))
         batch = not self.records.listeners
         ending: dict[float, list[tuple[int, int]]] = {}
         for i in order:
+            kind, hours = flip_of[i]
             token[i] += 1
             asset = assets[i]
-            if kind_of[i] == kernel.START:
-                log(env.now, kinds.BACKUP_START, country=asset.country, asset=asset.id)
-                if batch and env.now + hours_of[i] > env.now:
-                    ending.setdefault(hours_of[i], []).append((i, token[i]))
+            if kind == start:
+                log(now, kinds.BACKUP_START, country=asset.country, asset=asset.id)
+                if batch and now + hours > now:
+                    ending.setdefault(hours, []).append((i, token[i]))
                 else:
-                    timer = env.timeout(hours_of[i])
-                    timer.callbacks.append(partial(self._exhaust, i, token[i]))
+                    env.timeout(hours).callbacks.append(partial(self._exhaust, i, token[i]))
             else:
-                log(env.now, kinds.BACKUP_END, country=asset.country, asset=asset.id)
-                if kind_of[i] == kernel.REFILL:
+                log(now, kinds.BACKUP_END, country=asset.country, asset=asset.id)
+                if kind == refill:
                     self._later(i, falling=True)
         for hours, riding in ending.items():
             env.timeout(hours).callbacks.append(partial(self._exhaust_all, riding))
