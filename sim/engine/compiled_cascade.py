@@ -57,22 +57,24 @@ def infrastructure_class(cascade: Cascade, assets: int) -> type[Infrastructure]:
 
 @dataclass(frozen=True, eq=False)
 class KernelShape:
-    """A topology as the kernel reads it: compressed rows of every adjacency list."""
+    """A topology as the kernel reads it: the edges of every adjacency list in compressed
+    rows, and one row of `nodes` per asset saying where its rows are (`cascade_kernel.IN` ...)."""
 
-    in_ptr: np.ndarray
+    nodes: np.ndarray
     in_src: np.ndarray
     in_w: np.ndarray
-    din_ptr: np.ndarray
     din_edge: np.ndarray
     din_w: np.ndarray
-    out_ptr: np.ndarray
     out_dst: np.ndarray
-    key: np.ndarray
-    """Each asset's heap key, rank * n + index: it orders as the (rank, index) entries do."""
-    cycle_of: np.ndarray
-    """Each asset's cycle number, or -1."""
     cycle_ptr: np.ndarray
     cycle_members: np.ndarray
+    slot: np.ndarray
+    """Each asset's bit in the settle queue's bitmaps: ranks in order, a rank's assets in
+    index order, each rank starting on a fresh 64-bit word."""
+    members: np.ndarray
+    """The asset of each bit (-1 for a rank's unused bits)."""
+    first_word: np.ndarray
+    """Each rank's first word."""
     has_delayed: np.ndarray
     """Whether an asset sends its value along a delayed dependency."""
 
@@ -87,11 +89,23 @@ class KernelShape:
         for number, members in enumerate(cycles):
             cycle_of[members] = number
         cycle_ptr, cycle_members = _pointers(cycles)
-        rank = np.array([r for r, _ in shape.entry], dtype=np.int64)
+        rank = np.array([r for r, _ in shape.entry], dtype=INDEX)
+        nodes = np.column_stack(
+            [in_ptr[:-1], in_ptr[1:], din_ptr[:-1], din_ptr[1:], out_ptr[:-1], out_ptr[1:],
+             cycle_of, rank]
+        )  # fmt: skip
+        by_rank = np.argsort(rank, kind="stable")  # index order within each rank
+        sizes = np.bincount(rank, minlength=int(rank.max(initial=-1)) + 1)
+        first_word = np.concatenate([[0], np.cumsum((sizes + 63) // 64)])
+        slot = np.empty(n, dtype=np.int64)
+        slot[by_rank] = first_word[rank[by_rank]] * 64 + (
+            np.arange(n) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        )
+        members = np.full(first_word[-1] * 64, -1, dtype=INDEX)
+        members[slot] = np.arange(n)
         return cls(
-            in_ptr, in_src, in_w, din_ptr, din_edge, din_w, out_ptr, out_dst,
-            key=rank * n + np.arange(n, dtype=np.int64),
-            cycle_of=cycle_of, cycle_ptr=cycle_ptr, cycle_members=cycle_members,
+            np.ascontiguousarray(nodes, dtype=INDEX), in_src, in_w, din_edge, din_w, out_dst,
+            cycle_ptr, cycle_members, slot, members, first_word[:-1].astype(np.int64),
             has_delayed=np.array([bool(d) for d in shape.delayed_out]),
         )  # fmt: skip
 
@@ -128,8 +142,9 @@ class CompiledInfrastructure(Infrastructure):
         self._backup = np.array(self._backup, dtype=float)
         self._backup_state = np.full(n, FULL, dtype=np.int8)
         self._k = shape.compressed
-        self._heap = np.zeros(n, dtype=np.int64)
-        self._queued = np.zeros(n, dtype=np.bool_)
+        self._bits = np.zeros(len(self._k.members) // 64, dtype=np.uint64)
+        self._cursor = self._k.first_word.copy()
+        self._count = np.zeros(len(self._k.first_word), dtype=np.int64)
         self._before = np.full(n, -1.0)
         self._touched = np.zeros(n, dtype=INDEX)
         self._pops = np.zeros(n, dtype=INDEX)
@@ -149,28 +164,26 @@ class CompiledInfrastructure(Infrastructure):
         kernel, k, counts = self._kernel, self._k, self._counts
         seeds = tuple(seeds)
         seed_array = np.array(seeds, dtype=np.int64)
-        q, heap, queued, before, touched = (
-            self.q, self._heap, self._queued, self._before, self._touched
-        )  # fmt: skip
-        kernel.queue_seeds(seed_array, k.key, heap, queued, counts)
+        q, before, touched = self.q, self._before, self._touched
+        queue = (k.slot, self._bits, self._cursor, self._count)
+        kernel.queue_seeds(seed_array, k.nodes, *queue, counts)
         while True:
             slow = kernel.run(
                 bool(falling), q, self.c, self._lagged, self._backup, self._backup_state,
-                k.in_ptr, k.in_src, k.in_w, k.din_ptr, k.din_edge, k.din_w, k.out_ptr, k.out_dst,
-                k.key, k.cycle_of, k.cycle_ptr, k.cycle_members,
-                heap, queued, before, touched, self._pops, self._reset, self._resets, counts,
+                k.nodes, k.in_src, k.in_w, k.din_edge, k.din_w, k.out_dst,
+                k.cycle_ptr, k.cycle_members,
+                k.slot, k.members, self._bits, self._cursor, self._count,
+                before, touched, self._pops, self._reset, self._resets, counts,
             )  # fmt: skip
             if slow < 0:
                 break
             members = self._cycle.get(slow, [slow])
             for i, value in self._cycle_limit(members):
-                kernel.assign(
-                    i, value, q, k.out_ptr, k.out_dst, k.key, heap, queued, before, touched, counts
-                )
+                kernel.assign(i, value, q, k.nodes, k.out_dst, *queue, before, touched, counts)
             kernel.clear_pops(self._pops, touched, counts)
         kept = kernel.finish(
             seed_array, q, self._lagged, self._backup, self._backup_state,
-            k.in_ptr, k.in_src, k.in_w, k.din_ptr, k.din_edge, k.din_w, k.out_ptr, k.out_dst,
+            k.nodes, k.in_src, k.in_w, k.din_edge, k.din_w, k.out_dst,
             before, touched, self._pops, self._reset, self._resets, counts,
             self._fed, self._is_fed, self._committed, self._crossed, self._flips, self._flip_kinds,
         )  # fmt: skip
