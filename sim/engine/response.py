@@ -233,9 +233,10 @@ class Response:
                     turns[pool] = pool.request(priority=priority)
             waits = [*turns.values(), case.wake] if case is not None else [*turns.values()]
             yield FirstOf(self.env, waits, self._pool_changed[country])
-            turn = next((turn for turn in turns.values() if turn.triggered), None)
-            if turn is not None:
+            granted = [turn for turn in waits[: len(turns)] if turn.triggered]
+            if granted:
                 break
+        turn = granted[0]
         for other in turns.values():
             if other is turn:
                 continue
@@ -538,9 +539,6 @@ class Response:
     def routine(self, country: str, kind: str, hours: float) -> None:
         """A routine incident arrives at `country`'s CSIRT (if it has one)."""
         if country in self.csirts:
-            self.env.process(self._routine(country, kind, hours))
-
-    def _routine(self, country: str, kind: str, hours: float) -> Generator[simpy.Event, None, None]:
-        scheme = self.schemes.get(country)
-        priority = -LEVELS.index(level(scheme, ROUTINE_SCORES[kind])) if scheme else 0
-        yield from self._work(country, kind, hours, priority=priority)
+            scheme = self.schemes.get(country)
+            priority = -LEVELS.index(level(scheme, ROUTINE_SCORES[kind])) if scheme else 0
+            self.env.process(self._work(country, kind, hours, priority=priority))
