@@ -214,7 +214,7 @@ def settle(rounds: int, folder: Path) -> list[Line]:
             m["speedup"] >= 3,
         ),
         Line(
-            "default scenario, default settle against Python",
+            "default scenario, an experiment's settle ('auto') against Python",
             f"**{m['small']:.2f}×** (below {compiled_cascade.COMPILED_FROM:,} assets 'auto' "
             "is the Python settle)",
             "no slower (≥ 0.95×)",

@@ -3,17 +3,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from helpers import scenario_from
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import sim
+from sim.analysis.experiment import run_experiment
+from sim.atomic import write_folder
 from sim.engine import compiled_cascade
 from sim.engine.compiled_cascade import COMPILED_FROM, CompiledInfrastructure, infrastructure_class
 from sim.engine.infrastructure import Infrastructure
 from sim.engine.records import Records
 from sim.engine.world import build_world, run_replication
+from sim.synthetic import synthetic_files
 
 needs_numba = pytest.mark.skipif(not compiled_cascade.available, reason="numba not installed")
 
@@ -100,3 +106,25 @@ def test_auto_compiles_large_models_only_where_numba_is_installed(
     assert infrastructure_class("auto", 10**6) is Infrastructure
     with pytest.raises(RuntimeError, match=r"pip install 'cyberttx\[fast\]'"):
         infrastructure_class("compiled", 10)
+
+
+@needs_numba
+def test_experiments_settle_large_models_compiled_and_single_runs_in_python(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading the kernel costs a process about a second: worth it for an experiment's
+    replications, not for one run."""
+    write_folder(tmp_path / "model", synthetic_files(COMPILED_FROM, 2, 0))
+    scenario = sim.load_scenario(tmp_path / "model" / "scenario.yaml")
+    built: list[str] = []
+    original = CompiledInfrastructure.__init__
+
+    def spy(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        built.append("compiled")
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(CompiledInfrastructure, "__init__", spy)
+    sim.run(scenario)
+    assert built == []
+    run_experiment({"only": scenario}, 1, 0)
+    assert built == ["compiled"]

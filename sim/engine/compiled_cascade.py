@@ -28,11 +28,14 @@ from .topology import Topology
 
 Cascade = Literal["auto", "python", "compiled"]
 """Which settle a replication uses: the compiled one where numba is installed and the model
-has at least COMPILED_FROM assets ("auto"), or the one named."""
+has at least COMPILED_FROM assets ("auto"), or the one named. A process pays about a second
+to load the compiled kernel (numba and its cache), which a worker running an experiment's
+replications recovers after a few of them but a single run does not: single runs settle in
+Python, experiments ask for "auto"."""
 
 COMPILED_FROM = 2_000
-"""Models with fewer assets settle in Python under "auto": the kernel's calls would cost more
-than they save (and small runs need not import numba)."""
+"""Under "auto", smaller models settle in Python: the kernel's calls would cost more than
+they save."""
 
 INDEX = np.int32
 """Asset and edge numbers in the kernel's arrays: half the memory of int64, so more of them

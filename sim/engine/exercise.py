@@ -248,7 +248,7 @@ def run_exercise(
     topology: Topology | None = None,
     watch: Callable[[World], None] | None = None,
     moves: Sequence[Move] = (),
-    cascade: Cascade = "auto",
+    cascade: Cascade = "python",
 ) -> Records:
     """Run one replication of `scenario` with its exercise: injects are logged and delivered
     as they fall due (before decisions at the same hour), each decision point, once due,

@@ -62,12 +62,12 @@ def build_world(
     seed: int,
     replication: int = 0,
     topology: Topology | None = None,
-    cascade: Cascade = "auto",
+    cascade: Cascade = "python",
 ) -> World:
     """Every process of one replication of `scenario`, started but not yet run. `topology`
     is `build_topology(scenario)`, built here if not given; runs of one scenario may share it.
-    `cascade` chooses the settle (`compiled_cascade.infrastructure_class`); every choice gives
-    the same records."""
+    `cascade` chooses the settle (`compiled_cascade.infrastructure_class`; "auto" for callers
+    that run many replications in one process); every choice gives the same records."""
     streams = Streams(seed, replication)
     env = simpy.Environment()
     records = Records(scenario.duration_hours, tuple(a.id for a in scenario.assets))
@@ -100,7 +100,7 @@ def run_replication(
     seed: int | None = None,
     replication: int = 0,
     topology: Topology | None = None,
-    cascade: Cascade = "auto",
+    cascade: Cascade = "python",
 ) -> Records:
     """Run `scenario` (resolved: any variant already applied); a pure function of its
     arguments.
