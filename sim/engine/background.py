@@ -59,12 +59,14 @@ def background_incidents(
     cumulative = (cumulative / cumulative[-1]).tolist()
     # The kind is drawn as `rng.choice(len(kinds), p=shares)` would (one uniform against the
     # cumulative shares), without its per-call checks, which cost more than the rest here.
+    where, handling, log = country.id, background.handling, records.log
     while True:
-        arrival = next_arrival(env.now, exponential(rng), per_hour, surges)
+        now = env.now
+        arrival = next_arrival(now, exponential(rng), per_hour, surges)
         if arrival == math.inf:
             return
-        yield env.timeout(arrival - env.now)
+        yield env.timeout(arrival - now)
         kind = kinds[bisect_right(cumulative, rng.random())]
-        hours = draw(background.handling, rng)
-        records.log(env.now, BACKGROUND_INCIDENT, country=country.id, value=hours, detail=kind)
-        arrive(country.id, kind, hours)
+        hours = draw(handling, rng)
+        log(env.now, BACKGROUND_INCIDENT, where, "", "", "", hours, kind)
+        arrive(where, kind, hours)

@@ -66,7 +66,6 @@ class Records:
         self,
         time: float,
         kind: str,
-        *,
         country: str = "",
         asset: str = "",
         campaign: str = "",

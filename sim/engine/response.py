@@ -104,6 +104,7 @@ class Response:
         self._takedowns: set[str] = set()
         """Campaigns whose infrastructure a CSIRT has agreed to take down."""
         self._pool_changed = {country: Bell(env) for country in self.csirts}
+        self._records = infra.records
         sightings.subscribe(self.report)
         for country in scenario.countries:
             if country.csirt is not None and country.csirt.shifts is not None:
@@ -161,16 +162,7 @@ class Response:
             asset = campaign = ""
         else:
             asset, campaign = self.infra.assets[case.incident.asset].id, case.incident.campaign.id
-        self.infra.records.log(
-            self.env.now,
-            kind,
-            country=country,
-            asset=asset,
-            campaign=campaign,
-            incident=incident,
-            value=value,
-            detail=detail,
-        )
+        self._records.log(self.env.now, kind, country, asset, campaign, incident, value, detail)
 
     def _both(self, cbm: tuple[str, ...], a: str, b: str) -> bool:
         return a in cbm and b in cbm
