@@ -187,15 +187,22 @@ def settle(rounds: int, folder: Path) -> list[Line]:
     default = sim.load_scenario(sim.bundled_scenario())
     shapes = {id(s): build_topology(s) for s in (model, default)}
 
-    def replication(scenario: sim.Scenario, cascade: str) -> float:
+    def replication(scenario: sim.Scenario, cascade: str, runs: int = 1) -> float:
+        """CPU seconds per replication, over `runs` of them."""
         shape = shapes[id(scenario)]
-        return cpu(lambda: run_replication(scenario, topology=shape, cascade=cascade))[0]
+
+        def work() -> None:
+            for number in range(runs):
+                run_replication(scenario, replication=number, topology=shape, cascade=cascade)
+
+        return cpu(work)[0] / runs
 
     replication(model, "compiled")  # compile (or load the cache) before timing
 
     def measure() -> dict[str, float]:
         python, compiled = replication(model, "python"), replication(model, "compiled")
-        small_python, small_auto = replication(default, "python"), replication(default, "auto")
+        small_python = replication(default, "python", runs=20)
+        small_auto = replication(default, "auto", runs=20)
         return {
             "python": python,
             "compiled": compiled,
@@ -274,7 +281,7 @@ def loading(rounds: int, folder: Path) -> list[Line]:
         return figures
 
     m = median_of(rounds, measure)
-    assets = sum(1 for _ in (folder / "assets.csv").open()) - 1
+    assets = assets_in(folder)
     return [
         Line(
             f"loading the {assets:,}-asset model as the command line does (collector paused)",
@@ -340,7 +347,7 @@ def whole_model(folder: Path) -> list[Line]:
         return [Line("whole model", "timed out after 1800 s", "< 20 s", False)]
     total = figures["load_s"] + figures["run_s"] + figures["export_s"]
     peak = max(v for k, v in figures.items() if k.endswith("_mb"))
-    assets = sum(1 for _ in (folder / "assets.csv").open()) - 1
+    assets = assets_in(folder)
     return [
         Line(
             f"{assets:,} assets: load, run and export",
@@ -389,6 +396,12 @@ def startup(rounds: int) -> list[Line]:
             m["share"] <= 0.5,
         )
     ]
+
+
+def assets_in(folder: Path) -> int:
+    """The rows of a generated model's asset table."""
+    with (folder / "assets.csv").open() as table:
+        return sum(1 for _ in table) - 1
 
 
 def model_folder(root: Path, assets: int, seed: int) -> Path:
