@@ -51,7 +51,7 @@ def test_compiled_records_equal_python_records(n: int, seed: int, density: float
     strengths = rng.choice([0.05, 0.3, 0.6, 1.0], size=(n, n)) * (rng.random((n, n)) < density)
     np.fill_diagonal(strengths, 0)
     delays = rng.choice([0.0, 0.0, 0.5, 2.0], size=(n, n))
-    backups = [float(h) for h in rng.choice([0.0, 0.0, 1.0, 4.0], size=n)]
+    backups = [float(h) for h in rng.choice([0.0, 0.0, 1.0, 4.0, 4.000000000000001], size=n)]
     disruptions = [
         {
             "asset": f"a{rng.integers(n)}",
@@ -128,3 +128,19 @@ def test_experiments_settle_large_models_compiled_and_single_runs_in_python(
     assert built == []
     run_experiment({"only": scenario}, 1, 0)
     assert built == ["compiled"]
+
+
+@needs_numba
+def test_ride_throughs_a_rounding_apart_run_out_in_the_python_order() -> None:
+    """10 + 4.0 and 10 + 4.000000000000001 are the same moment in floating point: the
+    ride-throughs run out together, in the order they started, as in the Python path."""
+    n = 12
+    strengths = np.zeros((n, n))
+    strengths[1:, 0] = 1.0  # every asset depends on a0
+    backups = [0.0] + [4.0 if k % 2 else 4.000000000000001 for k in range(1, n)]
+    assert 10.0 + backups[1] == 10.0 + backups[2]
+    disruptions = [{"asset": "a0", "start_hours": 10.0, "damage": 1.0, "duration_hours": 9.0}]
+    scenario = scenario_from(strengths, disruptions, backups=backups, duration=30)
+    python, compiled = both(scenario)
+    assert same(python, compiled)
+    assert sum(row.kind == "backup_exhausted" for row in python.events) == n - 1

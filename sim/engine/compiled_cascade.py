@@ -223,10 +223,11 @@ class CompiledInfrastructure(Infrastructure):
         `Infrastructure._settle` visits its set of fed assets: a set of ints built by adding
         the same ints in the same order iterates in the same order.
 
-        Ride-throughs that start together and last equally long share one timer: the Python
-        path's timers for them would run one after the other, with nothing in between (all
-        else scheduled here is due now, not later). Where a listener watches the log, or a
-        ride-through is too short to be later than now, each gets its own timer."""
+        Ride-throughs that start together and run out at the same moment share one timer: the
+        Python path's timers for them would run one after the other, with nothing in between
+        (all else scheduled here is due now, not later). The moment is `now + hours` as SimPy
+        adds it: lengths a rounding apart can end at the same moment. Where a listener watches
+        the log, or a ride-through is too short to be later than now, each gets its own timer."""
         kernel, token, assets, env, log = (
             self._kernel, self._backup_token, self.assets, self.env, self.records.log
         )  # fmt: skip
@@ -243,7 +244,8 @@ class CompiledInfrastructure(Infrastructure):
             fed = set(self._fed[: self._counts[kernel.FED]].tolist())
             order = list(filter(flip_of.__contains__, fed))
         batch = not self.records.listeners
-        ending: dict[float, list[tuple[int, int]]] = {}
+        ending: dict[float, tuple[float, list[tuple[int, int]]]] = {}
+        """By the moment they run out (as SimPy computes it), ride-throughs and their length."""
         for i in order:
             kind, hours = flip_of[i]
             token[i] += 1
@@ -251,14 +253,14 @@ class CompiledInfrastructure(Infrastructure):
             if kind == start:
                 log(now, kinds.BACKUP_START, country=asset.country, asset=asset.id)
                 if batch and now + hours > now:
-                    ending.setdefault(hours, []).append((i, token[i]))
+                    ending.setdefault(now + hours, (hours, []))[1].append((i, token[i]))
                 else:
                     env.timeout(hours).callbacks.append(partial(self._exhaust, i, token[i]))
             else:
                 log(now, kinds.BACKUP_END, country=asset.country, asset=asset.id)
                 if kind == refill:
                     self._later(i, falling=True)
-        for hours, riding in ending.items():
+        for hours, riding in ending.values():
             env.timeout(hours).callbacks.append(partial(self._exhaust_all, riding))
 
     def _exhaust_all(self, riding: list[tuple[int, int]], event: simpy.Event) -> None:
