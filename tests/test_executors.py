@@ -320,3 +320,22 @@ def test_the_parents_absorption_rate_is_measured() -> None:
         journal = Path(folder) / "j.jsonl"
         assert absorption_rate(variants, 200, 1, pool, journal) > 0
         assert not journal.exists()
+
+
+def test_a_journal_batch_this_code_could_not_have_written_is_redone(tmp_path: Path) -> None:
+    """Well-formed but wrong: other KPI columns, unknown sectors, or a shape most of the
+    variant's batches do not share. Dropped, counted as not done, and the tables are those
+    of a fresh run (found by review: the wrong columns ended in a KeyError)."""
+    from sim.analysis.experiment import Variant, run_chunk, usable
+    from sim.analysis.journal import Batch
+
+    scenario = load_scenario(bundled_scenario())
+    variants = {"baseline": Variant(scenario)}
+    good = [run_chunk(scenario.seed, variants, ("baseline", (r,))) for r in range(3)]
+    renamed = Batch.of("baseline", (0,), [{"foo": 1.0}], [{"energy": good[0].loss[0, 0]}])
+    kpis = {name: good[1].values[name][0].item() for name in good[1].values.dtype.names}
+    strange = Batch.of("baseline", (1,), [kpis], [{"moonbase": good[1].loss[0, 0]}])
+    assert usable([renamed, strange, *good]) == good
+    fresh = run_experiment({"baseline": scenario}, 3, scenario.seed)
+    resumed = run_experiment({"baseline": scenario}, 3, scenario.seed, done=[renamed, strange])
+    assert repr(resumed.rows) == repr(fresh.rows)  # NaN included

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -24,6 +25,7 @@ from scipy import stats
 from ..engine.records import Records
 from ..engine.topology import Topology, build_topology
 from ..engine.world import run_replication
+from ..schema.infrastructure import SECTORS
 from ..schema.scenario import Scenario
 from .designs import MECHANICAL_CBMS
 from .executors import UnorderedMap, Work, in_process
@@ -156,6 +158,31 @@ class Experiment:
         return pd.DataFrame(comparison_table(self.rows))
 
 
+REQUIRED = (*OUTCOMES, "event_window_impact", "detect_mean_hours", "contain_mean_hours")
+"""KPIs every run has, as floats, whatever the scenario (the others name its countries,
+sectors and pathways)."""
+
+
+def usable(batches: Iterable[Batch]) -> list[Batch]:
+    """The batches (read from a journal, which is untrusted) that this code could have
+    written: the required KPIs as floats, known sectors, LOSS_POINTS times, and for each
+    variant the columns and sectors most of its batches have. The others are dropped as
+    damaged and their runs are done again."""
+    fitting = [
+        batch
+        for batch in batches
+        if batch.loss.shape[2] == LOSS_POINTS
+        and set(batch.sectors) <= set(SECTORS)
+        and all(batch.values.dtype.fields.get(name, (None,))[0] == np.float64 for name in REQUIRED)
+    ]
+    shape_of = {id(b): (b.variant, b.values.dtype, b.sectors) for b in fitting}
+    common = Counter(shape_of.values())
+    kept: dict[str, tuple[Any, ...]] = {}
+    for shape, _ in common.most_common():
+        kept.setdefault(shape[0], shape)
+    return [b for b in fitting if kept[b.variant] == shape_of[id(b)]]
+
+
 class _Runs:
     """An experiment's runs as their batches arrive: where each run is (batch, index)."""
 
@@ -215,7 +242,7 @@ def run_experiment(
     finishes; replication r of every variant draws from the same streams, so the result does
     not depend on the executor, the chunks or what was done before."""
     runs = _Runs(variants, replications)
-    for batch in done:
+    for batch in usable(done):
         runs.add(batch)
     todo = [key for key in runs.keys if key not in runs.found]
     shared = {label: Variant(variants[label]) for label, _ in todo}

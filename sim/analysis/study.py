@@ -19,7 +19,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..schema.scenario import Scenario
 from .executors import UnorderedMap, in_process
-from .experiment import Experiment, run_experiment
+from .experiment import Experiment, run_experiment, usable
 from .journal import Batch, Journal, Key, read_journal
 
 
@@ -69,7 +69,8 @@ class Study:
                 "(--force)"
             )
         if self.resume and path.exists():
-            self.done, self.changed = read_journal(path, self.seed, self.runs)
+            done, self.changed = read_journal(path, self.seed, self.runs)
+            self.done = usable(done)
 
     @property
     def total(self) -> int:
