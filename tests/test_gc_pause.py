@@ -63,3 +63,20 @@ def test_the_engine_never_touches_the_collector(monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setattr(gc, name, touched)
     sim.run_replication(scenario)
     run_exercise(scenario, scenario.seed, lambda point, world: 0)
+
+
+def test_a_pool_worker_freezes_what_a_job_leaves_only_when_it_is_large(
+    thawed: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept: list[object] = []
+    monkeypatch.setattr(gc_pause, "_freezing", False)
+    with gc_pause.frozen_when_large():
+        kept.append([[i] for i in range(2 * gc_pause.FREEZE_ABOVE)])
+    assert gc.get_freeze_count() == 0  # a notebook's collector is left alone
+    monkeypatch.setattr(gc_pause, "_freezing", True)
+    with gc_pause.frozen_when_large():
+        kept.append([[i] for i in range(100)])
+    assert gc.get_freeze_count() == 0  # small: not worth a full collection
+    with gc_pause.frozen_when_large():
+        kept.append([[i] for i in range(2 * gc_pause.FREEZE_ABOVE)])
+    assert gc.get_freeze_count() > 2 * gc_pause.FREEZE_ABOVE

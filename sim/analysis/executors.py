@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from ..gc_pause import freeze_large_loads
+
 Work = Callable[[Any, Any], Any]
 Map = Callable[[Work, Any, Sequence[Any]], Iterator[tuple[int, Any]]]
 
@@ -77,10 +79,13 @@ _shared: Any = None
 
 
 def _worker_setup(shared: Any) -> None:
-    """Workers keep the shared data, leave Ctrl-C to the parent, which cancels what has not
-    started, and (on Linux) end when the parent dies, even by `kill -9`."""
+    """Workers keep the shared data, may freeze what large jobs keep out of the collector
+    (`gc_pause.frozen_when_large`: a worker exists only to run jobs), leave Ctrl-C to the
+    parent, which cancels what has not started, and (on Linux) end when the parent dies,
+    even by `kill -9`."""
     global _shared
     _shared = shared
+    freeze_large_loads()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform == "linux":
         import ctypes

@@ -25,6 +25,7 @@ from scipy import stats
 from ..engine.records import Records
 from ..engine.topology import Topology, build_topology
 from ..engine.world import run_replication
+from ..gc_pause import frozen_when_large
 from ..schema.infrastructure import SECTORS
 from ..schema.scenario import Scenario
 from .designs import MECHANICAL_CBMS
@@ -70,9 +71,11 @@ class Variant:
 
     @property
     def topology(self) -> Topology:
-        """`build_topology(scenario)`, built on first use."""
+        """`build_topology(scenario)`, built on first use (and, in a process that opted in,
+        frozen out of the collector's passes if large: `gc_pause.frozen_when_large`)."""
         if self._topology is None:
-            self._topology = build_topology(self.scenario)
+            with frozen_when_large():
+                self._topology = build_topology(self.scenario)
         return self._topology
 
     def __reduce__(self) -> tuple[type[Variant], tuple[Scenario]]:
