@@ -233,3 +233,12 @@ def test_every_command_is_found_and_loads_only_its_own_module() -> None:
     )
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert shown.stdout.strip().endswith("['sim.cli.common', 'sim.cli.scenarios']")
+
+
+def test_resuming_from_an_unreadable_journal_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (tmp_path / "out.journal.jsonl").write_bytes(b"\x00garbage\n")
+    args = ["compare", "continental_final", "--variants", "baseline,all_cbms", "-n", "2"]
+    result = CliRunner().invoke(main, [*args, "--workers", "1", "--out", str(out), "--resume"])
+    assert result.exit_code == 0, result.output
+    assert "No finished run of this experiment could be read" in result.output

@@ -43,6 +43,12 @@ def _run_study(study: Study, folder: Path, options: dict[str, Any]) -> Experimen
         click.echo(f"Variant {label} changed since the journal was written: redoing it.", err=True)
     if options["resume"] and study.journal is not None and not study.journal.exists():
         click.echo(f"Nothing to resume at {study.journal}; starting afresh.", err=True)
+    elif options["resume"] and study.journal is not None and not study.reused:
+        click.echo(
+            f"No finished run of this experiment could be read from {study.journal}; "
+            "starting afresh.",
+            err=True,
+        )
     if study.reused:
         click.echo(
             f"Resuming: {len(study.reused)} of {study.total} runs already done ({study.journal})",
