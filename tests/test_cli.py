@@ -242,3 +242,36 @@ def test_resuming_from_an_unreadable_journal_says_so(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, [*args, "--workers", "1", "--out", str(out), "--resume"])
     assert result.exit_code == 0, result.output
     assert "No finished run of this experiment could be read" in result.output
+
+
+def test_ctrl_c_outside_the_runs_ends_with_one_line_and_status_130(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sim.cli import scenarios
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(scenarios, "run_applied", interrupted)
+    result = CliRunner().invoke(main, ["run", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 130
+    assert result.output.strip() == "Interrupted; no output was written."
+    assert not (tmp_path / "out").exists()
+
+
+def test_ctrl_c_after_an_experiments_runs_says_how_to_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sim.cli import experiments
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiments, "_finish", interrupted)
+    out = tmp_path / "out"
+    args = ["compare", "continental_final", "--variants", "baseline,all_cbms", "-n", "2"]
+    result = CliRunner().invoke(main, [*args, "--workers", "1", "--out", str(out)])
+    assert result.exit_code == 130
+    assert "add --resume to the same command" in result.output
+    resumed = CliRunner().invoke(main, [*args, "--workers", "1", "--out", str(out), "--resume"])
+    assert "Resuming: 4 of 4 runs already done" in resumed.output, resumed.output

@@ -134,6 +134,10 @@ COMMAND_MODULES = {
 """The module of `sim.cli` that defines each command."""
 
 
+JOURNAL = "cyberttx.journal"
+"""Key of `click.Context.meta` under which an experiment command names its journal."""
+
+
 class LazyGroup(click.Group):
     """A group whose commands are defined in modules imported when first needed, so that
     `cyberttx run` does not import what `serve` or `compare` use."""
@@ -145,6 +149,24 @@ class LazyGroup(click.Group):
         if name in COMMAND_MODULES and name not in self.commands:
             importlib.import_module(f"sim.cli.{COMMAND_MODULES[name]}")
         return super().get_command(ctx, name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Ctrl-C outside what a command handles itself (loading, drawing the report) ends
+        with a line (and, for an experiment, how to resume) and the shell's status for it,
+        not click's "Aborted!" and status 1. Outputs are written all at once, so nothing is
+        left half-written."""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("\nInterrupted; no output was written.", err=True)
+            journal = ctx.meta.get(JOURNAL)
+            if journal is not None and Path(journal).exists():
+                click.echo(
+                    f"The finished runs are kept in {journal}: add --resume to the same "
+                    "command to finish without redoing them.",
+                    err=True,
+                )
+            sys.exit(EXIT_INTERRUPTED)
 
 
 @click.group(

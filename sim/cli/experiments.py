@@ -98,6 +98,7 @@ def _study(
     from ..analysis.study import Study
 
     journal = beside(folder, ".journal.jsonl")
+    click.get_current_context().meta[common.JOURNAL] = journal
     hint = "; run without --resume and with --force to start again"
     try:
         return Study(runs, replications, seed, journal, options["resume"], options["force"])
