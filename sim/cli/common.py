@@ -121,7 +121,9 @@ MSEL_OPTION = click.option(
 )
 
 FORCE = click.option(
-    "--force", is_flag=True, help="Replace the output folder (and any journal) if it exists."
+    "--force",
+    is_flag=True,
+    help="Replace the output folder if it exists (and an experiment's journal).",
 )
 
 

@@ -165,7 +165,15 @@ def _provenance_of(resolved: Resolved, began: float, options: dict[str, Any]) ->
     help="Comma-separated variants; the first is the reference (default: the scenario as "
     "written, then every declared variant).",
 )
-@click.option("-n", "--replications", type=click.IntRange(min=2), default=30, show_default=True)
+@click.option(
+    "-n",
+    "--replications",
+    type=click.IntRange(min=2),
+    default=30,
+    show_default=True,
+    help="Replications of each variant (paired: replication r of every variant meets the "
+    "same attacker and recoveries).",
+)
 @_experiment_options
 @click.option(
     "--cbm-ablation",
@@ -254,7 +262,15 @@ def compare_command(
     "repeat for a grid.",
 )
 @click.option("--variant", help="Apply this variant first (default: none).")
-@click.option("-n", "--replications", type=click.IntRange(min=2), default=20, show_default=True)
+@click.option(
+    "-n",
+    "--replications",
+    type=click.IntRange(min=2),
+    default=20,
+    show_default=True,
+    help="Replications of each variant (paired: replication r of every variant meets the "
+    "same attacker and recoveries).",
+)
 @_experiment_options
 @common.out_option("Output folder (default: results/<scenario>-sweep-<timestamp>/).")
 @common.FORCE
@@ -299,7 +315,15 @@ def sweep_command(
 @click.option(
     "--variant", help="Audit the scenario with this declared variant applied (default: none)."
 )
-@click.option("-n", "--replications", type=click.IntRange(min=2), default=60, show_default=True)
+@click.option(
+    "-n",
+    "--replications",
+    type=click.IntRange(min=2),
+    default=60,
+    show_default=True,
+    help="Replications of each variant (paired: replication r of every variant meets the "
+    "same attacker and recoveries).",
+)
 @_experiment_options
 @common.out_option("Output folder (default: results/<scenario>-levers-<timestamp>/).")
 @common.FORCE

@@ -153,9 +153,8 @@ def _effect(row: dict[str, Any]) -> str:
     name, scale, unit = HEADLINE[row["outcome"]]
     if not row["n"]:
         return f"    {name:<24} undefined in these runs"
-    absolute = (
-        f"{row['mean_difference'] / scale:+,.2f}{unit} ± {row['paired_half_width'] / scale:,.2f}"
-    )
+    difference = row["mean_difference"] / scale
+    absolute = f"{difference:+,.2f}{unit} ± {row['paired_half_width'] / scale:,.2f}{unit}"
     if math.isnan(row["percent_change"]):
         share = "   (no baseline)"
     else:
