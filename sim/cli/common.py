@@ -132,6 +132,7 @@ COMMAND_MODULES = {
     **dict.fromkeys(("compare", "sweep", "levers", "sensitivity"), "experiments"),
     **dict.fromkeys(("play", "msel"), "exercises"),
     "serve": "serve",
+    "export": "interop",
 }
 """The module of `sim.cli` that defines each command."""
 

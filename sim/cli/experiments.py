@@ -108,6 +108,19 @@ def _study(
         common.fail(f"error: {error}" + ("" if "--force" in str(error) else hint))
 
 
+def replications_option(default: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """-n: replications of each variant, paired, at least 2 (for an interval)."""
+    return click.option(
+        "-n",
+        "--replications",
+        type=click.IntRange(min=2),
+        default=default,
+        show_default=True,
+        help="Replications of each variant (paired: replication r of every variant meets the "
+        "same attacker and recoveries).",
+    )
+
+
 def _experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """The options every experiment command shares: replications, seed, where to run and in
     what tasks, resuming."""
@@ -165,15 +178,7 @@ def _provenance_of(resolved: Resolved, began: float, options: dict[str, Any]) ->
     help="Comma-separated variants; the first is the reference (default: the scenario as "
     "written, then every declared variant).",
 )
-@click.option(
-    "-n",
-    "--replications",
-    type=click.IntRange(min=2),
-    default=30,
-    show_default=True,
-    help="Replications of each variant (paired: replication r of every variant meets the "
-    "same attacker and recoveries).",
-)
+@replications_option(30)
 @_experiment_options
 @click.option(
     "--cbm-ablation",
@@ -262,15 +267,7 @@ def compare_command(
     "repeat for a grid.",
 )
 @click.option("--variant", help="Apply this variant first (default: none).")
-@click.option(
-    "-n",
-    "--replications",
-    type=click.IntRange(min=2),
-    default=20,
-    show_default=True,
-    help="Replications of each variant (paired: replication r of every variant meets the "
-    "same attacker and recoveries).",
-)
+@replications_option(20)
 @_experiment_options
 @common.out_option("Output folder (default: results/<scenario>-sweep-<timestamp>/).")
 @common.FORCE
@@ -315,15 +312,7 @@ def sweep_command(
 @click.option(
     "--variant", help="Audit the scenario with this declared variant applied (default: none)."
 )
-@click.option(
-    "-n",
-    "--replications",
-    type=click.IntRange(min=2),
-    default=60,
-    show_default=True,
-    help="Replications of each variant (paired: replication r of every variant meets the "
-    "same attacker and recoveries).",
-)
+@replications_option(60)
 @_experiment_options
 @common.out_option("Output folder (default: results/<scenario>-levers-<timestamp>/).")
 @common.FORCE

@@ -1,0 +1,52 @@
+"""How each campaign's ATT&CK techniques fared over replications: how often a stage using one
+was reached, was where the intrusion was first detected, and was blocked."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..engine import kinds
+from ..engine.topology import build_topology
+from ..engine.world import run_replication
+from ..schema.scenario import Scenario
+
+
+@dataclass
+class TechniqueUse:
+    """Counts by (campaign id, tactic, technique id), over `replications` runs."""
+
+    replications: int
+    reached: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    """Stages tried (each ends in success or a block)."""
+    detected: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    """Stages at which an intrusion was first detected."""
+    blocked: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    """Stages blocked (the intrusion ended there)."""
+
+
+COUNTED = {
+    kinds.STAGE_SUCCESS: ("reached",),
+    kinds.STAGE_BLOCKED: ("reached", "blocked"),
+    kinds.DETECTED: ("detected",),
+}
+"""Which counts a stage's row adds to (its stage number is the row's value)."""
+
+
+def technique_use(scenario: Scenario, seed: int, replications: int) -> TechniqueUse:
+    """Run `scenario` (resolved) `replications` times from `seed` and count, per campaign and
+    technique, the stages reached, first detected and blocked."""
+    use = TechniqueUse(replications)
+    stages = {c.id: c.stages for c in scenario.campaigns}
+    topology = build_topology(scenario)
+    for number in range(replications):
+        records = run_replication(scenario, seed=seed, replication=number, topology=topology)
+        for row in records.events:
+            counts = COUNTED.get(row.kind)
+            if counts is None:
+                continue
+            stage = stages[row.campaign][int(row.value)]
+            key = (row.campaign, stage.tactic, stage.technique)
+            for name in counts:
+                getattr(use, name)[key] += 1
+    return use
