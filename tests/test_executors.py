@@ -310,7 +310,7 @@ def test_a_journal_is_read_line_by_line_within_bounds(
     monkeypatch.setattr(journal_module, "MAX_LINE_BYTES", 4096)
     done, _ = read_journal(path, 7, variants)
     assert [b.replications for b in done] == [(0, 1)]
-    with pytest.raises(ScenarioError, match="not a regular file"):
+    with pytest.raises(ScenarioError, match="is a directory, not an experiment journal"):
         read_journal(tmp_path, 7, variants)
 
 

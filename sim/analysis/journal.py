@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import json
-import stat
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,8 +24,8 @@ from typing import IO, Any
 import numpy as np
 
 from ..atomic import write_file
-from ..errors import InputError, ScenarioError
-from ..schema.files import MAX_JOURNAL_BYTES
+from ..errors import InputError
+from ..schema.files import MAX_JOURNAL_BYTES, open_checked
 from ..schema.scenario import Scenario
 from ..version import __version__
 
@@ -195,7 +194,7 @@ def read_journal(
     journal holds nothing. Reads one line at a time. Raises JournalMismatch for another seed
     or package version, ScenarioError for a file that cannot be a journal (a device, too
     large)."""
-    with _opened(path) as handle:
+    with open_checked(path, "an experiment journal", MAX_JOURNAL_BYTES) as handle:
         lines = _lines(handle)
         try:
             header = json.loads(next(lines, b""))
@@ -215,21 +214,6 @@ def read_journal(
         kept = {label for label, digest in digests.items() if recorded.get(label) == digest}
         changed = sorted(label for label in digests if label in recorded and label not in kept)
         return [batch for batch in _batches(lines) if batch.variant in kept], changed
-
-
-def _opened(path: Path) -> IO[bytes]:
-    """`path` opened for reading, once it is known to be a regular file of at most
-    MAX_JOURNAL_BYTES (as `schema.files.read_bytes` checks, without reading it all)."""
-    what = "an experiment journal"
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise ScenarioError.one(path, f"is not a regular file, not {what}")
-        if info.st_size > MAX_JOURNAL_BYTES:
-            raise ScenarioError.one(path, f"is larger than {what} may be")
-        return path.open("rb")
-    except OSError as error:
-        raise ScenarioError.one(path, f"cannot be read ({error.strerror or error})") from None
 
 
 def _lines(handle: IO[bytes]) -> Iterator[bytes]:
