@@ -34,6 +34,11 @@ def navigator_layers(scenario: Scenario, use: TechniqueUse) -> dict[str, bytes]:
         groups[campaign.id] = keys
         groups[ALL] += keys
     names = {c.id: c.name for c in scenario.campaigns}
+    description = (
+        f"cyberttx exercise data, not threat intelligence: {scenario.name}, "
+        f"{use.replications} replications. Score: share of the times a technique was "
+        "reached that it was where the intrusion was first detected."
+    )
     files = {}
     for stem, keys in groups.items():
         for domain, navigator_domain in DOMAINS.items():
@@ -41,11 +46,8 @@ def navigator_layers(scenario: Scenario, use: TechniqueUse) -> dict[str, bytes]:
             if not chosen:
                 continue
             title = names.get(stem, f"All campaigns of {scenario.name}")
-            layer = _layer(f"{title} ({domain})", navigator_domain, _techniques(chosen, use))
-            layer["description"] = (
-                f"cyberttx exercise data, not threat intelligence: {scenario.name}, "
-                f"{use.replications} replications. Score: share of the times a technique was "
-                "reached that it was where the intrusion was first detected."
+            layer = _layer(
+                f"{title} ({domain})", navigator_domain, description, _techniques(chosen, use)
             )
             files[f"{stem}.{domain}.json"] = (json.dumps(layer, indent=2) + "\n").encode()
     return files
@@ -84,12 +86,14 @@ def _techniques(keys: list[tuple[str, str, str]], use: TechniqueUse) -> list[dic
     return entries
 
 
-def _layer(name: str, domain: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
+def _layer(
+    name: str, domain: str, description: str, entries: list[dict[str, Any]]
+) -> dict[str, Any]:
     return {
         "name": name,
         "versions": VERSIONS,
         "domain": domain,
-        "description": "",
+        "description": description,
         "sorting": 3,
         "layout": {"layout": "side", "showName": True, "showID": True},
         "hideDisabled": False,
