@@ -4,9 +4,11 @@ was reached, was where the intrusion was first detected, and was blocked."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..engine import kinds
+from ..engine.records import Row
 from ..engine.topology import build_topology
 from ..engine.world import run_replication
 from ..schema.scenario import Scenario
@@ -37,16 +39,22 @@ def technique_use(scenario: Scenario, seed: int, replications: int) -> Technique
     """Run `scenario` (resolved) `replications` times from `seed` and count, per campaign and
     technique, the stages reached, first detected and blocked."""
     use = TechniqueUse(replications)
-    stages = {c.id: c.stages for c in scenario.campaigns}
     topology = build_topology(scenario)
     for number in range(replications):
         records = run_replication(scenario, seed=seed, replication=number, topology=topology)
-        for row in records.events:
-            counts = COUNTED.get(row.kind)
-            if counts is None:
-                continue
-            stage = stages[row.campaign][int(row.value)]
-            key = (row.campaign, stage.tactic, stage.technique)
-            for name in counts:
-                getattr(use, name)[key] += 1
+        count_techniques(use, scenario, records.events)
     return use
+
+
+def count_techniques(use: TechniqueUse, scenario: Scenario, events: Iterable[Row]) -> None:
+    """Add to `use` the stages that one run of `scenario` (its event log `events`) reached,
+    first detected and blocked."""
+    stages = {c.id: c.stages for c in scenario.campaigns}
+    for row in events:
+        counts = COUNTED.get(row.kind)
+        if counts is None:
+            continue
+        stage = stages[row.campaign][int(row.value)]
+        key = (row.campaign, stage.tactic, stage.technique)
+        for name in counts:
+            getattr(use, name)[key] += 1
