@@ -16,13 +16,10 @@ import click
 
 from ..analysis.export import provenance
 from ..atomic import FolderExists, NotAFolder, NotOurs, free_folder, write_file, write_folder
-from ..errors import InputError, ScenarioError
+from ..errors import InputError, Problem, ScenarioError
 from ..gc_pause import freeze_large_loads, gc_paused
 from ..schema.resolve import Resolved, resolve
-from ..schema.scenario import (
-    MAX_ROUTINE_INCIDENTS,
-    MAX_SEED,
-)
+from ..schema.scenario import MAX_ROUTINE_INCIDENTS, MAX_SEED, Scenario
 from ..version import __version__
 
 EXIT_INPUT = 2
@@ -88,6 +85,27 @@ def write_one(path: Path, data: bytes) -> None:
         fail(f"error: cannot write {path}: {error.strerror or error}")
 
 
+def write_scenario_copy(out: Path, text: str) -> Scenario:
+    """Write `text`, a scenario file's YAML edited for `out`, once it loads as a valid
+    scenario from out's folder; exit 2 naming `out` and every problem otherwise."""
+    import yaml
+
+    from ..schema.load import load_scenario
+
+    checked = str(out.parent / "<scenario>")
+    try:
+        merged = load_scenario(yaml.safe_load(text), base_dir=out.parent, **limits())
+    except ScenarioError as error:
+        problems = [
+            Problem(str(out) if p.file == checked else p.file, p.path, p.message)
+            for p in error.problems
+        ]
+        problems.append(Problem(str(out), "", "not written: the new scenario is invalid"))
+        fail(ScenarioError(problems).report())
+    write_one(out, text.encode())
+    return merged
+
+
 def out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The --out option, refusing an empty name."""
 
@@ -133,6 +151,7 @@ COMMAND_MODULES = {
     **dict.fromkeys(("play", "msel"), "exercises"),
     "serve": "serve",
     "export": "interop",
+    "campaign": "campaigns",
 }
 """The module of `sim.cli` that defines each command."""
 

@@ -212,9 +212,7 @@ def msel_import_command(table: Path, into: str | None, out: Path | None, force: 
 
 def _import_into(table: Path, into: str, out: Path | None, force: bool) -> None:
     """msel import TABLE --into SCENARIO --out NEW.yaml: checked, then written atomically."""
-    import yaml
 
-    from ..errors import Problem, ScenarioError
     from ..facilitation.msel import read_msel, scenario_text_with_injects
     from ..schema.files import read_bytes
 
@@ -237,18 +235,8 @@ def _import_into(table: Path, into: str, out: Path | None, force: bool) -> None:
         text = scenario_text_with_injects(
             read_bytes(path, "a scenario file").decode("utf-8"), injects, title, moved
         )
-    checked = str(out.parent / "<scenario>")
-    try:
-        merged = load_scenario(yaml.safe_load(text), base_dir=out.parent, **common.limits())
-    except ScenarioError as error:
-        problems = [
-            Problem(str(out) if p.file == checked else p.file, p.path, p.message)
-            for p in error.problems
-        ]
-        problems.append(Problem(str(out), "", "not written: the new scenario is invalid"))
-        common.fail(ScenarioError(problems).report())
+    merged = common.write_scenario_copy(out, text)
     assert merged.exercise is not None and merged.exercise.injects == injects
-    common.write_one(out, text.encode())
     click.echo(
         f"Wrote {out}: {path.name} with {count(len(injects), 'inject', 'injects')} from {table}"
     )

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import os
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -35,6 +33,15 @@ from ..schema.files import read_bytes
 from ..schema.load import validation_problems
 from ..schema.references import check_references, check_schedule, dotted
 from ..schema.scenario import Scenario
+from ..schema.yaml_text import (
+    Dumper,
+    Moved,
+    content_end,
+    dump,
+    indented,
+    relocated_fields,
+    spliced_or_none,
+)
 
 _NESTED_ATTRIBUTES = {
     {"when": "trigger"}.get(f.alias or name, f.alias or name): name
@@ -123,7 +130,7 @@ def _when(start: datetime, hours: float) -> str:
 
 def _flow(value: object) -> str:
     """A nested field as cell text: a YAML flow mapping without its braces."""
-    text = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, width=10**9)
+    text = yaml.dump(value, Dumper=Dumper, default_flow_style=True, width=10**9)
     return text.strip().removeprefix("{").removesuffix("}")
 
 
@@ -687,46 +694,14 @@ def _title(scenario: Scenario) -> str:
     return f"{scenario.name} exercise"[:300]
 
 
-class _Dumper(yaml.SafeDumper):
-    """Double-quotes text with the line breaks YAML 1.1 has beyond CR and LF (NEL, LS, PS),
-    which PyYAML would otherwise write unescaped and read back as plain line breaks."""
-
-    def represent_str(self, data: str) -> yaml.ScalarNode:
-        if any(c in data for c in "\x85\u2028\u2029"):
-            return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
-        return super().represent_str(data)
-
-
-_Dumper.add_representer(str, _Dumper.represent_str)
-
-
 def _items(injects: Iterable[Inject]) -> list[dict[str, Any]]:
     return [i.model_dump(by_alias=True, exclude_defaults=True) for i in injects]
-
-
-def _dump(data: object) -> str:
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def injects_yaml(injects: Iterable[Inject]) -> str:
     """A YAML `injects:` list to paste under a scenario's `exercise:`; fields at their
     defaults are left out."""
-    return _dump({"injects": _items(injects)})
-
-
-def _indented(text: str, column: int) -> str:
-    """`text` with every line but the first indented by `column` spaces."""
-    pad = " " * column
-    return "".join(line if k == 0 else pad + line for k, line in enumerate(text.splitlines(True)))
-
-
-def _content_end(text: str, start: int, end: int) -> int:
-    """Where the content of text[start:end] ends: trailing blank and comment lines stay
-    outside (a block node's end mark runs on to the next key)."""
-    lines = text[start:end].splitlines(True)
-    while len(lines) > 1 and lines[-1].strip()[:1] in ("", "#"):
-        lines.pop()
-    return start + sum(len(line) for line in lines)
+    return dump({"injects": _items(injects)})
 
 
 def _spliced(text: str, injects: tuple[Inject, ...], title: str) -> str | None:
@@ -738,7 +713,7 @@ def _spliced(text: str, injects: tuple[Inject, ...], title: str) -> str | None:
     exercise = next((v for k, v in root.value if k.value == "exercise"), None)
     if exercise is None:
         tail = "" if text.endswith("\n") or not text else "\n"
-        return text + tail + _dump({"exercise": {"title": title, "injects": _items(injects)}})
+        return text + tail + dump({"exercise": {"title": title, "injects": _items(injects)}})
     if not isinstance(exercise, yaml.MappingNode) or exercise.flow_style or not exercise.value:
         return None
     block = injects_yaml(injects)
@@ -748,53 +723,18 @@ def _spliced(text: str, injects: tuple[Inject, ...], title: str) -> str | None:
         at = first.start_mark.index
         return (
             text[:at]
-            + _indented(block, first.start_mark.column)
+            + indented(block, first.start_mark.column)
             + " " * (first.start_mark.column)
             + text[at:]
         )
     key, value = found
     at = key.start_mark.index
-    end = _content_end(text, at, value.end_mark.index)
+    end = content_end(text, at, value.end_mark.index)
     if text[end - 1 : end] == "\n":
-        block_text = _indented(block, key.start_mark.column)
+        block_text = indented(block, key.start_mark.column)
     else:
-        block_text = _indented(block, key.start_mark.column).rstrip("\n")
+        block_text = indented(block, key.start_mark.column).rstrip("\n")
     return text[:at] + block_text + text[end:]
-
-
-PATH_FIELDS = ("include", "assets_csv", "dependencies_csv")
-"""The fields of a scenario file that name files relative to its folder."""
-
-Moved = tuple[Path, Path]
-"""A scenario file's folder, and the folder its copy is written to."""
-
-
-def _relocated(value: object, moved: Moved) -> object:
-    """A path relative to the first folder of `moved`, made relative to the second."""
-    if not isinstance(value, str) or Path(value).is_absolute():
-        return value
-    target = os.path.normpath(moved[0] / value)
-    try:
-        relative = os.path.relpath(target, moved[1])
-    except ValueError:  # another drive
-        return target
-    return target if relative.startswith(os.path.join(os.pardir, os.pardir)) else relative
-
-
-def _relocated_text(text: str, moved: Moved) -> str:
-    """`text` with the paths of its PATH_FIELDS relocated, each scalar replaced in place."""
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    scalars = []
-    for key, value in root.value if isinstance(root, yaml.MappingNode) else ():
-        if key.value in PATH_FIELDS:
-            nodes = value.value if isinstance(value, yaml.SequenceNode) else [value]
-            scalars += [
-                n for n in nodes if isinstance(n, yaml.ScalarNode) and n.tag.endswith("str")
-            ]
-    for node in sorted(scalars, key=lambda n: -n.start_mark.index):
-        new = json.dumps(_relocated(node.value, moved), ensure_ascii=False)
-        text = text[: node.start_mark.index] + new + text[node.end_mark.index :]
-    return text
 
 
 def _expected(data: Any, injects: tuple[Inject, ...], title: str, moved: Moved | None) -> Any:
@@ -803,13 +743,7 @@ def _expected(data: Any, injects: tuple[Inject, ...], title: str, moved: Moved |
     exercise = dict(data.get("exercise") or {"title": title})
     exercise["injects"] = _items(injects)
     data["exercise"] = exercise
-    for name in PATH_FIELDS if moved else ():
-        value = data.get(name)
-        if isinstance(value, list):
-            data[name] = [_relocated(v, moved) for v in value]  # type: ignore[arg-type]
-        elif value is not None:
-            data[name] = _relocated(value, moved)  # type: ignore[arg-type]
-    return data
+    return relocated_fields(data, moved)
 
 
 def scenario_text_with_injects(
@@ -821,12 +755,5 @@ def scenario_text_with_injects(
     none. With `moved`, the copy goes to another folder and the files it names are
     re-pointed so that they still resolve."""
     expected = _expected(yaml.safe_load(text), injects, title, moved)
-    try:
-        spliced = _spliced(text, injects, title)
-        if spliced is not None and moved is not None:
-            spliced = _relocated_text(spliced, moved)
-        if spliced is not None and yaml.safe_load(spliced) == expected:
-            return spliced
-    except yaml.YAMLError:
-        pass
-    return _dump(expected)
+    kept = spliced_or_none(lambda: _spliced(text, injects, title), expected, moved)
+    return kept or dump(expected)

@@ -30,7 +30,7 @@ from ..schema.defenders import LEVELS
 from ..schema.exercise import Exercise
 from ..schema.load import load_scenario, read_yaml_mapping
 from ..schema.scenario import MAX_ROUTINE_INCIDENTS, Scenario
-from .msel import _dump
+from ..schema.yaml_text import dump
 
 MAX_INJECTS = 14
 """The most injects a draft has (the earliest facts win); the opening briefing comes first."""
@@ -591,7 +591,7 @@ def exercise_data(exercise: Exercise) -> dict[str, Any]:
 
 def exercise_yaml(exercise: Exercise) -> str:
     """A full `exercise:` block to paste into a scenario file."""
-    return _dump({"exercise": exercise_data(exercise)})
+    return dump({"exercise": exercise_data(exercise)})
 
 
 def with_exercise(
