@@ -35,6 +35,7 @@ CHOICES = {
     "venue-network": "2",
     "first-severe-incident": "3",
     "generators": "2",
+    "valdora-shares": "2",
 }
 """The option the room takes at each decision point of the bundled exercise (1-based)."""
 

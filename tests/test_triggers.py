@@ -65,6 +65,8 @@ def test_a_triggered_inject_falls_due_when_its_fact_first_holds_and_never_withou
         got = by_sequence[inject.sequence]
         assert got.time == pytest.approx(due) and got.cause == first
         assert "{" not in got.message and ASSETS[first.asset].name in got.message
+        if "{time}" in inject.message:  # the fact's time, even when delivered later
+            assert SCENARIO.calendar_time(first.time) in got.message
 
 
 def test_some_seed_fires_and_some_seed_spares_each_campaign_inject() -> None:

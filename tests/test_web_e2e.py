@@ -229,10 +229,11 @@ def test_a_room_played_in_the_browser_replays_to_the_same_records(
         sync_api.expect(vld.locator("#requests li.request.accepted")).to_have_count(1)
         sync_api.expect(hst.locator("#requests li.request.accepted")).to_have_count(1)
 
-        # Decisions as they come: HST's pad takes its first two (each time the last, most
-        # active, option); then the facilitator decides one for the team and, once the board
-        # has shown assets down, ends the exercise. Screens are photographed at the first
-        # decision due while the board shows assets down (the room waits, so it holds still).
+        # Decisions as they come: VLD's pad takes its own, HST's pad its first two (each
+        # time the last, most active, option); then the facilitator decides one for the team
+        # and, once the board has shown assets down, ends the exercise. Screens are
+        # photographed at the first decision due while the board shows assets down (the room
+        # waits, so it holds still).
         answered: dict[str, tuple[int, str]] = {}
         ended_by_facilitator = False
         shot_mid = False
@@ -240,7 +241,12 @@ def test_a_room_played_in_the_browser_replays_to_the_same_records(
             assert time.monotonic() - began < DEADLINE_SECONDS, f"still at {room.clock:.1f} h"
             assert room.failed is None, room.failed
             by_team = sum(1 for _, by in answered.values() if by == "team:HST")
-            deciding = hst if by_team < 2 else control
+            if vld.locator("#pending .decision").count():  # Valdora's own point
+                deciding, who = vld, "team:VLD"
+            elif by_team < 2:
+                deciding, who = hst, "team:HST"
+            else:
+                deciding, who = control, "facilitator"
             deciding.bring_to_front()
             for card in deciding.locator("#pending .decision").all():
                 try:
@@ -257,7 +263,7 @@ def test_a_room_played_in_the_browser_replays_to_the_same_records(
                     buttons.nth(option).click(timeout=3000)
                 except sync_api.Error:  # the card was redrawn or went: look again
                     break
-                answered[point] = (option, "facilitator" if deciding is control else "team:HST")
+                answered[point] = (option, who)
                 sync_api.expect(
                     deciding.locator("#pending .decision", has_text=prompt)
                 ).to_have_count(0)

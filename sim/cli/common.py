@@ -148,7 +148,7 @@ FORCE = click.option(
 COMMAND_MODULES = {
     **dict.fromkeys(("run", "validate", "schema", "list", "graph", "generate"), "scenarios"),
     **dict.fromkeys(("compare", "sweep", "levers", "sensitivity"), "experiments"),
-    **dict.fromkeys(("play", "msel"), "exercises"),
+    **dict.fromkeys(("play", "msel", "decisions"), "exercises"),
     "serve": "serve",
     "export": "interop",
     "campaign": "campaigns",

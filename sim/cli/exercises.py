@@ -285,3 +285,56 @@ def msel_generate_command(
         return
     common.write_one(out, data)
     click.echo(f"Wrote {out} ({what}; seed {resolved.seed(seed)}): review before playing.")
+
+
+@main.command("decisions")
+@click.argument("scenario", required=False)
+@common.EXERCISE_SEED
+@common.VARIANT_OPTION
+@click.option(
+    "-n",
+    "--replications",
+    type=click.IntRange(min=1, max=1000),
+    default=20,
+    show_default=True,
+    help="Paired replications each option is measured over.",
+)
+@click.option(
+    "--out",
+    type=common.FILE,
+    help="Also write the table as CSV to this file.",
+)
+def decisions_command(
+    scenario: str | None,
+    seed: int | None,
+    variant: str | None,
+    replications: int,
+    out: Path | None,
+) -> None:
+    """Measure what each decision option of SCENARIO's exercise does to the service-hours
+    lost: every option other than its point's default, taken alone, against every point at
+    its default, over paired replications (the same random numbers, so the difference is
+    the option's own). Beside each, the effect the scenario expects (`expect:` on the
+    option) and whether the measure agrees: the table a facilitator checks before running
+    an exercise, and the one docs/exercises.md quotes."""
+    from tqdm import tqdm
+
+    from ..analysis.decision_effects import decision_effects, runs_per_replication
+    from ..report.decision_table import decision_csv, decision_lines
+
+    resolved = common.resolved_scenario(scenario, variant)
+    exercise = resolved.scenario.exercise
+    if exercise is None or not exercise.decision_points:
+        common.fail(f"{resolved.path}: exercise: no decision points to measure")
+    root = resolved.scenario.root_seed(seed if seed is not None else exercise.seed)
+    total = replications * runs_per_replication(resolved.scenario)
+    with gc_paused(freeze=True), tqdm(total=total, unit="run", leave=False) as bar:
+        effects = decision_effects(resolved.scenario, root, replications, bar.update)
+    click.echo(
+        f"{exercise.title or resolved.scenario.name}: {replications} replications of seed {root}"
+    )
+    for line in decision_lines(effects, replications):
+        click.echo(line)
+    if out is not None:
+        common.write_one(out, decision_csv(effects, replications))
+        click.echo(f"\nWrote {out}")

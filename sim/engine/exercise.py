@@ -173,8 +173,10 @@ class Delivered:
 
 
 def _fields(world: World, time: float, cause: Row | None) -> dict[str, str]:
-    """What a triggered message may name, from the row that fired it."""
-    fields = {"time": world.scenario.calendar_time(time)}
+    """What a triggered message may name, from the row that fired it: `{time}` is when the
+    fact happened (an inject delivered `after_hours` later still dates it truly), or `time`
+    for an inject that no row fired."""
+    fields = {"time": world.scenario.calendar_time(time if cause is None else cause.time)}
     if cause is not None:
         names = {a.id: a.name for a in world.scenario.assets}
         names |= {c.id: c.name for c in world.scenario.countries}

@@ -275,11 +275,20 @@ class Move(Model):
     actions: tuple[Action, ...] = Field(min_length=1, max_length=20)
 
 
+Expectation = Literal["lower", "higher", "none"]
+"""What an option is expected to do to the service-hours lost, against its point's default."""
+
+
 class Option(Model):
     """One choice at a decision point and the engine actions it takes (none: do nothing)."""
 
     label: Name
     actions: tuple[Action, ...] = ()
+    expect: Expectation | None = Field(
+        default=None,
+        description="Its expected effect on the service-hours lost against the point's "
+        "default: lower, higher, or none. `cyberttx decisions` measures it over paired seeds.",
+    )
 
 
 class PointTranslation(Model):
@@ -310,6 +319,11 @@ class DecisionPoint(Entity):
             raise ValueError("give exactly one of at_hours and when")
         if self.default >= len(self.options):
             raise ValueError(f"default {self.default} is not an option index")
+        if self.options[self.default].expect is not None:
+            raise ValueError(
+                f"options[{self.default}]: the default is what the others are measured "
+                "against, so it has no `expect`"
+            )
         for language, translated in self.translations.items():
             if len(translated.options) != len(self.options):
                 raise ValueError(
