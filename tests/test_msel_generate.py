@@ -18,7 +18,12 @@ from sim.cli import main
 from sim.engine import kinds
 from sim.engine.exercise import run_exercise
 from sim.engine.triggers import _matcher
-from sim.facilitation.msel_generate import draft_exercise, exercise_yaml, with_exercise
+from sim.facilitation.msel_generate import (
+    draft_exercise,
+    exercise_yaml,
+    fuller_seed,
+    with_exercise,
+)
 from sim.facilitation.session import open_session, replay
 from sim.library import list_scenarios
 from sim.schema.exercise import Exercise
@@ -126,3 +131,17 @@ def test_cli_refuses_a_bad_suffix_in_one_line(tmp_path: Path) -> None:
     assert got.exit_code == 2
     assert len(got.output.strip().splitlines()) == 1 and ".txt" in got.output
     assert not out.exists()
+
+
+def test_a_seed_with_little_to_tell_points_to_a_fuller_one(tmp_path: Path) -> None:
+    resolved = _resolved("government_ransomware")
+    seed = resolved.seed()
+    drafted = draft_exercise(resolved.scenario, seed)
+    assert not drafted.decision_points  # its attack is stopped on the scenario's own seed
+    better = fuller_seed(resolved.scenario, seed, drafted)
+    assert better is not None and better > seed
+    fuller = draft_exercise(resolved.scenario, better)
+    assert len(fuller.injects) + len(fuller.decision_points) > len(drafted.injects)
+    out = tmp_path / "draft.yaml"
+    got = CliRunner().invoke(main, ["msel", "generate", "government_ransomware", "--out", str(out)])
+    assert got.exit_code == 0 and f"--seed {better}" in got.output

@@ -262,7 +262,12 @@ def msel_generate_command(
     draft is checked against the scenario before it is written. Review and edit it before
     playing: paste the YAML into the scenario, or edit the table and `msel import --into`."""
     from ..facilitation.msel import export_msel
-    from ..facilitation.msel_generate import draft_exercise, exercise_yaml, with_exercise
+    from ..facilitation.msel_generate import (
+        draft_exercise,
+        exercise_yaml,
+        fuller_seed,
+        with_exercise,
+    )
 
     suffix = out.suffix.lower() if out is not None else ".yaml"
     if suffix not in (".yaml", ".yml", ".csv", ".xlsx"):
@@ -282,9 +287,18 @@ def msel_generate_command(
     if out is None:
         click.echo(data.decode(), nl=False)
         click.echo(f"Drafted {what}: review before playing.", err=True)
-        return
-    common.write_one(out, data)
-    click.echo(f"Wrote {out} ({what}; seed {resolved.seed(seed)}): review before playing.")
+    else:
+        common.write_one(out, data)
+        click.echo(f"Wrote {out} ({what}; seed {resolved.seed(seed)}): review before playing.")
+    if len(drafted.decision_points) == 0:
+        with gc_paused(freeze=True):
+            better = fuller_seed(resolved.scenario, resolved.seed(seed), drafted)
+        if better is not None:
+            click.echo(
+                f"Little happens in the run of seed {resolved.seed(seed)} (no decision point "
+                f"to draft): --seed {better} drafts more; give the exercise that seed.",
+                err=True,
+            )
 
 
 @main.command("decisions")

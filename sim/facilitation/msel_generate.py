@@ -29,7 +29,7 @@ from ..engine.world import run_replication
 from ..schema.defenders import LEVELS
 from ..schema.exercise import Exercise
 from ..schema.load import load_scenario, read_yaml_mapping
-from ..schema.scenario import MAX_ROUTINE_INCIDENTS, Scenario
+from ..schema.scenario import MAX_ROUTINE_INCIDENTS, MAX_SEED, Scenario
 from ..schema.yaml_text import dump
 
 MAX_INJECTS = 14
@@ -609,3 +609,14 @@ def with_exercise(
     scenario = load_scenario(data, base_dir=path.parent, allowed=allowed, max_events=max_events)
     check_measures(path, {None: scenario})
     return scenario
+
+
+def fuller_seed(scenario: Scenario, seed: int, drafted: Exercise, tries: int = 10) -> int | None:
+    """The first of the `tries` seeds after `seed` whose draft has more injects and decision
+    points than `drafted` (`seed`'s), for a seed whose attacks were blocked; None if none."""
+    size = len(drafted.injects) + len(drafted.decision_points)
+    for candidate in range(seed + 1, min(seed + 1 + tries, MAX_SEED + 1)):
+        other = draft_exercise(scenario, candidate)
+        if len(other.injects) + len(other.decision_points) > size:
+            return candidate
+    return None

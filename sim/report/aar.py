@@ -322,8 +322,9 @@ class Report:
         return rows
 
     def bars(self) -> list[tuple[str, float, str]]:
-        """The choices chart: the room, no decisions, no action, each decision alone, the best
-        option at each point where it is not the room's, and the best options together."""
+        """The choices chart: the room, no decisions, no action, each decision alone, every
+        other option measured at each point (the room's choices elsewhere), and the best
+        options together."""
         effects = self.effects
         if effects is None:
             return []
@@ -337,17 +338,16 @@ class Report:
             label = self.points[single.point or ""].options[single.option or 0].label
             found.append((f"Only D{k}: {label}", single.metrics[SERVICE], "option"))
         for point in effects.chosen:
-            option, outcome = effects.best_at(point)
-            if outcome is effects.room:
-                continue
             k = self.number.get(point, "?")
-            found.append(
+            found += [
                 (
                     f"D{k} instead: {self.points[point].options[option].label}",
                     outcome.metrics[SERVICE],
                     "option",
                 )
-            )
+                for option, outcome in effects.options_at(point)
+                if outcome is not effects.room
+            ]
         if effects.together is not None:
             found.append(
                 (
@@ -403,9 +403,10 @@ def _figures(report: Report, decisions: list[dict[str, Any]], title: str) -> dic
     impact = impact_over_time(report.scenario, effects.room.records, reference, marks, title)
     found = {"impact": impact["aar_impact.png"]}
     bars = report.bars()
-    if len(bars) > 1 and effects.defaults is not None:
+    if len(bars) > 1:
         title = "Service-hours lost: the room against the choices open to it"
-        chart = choices_bars(bars, effects.defaults.metrics[SERVICE], title)
+        baseline = (effects.defaults or effects.room).metrics[SERVICE]  # room: all defaults
+        chart = choices_bars(bars, baseline, title)
         found["choices"] = chart["aar_choices.png"]
     return found
 

@@ -230,6 +230,8 @@ def describe(group: Group, names: Namer) -> str:
     if category == "takedown":
         if first.kind == kinds.TAKEDOWN_REQUESTED:
             host = names.country(first.detail)
+            if host == where:
+                return f"{where}'s CSIRT moves to take down the infrastructure of {campaign}"
             return f"{where} asks {host} to take down the infrastructure of {campaign}"
         if first.kind == kinds.TAKEDOWN_DECLINED:
             return f"A takedown of the infrastructure of {campaign} is declined"

@@ -126,7 +126,7 @@ def unit_of(path: str) -> str:
 
 
 def amount(value: float | None, signed: bool = False) -> str:
-    """A number as people read it: 100.5 M, 12,345, 4.2, 3; "—" when undefined."""
+    """A number as people read it: 100.5 M, 0.45 M, 12,345, 4.2, 3; "—" when undefined."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     sign = "+" if signed and value > 0 else ""
@@ -135,6 +135,8 @@ def amount(value: float | None, signed: bool = False) -> str:
         return f"{sign}{value / 1e9:.2f} bn"
     if size >= 1e6:
         return f"{sign}{value / 1e6:.1f} M"
+    if size >= 1e5:
+        return f"{sign}{value / 1e6:.2f} M"
     if size >= 100 or float(value).is_integer():
         return f"{value:{sign or '-'},.0f}"
     return f"{value:{sign or '-'}.1f}" if size >= 1 else f"{value:{sign or '-'}.2f}"

@@ -95,10 +95,11 @@ class Trigger(Model):
         value = getattr(self, self.fact)
         where = f" in {self.country}" if self.country else ""
         later = f", {self.after_hours:g} h later" if self.after_hours else ""
+        article = "an" if str(value)[:1] in tuple("aeiou") else "a"
         words = {
             "first_incident_at_least": f"an incident rated {value} or above{where}",
             "asset_down": f"{value} fails",
-            "sector_down": f"a {value} asset fails{where}",
+            "sector_down": f"{article} {value} asset fails{where}",
             "campaign_reached": f"campaign {value} reaches a target{where}",
             "campaign_detected": f"campaign {value} is detected{where}",
             "campaign_impact": f"campaign {value} lands its impact{where}",
