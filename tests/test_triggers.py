@@ -114,3 +114,29 @@ def test_a_false_premise_is_flagged_to_the_facilitator(tmp_path: Path) -> None:
     (early,) = delivered
     assert early.premise_held is False  # nothing lands in the first hour
     assert "not so in this run" in describe_inject(scenario, early)
+
+
+def test_a_declared_end_cuts_the_exercise_and_nothing_before_it(tmp_path: Path) -> None:
+    scenario = load_scenario(bundled_scenario("government_ransomware"))
+    assert scenario.exercise is not None and scenario.exercise.end_hours == 336
+    cut = scenario.as_exercised()
+    assert cut.duration_hours == 336 and scenario.duration_hours == 2000
+    whole = run_exercise(scenario, 1, lambda point, world: point.default)
+    short = run_exercise(cut, 1, lambda point, world: point.default)
+    assert short.horizon == 336
+    assert short.events == [row for row in whole.events if row.time <= 336]
+
+
+@pytest.mark.parametrize(
+    ("end", "inject_at", "field"),
+    [(10_000, 5, "exercise.end_hours"), (24, 30, "exercise.injects[0].time_hours")],
+)
+def test_an_end_past_the_scenario_or_before_an_inject_is_refused(
+    tmp_path: Path, end: float, inject_at: float, field: str
+) -> None:
+    path = _with_exercise(tmp_path, time_hours=inject_at)
+    data = yaml.safe_load(path.read_text())
+    data["exercise"]["end_hours"] = end
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ScenarioError, match=re.escape(field)):
+        load_scenario(path)

@@ -84,6 +84,7 @@ def decision_effects(
     """Each non-default option of `scenario`'s exercise, measured over `replications` of the
     root `seed` (`runs_per_replication` runs each; `progress` is called after every run)."""
     seeds = range(replications)
+    scenario = scenario.as_exercised()
     exercise = scenario.exercise
     if exercise is None:
         return []

@@ -139,6 +139,10 @@ def open_session(
     if msel is not None:
         scenario_with_msel = with_msel(resolved.scenario, Path(msel))
         resolved = Resolved(resolved.path, resolved.written, variant, scenario_with_msel)
+    if resolved.scenario.exercise is not None:
+        resolved = Resolved(
+            resolved.path, resolved.written, variant, resolved.scenario.as_exercised()
+        )
     check_measures(resolved.path, {variant: resolved.scenario})
     if resolved.scenario.exercise is None:
         raise NoExercise(

@@ -394,6 +394,11 @@ class Exercise(Model):
         description="The seed `play` uses unless told otherwise: a run in which the story the "
         "injects tell unfolds (default: the scenario's seed).",
     )
+    end_hours: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(
+        default=None,
+        description="The hour the exercise ends, if before the scenario does: play, its "
+        "after-action report and `cyberttx decisions` stop there.",
+    )
     teams: tuple[Team, ...] = ()
     roster: tuple[Participant, ...] = ()
     objectives: tuple[Objective, ...] = ()

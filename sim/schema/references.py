@@ -263,13 +263,19 @@ def check_schedule(scenario: Scenario) -> list[Finding]:
     ]
     if scenario.exercise is not None:
         end = scenario.duration_hours
+        stop = scenario.exercise.end_hours
+        if stop is not None and stop > end:
+            findings.append((("exercise", "end_hours"), late.replace("starts", "ends")))
+        end = min(end, stop or end)
+        which = "scenario" if stop is None else "exercise"
+        late = f"falls due after the {which} ends at hour {end:g}"
         findings += [
-            (("exercise", "injects", i, "time_hours"), late.replace("starts", "falls due"))
+            (("exercise", "injects", i, "time_hours"), late)
             for i, inject in enumerate(scenario.exercise.injects)
             if inject.time_hours >= end
         ]
         findings += [
-            (("exercise", "decision_points", i, "at_hours"), late.replace("starts", "falls due"))
+            (("exercise", "decision_points", i, "at_hours"), late)
             for i, point in enumerate(scenario.exercise.decision_points)
             if point.at_hours is not None and point.at_hours >= end
         ]

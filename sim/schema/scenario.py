@@ -122,6 +122,14 @@ class Scenario(Infrastructure):
             raise SeedError(f"seed: {seed!r} is not a whole number from 0 to {MAX_SEED}")
         return seed
 
+    def as_exercised(self) -> Scenario:
+        """The scenario as its exercise plays it: cut at the exercise's `end_hours`, if any
+        (what comes after it does not happen; nothing earlier changes)."""
+        end = self.exercise.end_hours if self.exercise is not None else None
+        if end is None or end >= self.duration_hours:
+            return self
+        return self.model_copy(update={"duration_hours": end})
+
     def digest(self) -> str:
         """SHA-256 of the scenario as JSON: equal digests mean identical inputs (includes,
         tables and any variant resolved), whatever files they came from."""
