@@ -96,12 +96,28 @@ def _first(rows: Iterable[Row], key: Any) -> dict[Any, Row]:
     return found
 
 
+INTRUDERS = (
+    "The security team at {asset_name} has found intruders on its network ({time}); the "
+    "tools match {campaign_name}."
+)
+SEEN = {
+    "ddos": "The operator of {asset_name} sees a flood of traffic ({time}); it matches "
+    "{campaign_name}.",
+    "ransomware": INTRUDERS,
+    "wiper": INTRUDERS,
+    "degrade": INTRUDERS,
+    "exfiltrate": INTRUDERS,
+}
+"""How a detection reads to the room, by the campaign's impact: a DDoS is seen as traffic."""
+
+
 class _Names:
     """How the draft names countries, their CSIRTs and operators."""
 
     def __init__(self, scenario: Scenario) -> None:
         self.country = {c.id: c for c in scenario.countries}
         self.asset = {a.id: a for a in scenario.assets}
+        self.impact = {c.id: c.impact.type for c in scenario.campaigns}
 
     def csirt(self, country: str) -> str:
         c = self.country[country]
@@ -171,8 +187,7 @@ def _injects(scenario: Scenario, rows: Sequence[Row], names: _Names) -> list[_Fa
                     "from": f"Security team of an operator in {names.country[country].name}",
                     "to": names.csirt(country),
                     "when": _when(campaign_detected=campaign, country=country),
-                    "message": "The security team at {asset_name} has found intruders on its "
-                    "network ({time}); the tools match {campaign_name}.",
+                    "message": SEEN[names.impact[campaign]],
                     "expected_action": "Open an incident, ask for logs and indicators, warn "
                     "operators of the same sector",
                     "objective": "contain-fast",
@@ -260,7 +275,7 @@ def _injects(scenario: Scenario, rows: Sequence[Row], names: _Names) -> list[_Fa
                         "from": "Organising committee",
                         "to": "Venue security operations centre",
                         "when": _when(window_opens=event.id, window=window.name),
-                        "message": f"{window.name} of {event.name} begins now ({{time}}).",
+                        "message": f"Now starting: {window.name} ({event.name}), {{time}}.",
                         "expected_action": "Confirm the venue's points of contact are staffed",
                     },
                 )
