@@ -104,7 +104,16 @@ DECISIONS = [
 ]  # fmt: skip
 
 ACTIONS = [
-    (12.0, "indicators_shared", "HST", "", "", "decision:share-iocs", math.nan, "metro IOCs"),
+    (
+        12.0,
+        "indicators_shared",
+        "HST",
+        "",
+        "regional-ransomware",
+        "decision:share-iocs",
+        math.nan,
+        "",
+    ),
     (12.5, "indicators_received", "VLD", "", "", "decision:share-iocs", math.nan, "from HST"),
     (63.0, "isolated", "HST", "HST-ven-net", "", "decision:isolate-venue", 6.0, "6 h"),
     (69.0, "isolation_end", "HST", "HST-ven-net", "", "decision:isolate-venue", math.nan, ""),
@@ -206,8 +215,9 @@ def test_the_report_shows_every_decision_inject_and_objective(room: tuple) -> No
     for inject in scenario.exercise.injects[:2]:
         assert str(escape(inject.message)) in html
     assert "inject 3 (hour 200" in html  # on the MSEL, never delivered
-    for detail in ("indicators shared (Hestoria): metro IOCs", "isolated (Hestoria, "):
-        assert detail in html
+    crew = "Ransomware crew moving through the region's banks and hospitals"
+    for detail in (f"indicators shared (Hestoria): {crew}", "isolated (Hestoria, "):
+        assert str(escape(detail)) in html
     plan = html.split("<h2>Improvement plan</h2>")[1]
     for objective in scenario.exercise.objectives:
         rated = rate(objective, metrics)

@@ -34,7 +34,7 @@ GOLDEN = {
     "continental_final/-/3/0": "961ab5ab6583696b",
     "continental_final/all_cbms/3/2": "11354d7dcd009936",
     "continental_final/all_cbms_joint_cell/3/0": "fca6ad2d0ff735dc",
-    "continental_final/exercise-last/5/0": "d8a32802db481dbb",
+    "continental_final/exercise-last/5/0": "0566c9e2356fc2f5",
     "grid_cascade/-/11/0": "1069121a86e2a3ae",
     "ransomware_wave/-/5/1": "5bf6c28c72275fdf",
     "synthetic-1000/-/0/0": "973796d641dd05b5",

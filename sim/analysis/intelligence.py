@@ -93,23 +93,20 @@ def intelligence(scenario: Scenario, events: Iterable[Row]) -> Intelligence:
     )
 
 
-def _campaigns_of(row: Row) -> tuple[str, ...]:
-    """The campaigns a share or receipt row is about: its own, or those its detail lists
-    (a share decided in an exercise)."""
-    if row.campaign:
-        return (row.campaign,)
-    return tuple(c for c in row.detail.split(", ") if c and c != "none")
-
-
 def _shares(rows: list[Row]) -> tuple[Share, ...]:
+    """One share per publication: an incident's (one campaign) or a decision's (one row per
+    campaign it covered, all at one hour)."""
     received: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    published: dict[tuple[str, str, float], list[str]] = {}
     for row in rows:
         if row.kind == kinds.INDICATORS_RECEIVED:
             received[row.incident].append((row.country, row.time))
+        elif row.kind == kinds.INDICATORS_SHARED:
+            covered = published.setdefault((row.incident, row.country, row.time), [])
+            covered += [row.campaign] if row.campaign else []
     return tuple(
-        Share(row.country, row.time, _campaigns_of(row), tuple(received[row.incident]))
-        for row in rows
-        if row.kind == kinds.INDICATORS_SHARED
+        Share(country, hours, tuple(covered), tuple(dict.fromkeys(received[incident])))
+        for (incident, country, hours), covered in published.items()
     )
 
 
@@ -129,7 +126,7 @@ def _holdings(scenario: Scenario, rows: list[Row]) -> tuple[Holding, ...]:
             learnt.append((row.time, row.campaign, row.country, ADVISORY, None))
         elif row.kind == kinds.INDICATORS_RECEIVED:
             sender, when = shared_by.get(row.incident, (asset_country.get(row.asset, ""), None))
-            learnt += [(row.time, c, row.country, sender, when) for c in _campaigns_of(row)]
+            learnt.append((row.time, row.campaign, row.country, sender, when))
     first: dict[tuple[str, str], Holding] = {}
     for hours, campaign, country, source, when in learnt:
         for indicator in indicators[campaign]:

@@ -62,17 +62,12 @@ def share_indicators(world: World, action: ShareIndicators, tag: str) -> None:
     )
     members = world.response.members or [c.id for c in world.scenario.countries]
     recipients = action.to or tuple(m for m in members if m != action.country)
-    _log(
-        world,
-        kinds.INDICATORS_SHARED,
-        tag,
-        country=action.country,
-        detail=", ".join(campaigns) or "none",
-    )
+    for campaign in campaigns or [""]:  # a share of nothing is still on record
+        _log(world, kinds.INDICATORS_SHARED, tag, country=action.country, campaign=campaign)
     for member in recipients:
-        fresh = [c for c in campaigns if world.indicators.learn(member, c)]
-        if fresh:
-            _log(world, kinds.INDICATORS_RECEIVED, tag, country=member, detail=", ".join(fresh))
+        for campaign in campaigns:
+            if world.indicators.learn(member, campaign):
+                _log(world, kinds.INDICATORS_RECEIVED, tag, country=member, campaign=campaign)
 
 
 def request_assistance(world: World, action: RequestAssistance, tag: str) -> None:

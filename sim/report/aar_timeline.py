@@ -105,7 +105,7 @@ def _key(row: Row, sector_of: Mapping[str, str]) -> tuple[str, tuple[Any, ...]] 
     if kind == kinds.INDICATORS_SHARED:
         return "indicators", ("shared", row.country, row.time)
     if kind == kinds.INDICATORS_RECEIVED:
-        return "indicators", ("received", row.incident, row.detail)
+        return "indicators", ("received", row.incident, row.campaign)
     if kind in (
         kinds.ASSISTANCE_REQUESTED,
         kinds.ASSISTANCE_ANSWERED,
@@ -163,8 +163,9 @@ class Namer:
         shown = ", ".join(names[:NAMED])
         return shown + (f" and {len(names) - NAMED} more" if len(names) > NAMED else "")
 
-    def campaigns_list(self, detail: str) -> str:
-        ids = [c.strip() for c in detail.split(",") if c.strip() and c.strip() != "none"]
+    def campaigns_of(self, rows: Iterable[Row]) -> str:
+        """The distinct campaigns `rows` are about, by name."""
+        ids = dict.fromkeys(row.campaign for row in rows if row.campaign)
         return ", ".join(self.campaign(c) for c in ids) or "no campaign"
 
 
@@ -212,9 +213,9 @@ def describe(group: Group, names: Namer) -> str:
             issued = _count(len(rows), "national advisory", "national advisories")
             return f"{where}'s CSIRT issues {issued}"
         if key[0] == "shared":
-            return f"{where} shares indicators of {names.campaigns_list(first.detail)}"
+            return f"{where} shares indicators of {names.campaigns_of(rows)}"
         receivers = ", ".join(dict.fromkeys(names.country(r.country) for r in rows))
-        return f"Indicators of {names.campaigns_list(first.detail)} reach {receivers}"
+        return f"Indicators of {names.campaigns_of(rows)} reach {receivers}"
     if category == "assistance":
         kind = first.kind
         if kind == kinds.ASSISTANCE_REQUESTED:
@@ -302,7 +303,7 @@ def timeline(
                     "hour": f"{row.time:.1f}",
                     "what": row.kind.replace("_", " "),
                     "where": where,
-                    "detail": names.campaigns_list(row.detail)
+                    "detail": names.campaigns_of([row])
                     if row.kind in (kinds.INDICATORS_SHARED, kinds.INDICATORS_RECEIVED)
                     else row.detail,
                 }
