@@ -93,3 +93,22 @@ def test_python_examples_with_a_process_pool_run_under_spawn(tmp_path: Path) -> 
             [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=240
         )
         assert done.returncode == 0 and done.stdout, done.stderr[-2000:]
+
+
+def test_the_api_example_writes_the_tables_compare_writes(tmp_path: Path) -> None:
+    from sim.analysis.designs import variants_design
+    from sim.analysis.experiment import comparison_table
+    from sim.analysis.export import experiment_tables
+    from sim.analysis.study import Study
+    from sim.schema.resolve import resolve
+
+    out = tmp_path / "cmp"
+    args = ["compare", "ransomware_wave", "--variants", ",all_cbms", "-n", "3", "--workers", "1"]
+    result = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    resolved = resolve("ransomware_wave")
+    design = variants_design(resolved.written, [None, "all_cbms"])
+    rows = Study(design.runs, replications=3, seed=resolved.seed()).run().rows
+    tables = experiment_tables(rows, comparison_table(rows), "comparison.csv")
+    for name in ("comparison.csv", "replications.csv"):
+        assert tables[name] == (out / name).read_bytes(), name
