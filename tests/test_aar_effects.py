@@ -12,8 +12,9 @@ import sim
 from sim.analysis.counterfactuals import decision_effects, outcome_of
 from sim.engine import kinds
 from sim.engine.records import Row
+from sim.facilitation.outputs import after_action_report
 from sim.facilitation.session import open_session, replay
-from sim.report.aar import KPIS, aar_report, after_action_report
+from sim.report.aar import KPIS, aar_report
 from sim.report.aar_timeline import timeline
 from sim.report.aar_words import amount, measure_name, quantity
 from sim.schema.exercise import DecisionPoint
@@ -49,7 +50,7 @@ def played() -> Played:
 @pytest.fixture(scope="module")
 def page(played: Played) -> str:
     scenario, result, taken = played
-    return after_action_report(scenario, result, taken, [], {"seed": result.seed}).decode()
+    return after_action_report(result, taken, [], {"seed": result.seed}).decode()
 
 
 def _chosen(taken: list[Any]) -> dict[str, int]:

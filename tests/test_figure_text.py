@@ -20,9 +20,9 @@ from sim import bundled_scenario, load_scenario
 from sim.analysis.designs import variants_of
 from sim.analysis.experiment import compare, run_experiment, showcase, sweep_summary
 from sim.analysis.levers import lever_design, lever_effects
+from sim.facilitation.outputs import after_action_report
 from sim.facilitation.session import open_session, replay
 from sim.report import (
-    aar,
     aar_figures,
     block_graph,
     experiment_report,
@@ -133,7 +133,7 @@ def drawn(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Figure]:
     levers.levers_plot(effects, scenario.name)
     played = replay(open_session("continental_final"), "last").result
     assert played is not None
-    aar.after_action_report(scenario, played, [], [], {}, max_runs=4)
+    after_action_report(played, [], [], {}, max_runs=4)
     folder = tmp_path_factory.mktemp("large")
     for name, data in synthetic_files(1500, 4, 0).items():
         (folder / name).write_bytes(data)

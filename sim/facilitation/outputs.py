@@ -4,11 +4,15 @@ run's records, the decisions file that replays it, and the after-action report."
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from typing import Any
 
+from ..analysis.counterfactuals import MAX_RUNS, decision_effects
 from ..analysis.export import run_files
-from ..report.aar import after_action_report
+from ..analysis.result import RunResult
+from ..report.aar import aar_report
 from ..schema.exercise import Move
+from .decisions import Decision
 from .session import Played, Session, decisions_file
 
 
@@ -30,7 +34,6 @@ def exercise_files(
     files["decisions.yaml"] = decisions_file(session, played, moves)
     about = provenance | {"seed": result.seed, "variant": result.variant or "none"}
     files["aar.html"] = after_action_report(
-        session.resolved.written,
         result,
         played.taken,
         played.undone,
@@ -39,3 +42,38 @@ def exercise_files(
         moves=moves,
     )
     return files
+
+
+def after_action_report(
+    played: RunResult,
+    taken: list[Decision],
+    undone: list[Decision],
+    provenance: dict[str, Any],
+    *,
+    max_runs: int = MAX_RUNS,
+    notes: Sequence[Mapping[str, Any]] = (),
+    moves: Sequence[Move] = (),
+) -> bytes:
+    """The AAR of a played exercise: the room's run against no decisions, each decision
+    alone and every other option open to the room, all on the room's seed (at most
+    `max_runs` runs, made here, so that the report only renders them), the teams' `moves`
+    held as taken; `notes` are the evaluators' (see `aar_report`)."""
+    effects = decision_effects(
+        played.scenario,
+        played.seed,
+        {d.point: d.option for d in taken},
+        played.metrics,
+        played.records,
+        max_runs=max_runs,
+        moves=moves,
+    )
+    return aar_report(
+        played.scenario,
+        played.metrics,
+        played.records.events,
+        [asdict(d) for d in taken],
+        effects,
+        provenance,
+        undone=[asdict(d) for d in undone],
+        notes=notes,
+    )

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from typing import Any, Literal
 
-from ..analysis.counterfactuals import MAX_RUNS, Effects, Outcome, decision_effects
+from ..analysis.counterfactuals import Effects, Outcome
 from ..analysis.objectives import LEVELS, measure, participation, rating
-from ..analysis.result import RunResult
 from ..engine.records import Row
-from ..facilitation.decisions import Decision
-from ..schema.exercise import RATINGS, DecisionPoint, Move, Objective
+from ..schema.exercise import RATINGS, DecisionPoint, Objective
 from ..schema.scenario import Scenario
 from .aar_figures import choices_bars, impact_over_time
 from .aar_timeline import timeline
@@ -482,41 +479,3 @@ def aar_report(
         digest=scenario.digest(),
     )
     return html.encode()
-
-
-def after_action_report(
-    written: Scenario,
-    played: RunResult,
-    taken: list[Decision],
-    undone: list[Decision],
-    provenance: dict[str, Any],
-    *,
-    max_runs: int = MAX_RUNS,
-    notes: Sequence[Mapping[str, Any]] = (),
-    moves: Sequence[Move] = (),
-) -> bytes:
-    """The AAR of a played exercise: the room's run against no decisions, each decision
-    alone and every other option open to the room, all on the room's seed (at most
-    `max_runs` runs), the teams' `moves` held as taken. `written` is the scenario as
-    written (kept for callers; the runs use `played.scenario`, its variant applied);
-    `notes` are the evaluators' (see `aar_report`)."""
-    del written  # the counterfactuals the room could choose all run on the played scenario
-    effects = decision_effects(
-        played.scenario,
-        played.seed,
-        {d.point: d.option for d in taken},
-        played.metrics,
-        played.records,
-        max_runs=max_runs,
-        moves=moves,
-    )
-    return aar_report(
-        played.scenario,
-        played.metrics,
-        played.records.events,
-        [asdict(d) for d in taken],
-        effects,
-        provenance,
-        undone=[asdict(d) for d in undone],
-        notes=notes,
-    )
