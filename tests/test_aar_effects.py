@@ -49,7 +49,7 @@ def played() -> Played:
 
 @pytest.fixture(scope="module")
 def page(played: Played) -> str:
-    scenario, result, taken = played
+    _scenario, result, taken = played
     return after_action_report(result, taken, [], {"seed": result.seed}).decode()
 
 

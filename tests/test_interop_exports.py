@@ -57,7 +57,7 @@ def bundle(run_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
 def test_the_bundle_validates_and_parses(bundle: dict) -> None:
     text = json.dumps(bundle)
     results = validate_string(text, STRICT)
-    assert results.is_valid, [str(e) for r in results.object_results for e in r.errors]
+    assert results.is_valid, [str(e) for e in results.errors]
     parsed = stix2.parse(text, allow_custom=False)
     assert len(parsed.objects) == len(bundle["objects"])
 
@@ -129,6 +129,10 @@ def test_the_same_run_gives_the_same_bytes(tmp_path: Path) -> None:
 
     assert ids(first, "campaign") == ids(third, "campaign")  # the scenario's own objects
     assert ids(first, "incident").isdisjoint(ids(third, "incident"))  # what a run did
+    by_id = {o["id"]: o for o in third["objects"]}
+    for obj in first["objects"]:  # one id, one content: platforms merge runs safely
+        if obj["id"] in by_id:
+            assert obj == by_id[obj["id"]], obj["id"]
 
 
 def test_misp_events_load_back_with_their_attributes(run_dir: Path, tmp_path: Path) -> None:
@@ -168,6 +172,10 @@ def test_misp_events_load_back_with_their_attributes(run_dir: Path, tmp_path: Pa
                 assert holding.source in attribute.comment
                 delays += 1
     assert delays > 0, "the all_cbms run shares indicators"
+    uuids = [
+        a["uuid"] for path in files for a in json.loads(path.read_bytes())["Event"]["Attribute"]
+    ]
+    assert len(uuids) == len(set(uuids))  # MISP refuses a second attribute with one uuid
 
 
 def test_navigator_layers_of_a_run_count_its_stages(run_dir: Path, tmp_path: Path) -> None:
@@ -175,7 +183,8 @@ def test_navigator_layers_of_a_run_count_its_stages(run_dir: Path, tmp_path: Pat
     assert result.exit_code == 0, result.output
     assert "over 1 run" in result.output
     run = read_run_folder(run_dir)
-    rows = [e for e in run.events if e.kind in ("stage_success", "stage_blocked")]
+    tried = ("stage_success", "stage_blocked", "intrusion_stopped")
+    rows = [e for e in run.events if e.kind in tried]
     layers = [json.loads(p.read_bytes()) for p in (tmp_path / "nav").glob("all-campaigns.*")]
     counted = sum(int(t["metadata"][0]["value"]) for layer in layers for t in layer["techniques"])
     assert counted == len(rows) > 0
@@ -234,6 +243,13 @@ def test_damaged_run_files_are_refused_by_name(run_dir: Path, tmp_path: Path) ->
         assert f"events.csv: line 2: {field}" in refused(tmp_path, folder)
     events.write_text("a,b\n")
     assert "events.csv: line 1: columns" in refused(tmp_path, folder)
+    events.write_text(f"{lines[0]}\n1,triaged,HST,,,,1,Bogus\n")
+    assert "events.csv: line 2: detail" in refused(tmp_path, folder)
+    events.write_text(f"{lines[0]}\n1,inject,,,,,1,{'A' * 200_000}\n")
+    assert "events.csv: not an events.csv file" in refused(tmp_path, folder)
+    events.write_text("\n".join(lines) + "\n")
+    run_json.write_text('{"a":' * 5000 + "1" + "}" * 5000)
+    assert "run.json: not a run.json file" in refused(tmp_path, folder)
 
 
 def test_a_changed_or_foreign_scenario_is_refused_unread(run_dir: Path, tmp_path: Path) -> None:
@@ -256,6 +272,13 @@ def test_a_changed_or_foreign_scenario_is_refused_unread(run_dir: Path, tmp_path
     assert hashlib.sha256(moved.read_bytes()).hexdigest() == run["scenario_file_sha256"]
     out = tmp_path / "moved-out"
     models = tmp_path / "elsewhere" / "infrastructure_models"
+    included = models / "hemisphere.yaml"
+    original_model = included.read_text()
+    included.write_text(original_model.replace("Ciudad Hestia", "Ciudad Renamed", 1))
+    edited = ("--allow-path", models, "export", "stix", folder, "--scenario", moved)
+    result = invoke(*edited, "--out", tmp_path / "edited-out")
+    assert result.exit_code == 2 and "resolved_scenario_sha256" in result.output
+    included.write_text(original_model)
     result = invoke(
         "--allow-path", models, "export", "stix", folder, "--scenario", moved, "--out", out
     )

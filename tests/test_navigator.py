@@ -89,3 +89,28 @@ def test_a_scenario_without_campaigns_is_a_one_line_error(tmp_path: Path) -> Non
     assert result.exit_code == 2
     assert "campaigns: none in this scenario" in result.output
     assert not (tmp_path / "x").exists()
+
+
+def test_an_intrusion_stopped_where_it_was_detected_reached_that_stage(
+    scenario: sim.Scenario,
+) -> None:
+    loud = scenario.model_copy(
+        update={
+            "campaigns": tuple(
+                c.model_copy(
+                    update={
+                        "stages": tuple(
+                            s.model_copy(update={"detectability": 1.0}) for s in c.stages
+                        )
+                    }
+                )
+                for c in scenario.campaigns
+            )
+        }
+    )
+    use = technique_use(loud, loud.seed, 3)
+    assert sum(use.detected.values()) > 0
+    for key, detected in use.detected.items():
+        assert detected <= use.reached[key], key
+    for layer in navigator_layers(loud, use).values():
+        assert all(t.get("score", 0) <= 1 for t in json.loads(layer)["techniques"])

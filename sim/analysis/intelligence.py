@@ -55,10 +55,21 @@ class Sighting:
     count: int
 
 
+SUCCEEDED, BLOCKED, STOPPED = "succeeded", "blocked", "stopped on detection"
+"""How a stage an intrusion tried ended."""
+
+STAGE_ENDS = {
+    kinds.STAGE_SUCCESS: SUCCEEDED,
+    kinds.STAGE_BLOCKED: BLOCKED,
+    kinds.INTRUSION_STOPPED: STOPPED,
+}
+
+
 @dataclass(frozen=True)
 class Trail:
-    """One intrusion's incident: the stages it reached (numbers, in order), where it was
-    blocked, and when it was detected, reported, rated, contained and hit."""
+    """One intrusion's incident: the stages it tried, in order, each with how it ended
+    (SUCCEEDED, BLOCKED or STOPPED), and when it was detected, reported, rated, contained
+    and hit."""
 
     id: str
     campaign: str
@@ -66,8 +77,7 @@ class Trail:
     country: str
     first: float
     last: float
-    stages: tuple[int, ...]
-    blocked: int | None
+    stages: tuple[tuple[int, str], ...]
     detected: float | None
     reported: float | None
     level: str | None
@@ -147,6 +157,8 @@ def _sightings(rows: list[Row]) -> tuple[Sighting, ...]:
 
 
 def _trails(scenario: Scenario, rows: list[Row]) -> tuple[Trail, ...]:
+    """The incidents of intrusions that began (a botnet taken down before its attack starts
+    leaves rows, but no intrusion)."""
     asset_country = {a.id: a.country for a in scenario.assets}
     grouped: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
@@ -155,6 +167,7 @@ def _trails(scenario: Scenario, rows: list[Row]) -> tuple[Trail, ...]:
     return tuple(
         _trail(incident, trail, asset_country[trail[0].asset])
         for incident, trail in grouped.items()
+        if any(row.kind == kinds.INTRUSION_START for row in trail)
     )
 
 
@@ -162,12 +175,8 @@ def _trail(incident: str, rows: list[Row], country: str) -> Trail:
     def first(kind: str) -> Row | None:
         return next((row for row in rows if row.kind == kind), None)
 
-    stages = [int(r.value) for r in rows if r.kind in (kinds.STAGE_SUCCESS, kinds.STAGE_BLOCKED)]
-    blocked, detected, reported = (
-        first(kinds.STAGE_BLOCKED),
-        first(kinds.DETECTED),
-        first(kinds.REPORTED),
-    )
+    stages = [(int(r.value), STAGE_ENDS[r.kind]) for r in rows if r.kind in STAGE_ENDS]
+    detected, reported = first(kinds.DETECTED), first(kinds.REPORTED)
     contained, impact = first(kinds.CONTAINED), first(kinds.IMPACT)
     levels = [r.detail for r in rows if r.kind in (kinds.TRIAGED, kinds.RETRIAGED)]
     return Trail(
@@ -178,7 +187,6 @@ def _trail(incident: str, rows: list[Row], country: str) -> Trail:
         rows[0].time,
         rows[-1].time,
         tuple(stages),
-        None if blocked is None else int(blocked.value),
         None if detected is None else detected.time,
         None if reported is None else reported.time,
         levels[-1] if levels else None,

@@ -19,6 +19,7 @@ from ..engine import kinds
 from ..engine.records import EVENT_COLUMNS, Row
 from ..errors import InputError, ScenarioError
 from ..schema.base import MAX_SEED
+from ..schema.defenders import LEVELS
 from ..schema.files import read_bytes
 from ..schema.resolve import Resolved, resolve
 from ..schema.scenario import MAX_ROUTINE_INCIDENTS
@@ -32,6 +33,8 @@ STAGE_KINDS = frozenset(
     (kinds.DETECTED, kinds.INTRUSION_STOPPED, kinds.STAGE_SUCCESS, kinds.STAGE_BLOCKED)
 )
 """Kinds whose value is the number of a stage of the row's campaign."""
+LEVEL_KINDS = frozenset((kinds.TRIAGED, kinds.RETRIAGED))
+"""Kinds whose detail is a severity level."""
 
 
 class RunFolderError(InputError):
@@ -44,6 +47,7 @@ class _RunJson(BaseModel):
     model_config = ConfigDict(extra="ignore")
     scenario_file: Annotated[str, Field(min_length=1, max_length=4096)]
     scenario_file_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    digest: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", alias="resolved_scenario_sha256")]
     variant: Annotated[str, Field(min_length=1, max_length=120)] | None = None
     seed: Annotated[int, Field(ge=0, le=MAX_SEED, strict=True)]
 
@@ -68,8 +72,10 @@ def read_run_folder(
 ) -> RunFolder:
     """The run `folder` holds (what `cyberttx run` or `play` wrote). Its scenario is the file
     run.json names, or `scenario` for a folder moved from another machine; either must be
-    the very file the run read (same SHA-256), which is checked before it is parsed;
-    `allowed` and `max_events` as for `load_scenario`.
+    the very file the run read (same SHA-256), which is checked before it is parsed, and
+    resolve to the very scenario the run ran (includes, tables and variant: the digest
+    run.json records); `allowed` and `max_events` as for `load_scenario`. A play with
+    `--msel` ran other injects, so its folder is refused.
 
     Raises RunFolderError, or ScenarioError for the scenario, naming the file and field.
     """
@@ -88,6 +94,20 @@ def read_run_folder(
             "read (it has changed since, or is another file)"
         )
     resolved = resolve(path, run.variant, allowed=allowed, max_events=max_events)
+    ran = next(
+        (
+            s
+            for s in (resolved.scenario, resolved.scenario.as_exercised())
+            if s.digest() == run.digest
+        ),
+        None,
+    )
+    if ran is None:
+        raise RunFolderError(
+            f"{folder / 'run.json'}: resolved_scenario_sha256: the scenario as resolved now "
+            "(its includes, tables and variant) is not the one this run ran"
+        )
+    resolved = Resolved(resolved.path, resolved.written, resolved.variant, ran)
     events = tuple(_events(folder / "events.csv", resolved))
     return RunFolder(folder, resolved, run.seed, events)
 
@@ -97,7 +117,7 @@ def _run_json(path: Path) -> _RunJson:
         data = json.loads(read_bytes(path, "a run.json file", limit=2**20))
     except ScenarioError as error:
         raise RunFolderError(str(error.problems[0])) from None
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise RunFolderError(f"{path}: not a run.json file (not JSON)") from None
     if not isinstance(data, dict):
         raise RunFolderError(f"{path}: not a run.json file (expected an object)")
@@ -112,13 +132,21 @@ def _run_json(path: Path) -> _RunJson:
 
 def _events(path: Path, resolved: Resolved) -> Iterator[Row]:
     """The rows of events.csv, each checked: a known kind, a finite time within the run,
-    and countries, assets and campaigns the scenario has."""
+    countries, assets and campaigns the scenario has, stage numbers of the campaign and
+    severity levels."""
     try:
         text = read_bytes(path, "an events.csv file").decode("utf-8")
     except ScenarioError as error:
         raise RunFolderError(str(error.problems[0])) from None
     except UnicodeDecodeError:
         raise RunFolderError(f"{path}: not an events.csv file (not UTF-8)") from None
+    try:
+        yield from _rows(path, text, resolved)
+    except csv.Error as error:
+        raise RunFolderError(f"{path}: not an events.csv file ({error})") from None
+
+
+def _rows(path: Path, text: str, resolved: Resolved) -> Iterator[Row]:
     scenario = resolved.scenario
     known = {
         "country": {c.id for c in scenario.countries},
@@ -151,6 +179,8 @@ def _events(path: Path, resolved: Resolved) -> Iterator[Row]:
                 raise RunFolderError(
                     f"{path}: line {line}: {column}: not in the scenario {resolved.path.name}"
                 )
+        if row.kind in LEVEL_KINDS and row.detail not in LEVELS:
+            raise RunFolderError(f"{path}: line {line}: detail: not a severity level")
         if row.kind in STAGE_KINDS and not (
             row.campaign and row.value.is_integer() and 0 <= row.value < stages[row.campaign]
         ):

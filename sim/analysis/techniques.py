@@ -20,7 +20,8 @@ class TechniqueUse:
 
     replications: int
     reached: Counter[tuple[str, str, str]] = field(default_factory=Counter)
-    """Stages tried (each ends in success or a block)."""
+    """Stages tried (each ends in success, a block, or the intrusion stopped there on
+    detection)."""
     detected: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     """Stages at which an intrusion was first detected."""
     blocked: Counter[tuple[str, str, str]] = field(default_factory=Counter)
@@ -30,6 +31,7 @@ class TechniqueUse:
 COUNTED = {
     kinds.STAGE_SUCCESS: ("reached",),
     kinds.STAGE_BLOCKED: ("reached", "blocked"),
+    kinds.INTRUSION_STOPPED: ("reached",),
     kinds.DETECTED: ("detected",),
 }
 """Which counts a stage's row adds to (its stage number is the row's value)."""

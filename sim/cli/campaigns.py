@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import InputError
+from ..report.summary import count
 from . import common
 from .common import main
 
@@ -95,7 +96,9 @@ def from_stix_command(
         return
     common.write_one(out, text.encode())
     stages = len(draft.campaign["stages"])
-    click.echo(f"Wrote {out} (campaign {campaign_id}, {stages} stages)", err=True)
+    click.echo(
+        f"Wrote {out} (campaign {campaign_id}, {count(stages, 'stage', 'stages')})", err=True
+    )
 
 
 def _check_out(out: Path, force: bool, scenario: Path | None = None) -> None:
@@ -147,4 +150,5 @@ def _draft_into(
     merged = common.write_scenario_copy(out, text)
     assert merged.campaigns[-1].id == campaign_id
     stages = len(draft.campaign["stages"])
-    click.echo(f"Wrote {out}: {path.name} with campaign {campaign_id} ({stages} stages)")
+    what = count(stages, "stage", "stages")
+    click.echo(f"Wrote {out}: {path.name} with campaign {campaign_id} ({what})")

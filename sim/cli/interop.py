@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ..analysis.intelligence import intelligence
-from ..analysis.run_folder import RunFolder, read_run_folder
+from ..analysis.run_folder import RunFolder, RunFolderError, read_run_folder
 from ..analysis.techniques import TechniqueUse, count_techniques, technique_use
 from ..report.misp import DISTRIBUTION, misp_events
 from ..report.navigator import navigator_layers
@@ -47,7 +47,10 @@ TLP_OPTION = click.option(
 
 def _run_folder(folder: Path, scenario: Path | None) -> RunFolder:
     with common.input_errors(folder):
-        return read_run_folder(folder, scenario, **common.limits())
+        try:
+            return read_run_folder(folder, scenario, **common.limits())
+        except RunFolderError as error:  # its message names the file already
+            common.fail(str(error))
 
 
 def _with_campaigns(resolved: Resolved) -> Scenario:
@@ -105,7 +108,7 @@ def navigator_command(
     campaigns, per ATT&CK domain (enterprise, ics): open them in the Navigator with "Open
     Existing Layer". The data are exercise data, not intelligence.
     """
-    if source is not None and (Path(source) / "run.json").is_file():
+    if source is not None and Path(source).is_dir():  # a run folder (a scenario is a file)
         if seed is not None or variant is not None:
             common.fail("error: --seed and --variant are the run's own for a RUN_DIR")
         run = _run_folder(Path(source), scenario_file)

@@ -107,7 +107,9 @@ def _event(
             category=category,
             to_ids=to_ids,
             comment=f"EXERCISE '{holding.indicator}': {_how(holding)}",
-            uuid=exercise_uuid(scenario.name, "misp-attribute", key, holding.indicator, country.id),
+            uuid=exercise_uuid(
+                scenario.name, "misp-attribute", key, campaign.id, holding.indicator, country.id
+            ),
         )
         attribute.timestamp = at(holding.hours)
         attribute.first_seen = at(holding.hours)
@@ -116,7 +118,7 @@ def _event(
         EXERCISE_STATEMENT,
         category="Other",
         to_ids=False,
-        uuid=exercise_uuid(scenario.name, "misp-attribute", key, campaign.id, country.id),
+        uuid=exercise_uuid(scenario.name, "misp-statement", key, campaign.id, country.id),
     )
     return event
 

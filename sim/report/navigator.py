@@ -36,7 +36,7 @@ def navigator_layers(scenario: Scenario, use: TechniqueUse) -> dict[str, bytes]:
     names = {c.id: c.name for c in scenario.campaigns}
     description = (
         f"cyberttx exercise data, not threat intelligence: {scenario.name}, "
-        f"{use.replications} replications. Score: share of the times a technique was "
+        f"{_times(use.replications, 'run')}. Score: share of the times a technique was "
         "reached that it was where the intrusion was first detected."
     )
     files = {}
@@ -74,16 +74,21 @@ def _techniques(keys: list[tuple[str, str, str]], use: TechniqueUse) -> list[dic
                 {"name": "replications", "value": str(use.replications)},
             ],
         }
+        runs = _times(use.replications, "run")
         if reached:
             entry["score"] = round(detected / reached, 4)
             entry["comment"] = (
-                f"reached {reached} times in {use.replications} runs; first detected here "
+                f"reached {_times(reached, 'time')} in {runs}; first detected here "
                 f"{detected} ({detected / reached:.0%}); blocked {blocked}"
             )
         else:
-            entry["comment"] = f"never reached in {use.replications} runs"
+            entry["comment"] = f"never reached in {runs}"
         entries.append(entry)
     return entries
+
+
+def _times(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _layer(
@@ -95,7 +100,12 @@ def _layer(
         "domain": domain,
         "description": description,
         "sorting": 3,
-        "layout": {"layout": "side", "showName": True, "showID": True},
+        "layout": {
+            "layout": "side",
+            "showName": True,
+            "showID": True,
+            "expandedSubtechniques": "annotated",
+        },
         "hideDisabled": False,
         "techniques": entries,
         "gradient": GRADIENT,

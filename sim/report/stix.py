@@ -5,9 +5,10 @@ the ATT&CK techniques it uses, its indicators with fictional patterns), and what
 
 Every object is marked as exercise data and with the chosen TLP level. Times are the
 scenario's calendar and ids are UUIDv5, so the same run always gives the same bytes:
-objects that describe the scenario (identities, campaigns, indicators, techniques) keep
-their ids across runs and variants of it, so a platform merges them; objects that describe
-a run (incidents, sightings, notes, relationships) are keyed by the run's event log too."""
+objects that describe the scenario (identities, campaigns, indicators, techniques) hold only
+what it declares, so they are identical, ids included, in every run and variant of it and a
+platform merges them; objects that describe a run (incidents, sightings, notes,
+relationships) are keyed by the run's event log too."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any
 
 import stix2
 
-from ..analysis.intelligence import ADVISORY, KNOWN, Intelligence, Trail
+from ..analysis.intelligence import ADVISORY, KNOWN, SUCCEEDED, Intelligence, Trail
 from ..engine.records import Row
 from ..schema.attack import techniques
 from ..schema.campaigns import Campaign
@@ -128,15 +129,16 @@ class _Builder:
         self.objects.append(made)
         return made
 
-    def relate(self, source: Any, kind: str, target: Any, hours: float, text: str) -> None:
+    def relate(self, source: str, kind: str, target: str, hours: float, text: str) -> None:
+        """A relationship between the objects of ids `source` and `target`."""
         self.add(
             stix2.Relationship,
-            id=self.ids.run("relationship", source.id, kind, target.id),
+            id=self.ids.run("relationship", source, kind, target),
             created=self.at(hours),
             modified=self.at(hours),
-            source_ref=source.id,
+            source_ref=source,
             relationship_type=kind,
-            target_ref=target.id,
+            target_ref=target,
             description=text,
         )
 
@@ -152,7 +154,7 @@ class _Builder:
         csirts = self.csirts()
         operators = self.operators(intel.trails)
         patterns = self.attack_patterns()
-        indicators = self.indicators(intel)
+        indicators = self.indicators()
         for campaign in self.scenario.campaigns:
             self.campaign(campaign, intel, patterns, indicators, operators)
         for trail in intel.trails:
@@ -229,22 +231,19 @@ class _Builder:
             )
         return made
 
-    def indicators(self, intel: Intelligence) -> dict[str, Any]:
-        """An indicator per indicator name, valid from when a CSIRT first held it."""
-        first = {}
-        for holding in intel.holdings:
-            first.setdefault(holding.indicator, holding.hours)
+    def indicators(self) -> dict[str, Any]:
+        """An indicator per indicator name, as the scenario declares it (when CSIRTs held it
+        is the run's: notes and sightings say so)."""
         made = {}
         for campaign in self.scenario.campaigns:
             for name in campaign.indicators:
                 if name in made:
                     continue
                 seen: Observable = observable(name)
-                hours = first.get(name, 0.0)
                 made[name] = self.add(
                     stix2.Indicator,
                     id=self.ids.stable("indicator", name),
-                    created=self.at(hours),
+                    created=self.at(0),
                     name=f"EXERCISE {name}",
                     description=f"Fictional indicator '{name}' of the exercise. "
                     + EXERCISE_STATEMENT,
@@ -252,7 +251,7 @@ class _Builder:
                     labels=["exercise"],
                     pattern=PATTERNS[seen.kind].format(seen.value),
                     pattern_type="stix",
-                    valid_from=self.at(hours),
+                    valid_from=self.at(0),
                 )
         return made
 
@@ -275,9 +274,6 @@ class _Builder:
             primary_motivation=motivation,
             resource_level=resources,
         )
-        seen = {"first_seen": self.at(trails[0].first)} if trails else {}
-        if trails:
-            seen["last_seen"] = self.at(max(t.last for t in trails))
         made = self.add(
             stix2.Campaign,
             id=self.ids.stable("campaign", campaign.id),
@@ -285,23 +281,23 @@ class _Builder:
             name=campaign.name,
             description=campaign.source or f"A {campaign.impact.type} campaign of the exercise.",
             objective=OBJECTIVES[campaign.impact.type],
-            **seen,
+            first_seen=self.at(campaign.start_hours),
         )
-        self.relate(made, "attributed-to", actor, 0, "The exercise's attribution.")
-        for stage in campaign.stages:
-            reached = sum(t.stages.count(campaign.stages.index(stage)) for t in trails)
+        self.relate(made.id, "attributed-to", actor.id, 0, "The exercise's attribution.")
+        for number, stage in enumerate(campaign.stages):
+            ends = [end for t in trails for n, end in t.stages if n == number]
             self.relate(
-                made,
+                made.id,
                 "uses",
-                patterns[stage.technique],
+                patterns[stage.technique].id,
                 0,
-                f"Stage {stage.tactic}: reached by {reached} of {len(trails)} intrusions.",
+                f"Stage {number + 1}, {stage.tactic}: tried {len(ends)} times by "
+                f"{len(trails)} intrusions in this run, {ends.count(SUCCEEDED)} succeeded.",
             )
         for name in campaign.indicators:
-            self.relate(indicators[name], "indicates", made, 0, "Exercise indicator.")
-        targets = {operators[t.asset].id: operators[t.asset] for t in trails}
-        for target in targets.values():
-            self.relate(made, "targets", target, trails[0].first, "Reached in this run.")
+            self.relate(indicators[name].id, "indicates", made.id, 0, "Exercise indicator.")
+        for target in dict.fromkeys(operators[t.asset].id for t in trails):
+            self.relate(made.id, "targets", target, trails[0].first, "Reached in this run.")
 
     def incident(self, trail: Trail, csirts: dict[str, Any], operators: dict[str, Any]) -> None:
         campaign = next(c for c in self.scenario.campaigns if c.id == trail.campaign)
@@ -315,18 +311,18 @@ class _Builder:
             description=self._story(trail),
             **({"created_by_ref": reporter.id} if reporter is not None else {}),
         )
-        self.relate(made, "related-to", operators[trail.asset], trail.first, "The victim.")
+        campaign_id = self.ids.stable("campaign", campaign.id)
+        self.relate(made.id, "related-to", campaign_id, trail.first, "Its campaign.")
+        self.relate(made.id, "related-to", operators[trail.asset].id, trail.first, "The victim.")
 
     def _story(self, trail: Trail) -> str:
         parts = [f"Intrusion into {self.assets[trail.asset].name} ({trail.country})"]
         campaign = next(c for c in self.scenario.campaigns if c.id == trail.campaign)
-        reached = [campaign.stages[n] for n in dict.fromkeys(trail.stages)]
-        parts.append(
-            "stages reached: "
-            + (", ".join(f"{s.tactic} ({s.technique})" for s in reached) or "none")
-        )
-        if trail.blocked is not None:
-            parts.append(f"blocked at stage {trail.blocked + 1}")
+        tried = [
+            f"{campaign.stages[n].tactic} ({campaign.stages[n].technique}) {end}"
+            for n, end in trail.stages
+        ]
+        parts.append("stages: " + (", ".join(tried) or "none ended"))
         for label, hours in (
             ("detected", trail.detected),
             ("reported to the CSIRT", trail.reported),
