@@ -157,9 +157,26 @@ def draft_campaign(bundle_path: Path | str, campaign_id: str, pick: str | None =
         raise ScenarioError([*skipped, Problem(str(path), "", last)])
     defaults = tactic_defaults()
     stages, stage_notes = [], []
+    table = techniques()
+    domains = [table[t].domain for ids in found.values() for t in ids]
+    main = max(sorted(set(domains)), key=domains.count)  # the bundle's own matrix
+
+    def preference(tid: str) -> tuple[bool, bool, str]:
+        """Its matrix first, then a sub-technique (more specific) before its parent."""
+        return (table[tid].domain != main, "." not in tid, tid)
+
+    used: set[str] = set()
     for tactic in (t for t in TACTIC_ORDER if t in found):
-        ids = sorted(found[tactic])
-        chosen_id = min(ids, key=_impact_key) if tactic == "impact" else ids[0]
+        ids = sorted(found[tactic], key=preference)
+        fresh = [i for i in ids if i not in used]
+        if not fresh:  # a technique under two tactics makes one stage, not two
+            warnings.append(
+                f"{path}: {tactic}: its only technique ({', '.join(ids)}) is already a stage "
+                "under an earlier tactic; no stage for it"
+            )
+            continue
+        chosen_id = min(fresh, key=_impact_key) if tactic == "impact" else fresh[0]
+        used.add(chosen_id)
         guess = defaults.get(tactic, defaults[""])
         stages.append(
             {
