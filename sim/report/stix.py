@@ -219,7 +219,7 @@ class _Builder:
                 name=entry.name,
                 external_references=[
                     {
-                        "source_name": KILL_CHAINS[entry.domain],
+                        "source_name": "mitre-attack",  # as MITRE's ICS bundle has it too
                         "external_id": technique,
                         "url": f"https://attack.mitre.org/techniques/{path}/",
                     }
