@@ -48,7 +48,7 @@ def test_every_bundled_option_has_its_stated_effect(name: str) -> None:
     seed, every option but the defaults stating what it does to the loss."""
     scenario = load_scenario(bundled_scenario(name))
     assert scenario.exercise is not None
-    root = scenario.root_seed(scenario.exercise.seed)
+    root = scenario.exercise_seed()
     effects = decision_effects(scenario, root, 20)
     assert effects
     for effect in effects:

@@ -340,7 +340,7 @@ def decisions_command(
     exercise = resolved.scenario.exercise
     if exercise is None or not exercise.decision_points:
         common.fail(f"{resolved.path}: exercise: no decision points to measure")
-    root = resolved.scenario.root_seed(seed if seed is not None else exercise.seed)
+    root = resolved.scenario.exercise_seed(seed)
     total = replications * runs_per_replication(resolved.scenario)
     with gc_paused(freeze=True), tqdm(total=total, unit="run", leave=False) as bar:
         effects = decision_effects(resolved.scenario, root, replications, bar.update)

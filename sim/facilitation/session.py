@@ -151,11 +151,8 @@ def open_session(
         )
     if header.get("resolved_scenario_sha256") not in (None, resolved.scenario.digest()):
         warnings.append("the decisions were recorded on a different scenario")
-    if seed is None:  # the exercise's storyline seed, if it declares one
-        seed = resolved.scenario.exercise.seed
-    return Session(
-        resolved, resolved.seed(seed), recorded, header, decisions, tuple(warnings), msel
-    )
+    root = resolved.scenario.exercise_seed(seed)
+    return Session(resolved, root, recorded, header, decisions, tuple(warnings), msel)
 
 
 def _check_named(decisions: Path | None, scenario: str | None) -> None:

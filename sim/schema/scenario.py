@@ -122,6 +122,13 @@ class Scenario(Infrastructure):
             raise SeedError(f"seed: {seed!r} is not a whole number from 0 to {MAX_SEED}")
         return seed
 
+    def exercise_seed(self, seed: int | None = None) -> int:
+        """The root seed of a played exercise: `seed` if given, else the exercise's storyline
+        seed, else the scenario's. Raises SeedError as `root_seed`."""
+        if seed is None and self.exercise is not None:
+            seed = self.exercise.seed
+        return self.root_seed(seed)
+
     def as_exercised(self) -> Scenario:
         """The scenario as its exercise plays it: cut at the exercise's `end_hours`, if any
         (what comes after it does not happen; nothing earlier changes)."""
