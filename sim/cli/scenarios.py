@@ -20,7 +20,6 @@ from ..schema.scenario import (
     InfrastructureModel,
     ScenarioFile,
 )
-from ..schema.variants import apply_variant
 from . import common
 from .common import main
 
@@ -60,16 +59,12 @@ def validate_command(files: tuple[str, ...]) -> None:
 
     Exit status 0 when every file is valid, 2 otherwise.
     """
-    from ..facilitation.session import check_measures
+    from ..analysis.validation import validated
 
     failed = False
     for name in files:
         try:
-            path = resolve_scenario(name)
-            scenario = load_model_or_scenario(path, **common.limits())
-            if scenario.exercise is not None and scenario.exercise.objectives:
-                variants = {v: apply_variant(scenario, v) for v in scenario.variants}
-                check_measures(path, {None: scenario} | variants)
+            scenario = validated(resolve_scenario(name), **common.limits())
         except InputError as error:
             failed = True
             click.echo(error.report() if isinstance(error, ScenarioError) else str(error), err=True)

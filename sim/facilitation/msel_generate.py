@@ -617,7 +617,7 @@ def with_exercise(
 ) -> Scenario:
     """The scenario file at `path` with `exercise` in place of its own, loaded and checked
     as `validate` would (references, schedule, objectives' measures). Raises ScenarioError."""
-    from .session import check_measures
+    from ..analysis.validation import check_measures
 
     data = read_yaml_mapping(path)
     data["exercise"] = exercise_data(exercise)

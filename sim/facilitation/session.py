@@ -9,20 +9,20 @@ or replayed, saved part-way and resumed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..analysis.objectives import measure_problems
 from ..analysis.result import RunResult
+from ..analysis.validation import check_measures
 from ..engine.exercise import run_exercise
-from ..errors import InputError, Problem, ScenarioError
+from ..errors import InputError, ScenarioError
 from ..library import list_scenarios, resolve_scenario
 from ..schema.exercise import Move
 from ..schema.resolve import Resolved, resolve
-from ..schema.scenario import MAX_ROUTINE_INCIDENTS, Scenario
+from ..schema.scenario import MAX_ROUTINE_INCIDENTS
 from .decisions import (
     Decision,
     DecisionsError,
@@ -37,20 +37,6 @@ from .play import Console, play
 
 class NoExercise(InputError):
     """A scenario without an `exercise:` to play."""
-
-
-def check_measures(path: Path, resolved: Mapping[str | None, Scenario]) -> None:
-    """Raise ScenarioError naming each exercise objective whose `measure` names no number in
-    the metrics of the scenario with each variant applied (`resolved`, by variant name; None:
-    as written); a misspelt one would otherwise rate U without a word. A problem is reported
-    once, with the first variant that shows it."""
-    found: dict[tuple[str, str], str] = {}
-    for variant, scenario in resolved.items():
-        for where, message in measure_problems(scenario):
-            with_variant = "" if variant is None else f" (with variant '{variant}')"
-            found.setdefault((where, message), message + with_variant)
-    if found:
-        raise ScenarioError(Problem(str(path), where, text) for (where, _), text in found.items())
 
 
 @dataclass(frozen=True)
