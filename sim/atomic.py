@@ -42,16 +42,29 @@ class NotOurs(FileExistsError):
 
 
 MARKER = ".cyberttx"
-"""An empty file in every folder cyberttx writes: only such a folder (or an empty one) may be
-replaced, so --force never deletes a folder of the user's own."""
+"""A file in every folder cyberttx writes, listing the files it wrote there: only such a
+folder holding nothing else (or an empty folder) may be replaced, so --force never deletes a
+folder of the user's own, nor a file the user put in one of ours."""
+
+MARKER_HEADING = "# written by cyberttx; --force replaces this folder only while it holds these"
 
 STALE_SECONDS = 600
 """Staging folders left by an interrupted write are removed once this old."""
 
 
 def ours(folder: Path) -> bool:
-    """Whether `folder` may be replaced: it is empty, or cyberttx wrote it."""
-    return not any(folder.iterdir()) or (folder / MARKER).exists()
+    """Whether `folder` may be replaced: it is empty, or cyberttx wrote it and it holds
+    nothing but what cyberttx wrote (a marker from before the list was kept, empty, vouches
+    for the whole folder)."""
+    entries = {entry.name for entry in folder.iterdir()}
+    if not entries:
+        return True
+    try:
+        listed = (folder / MARKER).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    written = {name for name in listed if name and not name.startswith("#")}
+    return not written or entries - {MARKER} <= written
 
 
 def _clear_stale(folder: Path) -> None:
@@ -84,7 +97,7 @@ def write_folder(folder: Path, files: Mapping[str, bytes], replace: bool = False
     try:
         for name, data in files.items():
             (stage / name).write_bytes(data)
-        (stage / MARKER).write_bytes(b"")
+        (stage / MARKER).write_text("\n".join([MARKER_HEADING, *sorted(files)]) + "\n")
         if replace and folder.is_dir():
             os.rename(folder, aside)
         try:

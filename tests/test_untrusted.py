@@ -404,3 +404,84 @@ def test_the_budget_counts_countries_from_included_models() -> None:
     result = CliRunner().invoke(main, ["--max-events", "10", "validate", str(path)])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert str(path) in result.output and "--max-events" in result.output
+
+
+@pytest.mark.parametrize("stopped_at", ["abc", [1], -5, 1e30])
+def test_a_saved_session_with_a_bad_stop_hour_is_refused_by_name(
+    tmp_path: Path, stopped_at: object
+) -> None:
+    saved = tmp_path / "s.session.yaml"
+    saved.write_text(
+        yaml.safe_dump(
+            {"scenario": "continental_final", "seed": 14, "decisions": [], "stopped_at": stopped_at}
+        )
+    )
+    result = CliRunner().invoke(
+        main, ["play", "--resume", str(saved), "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 2, result.output
+    assert "stopped_at" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_includes_that_fan_out_are_refused_quickly(tmp_path: Path) -> None:
+    for level in range(8):
+        nxt = f"w{level + 1}.yaml"
+        (tmp_path / f"w{level}.yaml").write_text(
+            f"name: w{level}\ninclude: [{', '.join([nxt] * 10)}]\n"
+        )
+    (tmp_path / "w8.yaml").write_text("name: w\ncountries:\n  - {id: X, name: X}\n")
+    wide = tmp_path / "wide.yaml"
+    wide.write_text(
+        "name: wide\nstart: 2026-07-10T18:00:00-05:00\nduration_hours: 48\ninclude: [w0.yaml]\n"
+    )
+    began = time.perf_counter()
+    result = CliRunner().invoke(main, ["validate", str(wide)])
+    assert time.perf_counter() - began < 20
+    assert result.exit_code == 2 and "includes read more than" in result.output
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("exercise", "injects", 0, "method"), "br\x1b]0;pwned\x07ief"),
+        (("variants", "all_cbms", "description"), "Fuel\x1b[31m"),
+        (("name",), "Hosp\rOVERWRITE"),
+        (("name",), "two\nlines"),
+    ],
+)
+def test_hidden_characters_and_line_breaks_are_refused_where_they_were_let_through(
+    tmp_path: Path, path: tuple, value: str
+) -> None:
+    data = yaml.safe_load(bundled_scenario().read_text())
+    data["include"] = [
+        str(bundled_scenario().parents[1] / "infrastructure_models" / "hemisphere.yaml")
+    ]
+    node = data
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True))
+    result = CliRunner().invoke(main, ["validate", str(bad)])
+    assert result.exit_code == 2, result.output
+    assert "\x1b" not in result.output and "Traceback" not in result.output
+
+
+def test_a_sweep_grid_past_its_bound_is_refused_before_any_run(tmp_path: Path) -> None:
+    values = ",".join(str(v) for v in range(1, 41))
+    params = [f"countries.AUR.csirt.analysts={values}", f"countries.BOR.csirt.analysts={values}"]
+    args = ["sweep", "ransomware_wave", "-n", "2", "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(main, [*args, *(x for p in params for x in ("--param", p))])
+    assert result.exit_code == 2 and "1,600 points" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_force_keeps_a_file_the_user_put_in_an_output_folder(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert CliRunner().invoke(main, ["run", "--out", str(out)]).exit_code == 0
+    assert CliRunner().invoke(main, ["run", "--out", str(out), "--force"]).exit_code == 0
+    (out / "notes.txt").write_text("mine")
+    result = CliRunner().invoke(main, ["run", "--out", str(out), "--force"])
+    assert result.exit_code == 2 and "did not write" in result.output
+    assert (out / "notes.txt").read_text() == "mine"

@@ -7,6 +7,7 @@ sentence describing each. `study.Study` runs any design; `stats` compares its re
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -169,6 +170,11 @@ def ablation_design(scenario: Scenario) -> Design:
     return Design(runs, {label: ablation_description(label) for label in runs})
 
 
+MAX_GRID_POINTS = 1_000
+"""The most points a sweep may have: each is a scenario held in memory, and the summary and
+plot compare them all."""
+
+
 def parse_grid(params: Sequence[str]) -> dict[str, list[Any]]:
     """A sweep's grid from `PATH=V1,V2,...` texts (as `cyberttx sweep --param` takes them):
     each value is a number, true/false, null or text, as YAML reads a plain scalar. Raises
@@ -182,6 +188,12 @@ def parse_grid(params: Sequence[str]) -> dict[str, list[Any]]:
         if path in grid:
             raise DesignError(f"'{path}' given twice")
         grid[path] = [_plain_value(v, param) for v in values.split(",")]
+    points = math.prod(len(values) for values in grid.values())
+    if points > MAX_GRID_POINTS:
+        raise DesignError(
+            f"the grid has {points:,} points (the product of the values per --param); at most "
+            f"{MAX_GRID_POINTS:,}: sweep fewer values, or in steps"
+        )
     return grid
 
 

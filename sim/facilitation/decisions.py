@@ -145,6 +145,8 @@ class _File(BaseModel):
     decisions: list[_Row]
     undone: list[_Row] = []
     moves: Annotated[list[Move], Field(max_length=10_000)] = []
+    stopped_at: Annotated[float, Field(ge=-1, le=1_000_000, allow_inf_nan=False)] | None = None
+    """Where a saved session stopped (hours); -1 or none: at the start."""
 
 
 def read_decisions(path: Path) -> tuple[dict[str, Any], list[Decision]]:
@@ -166,5 +168,6 @@ def read_decisions(path: Path) -> tuple[dict[str, Any], list[Decision]]:
         ) from None
     decisions = [Decision(**row.model_dump()) for row in checked.decisions]
     undone = [Decision(**row.model_dump()) for row in checked.undone]
-    header = {k: v for k, v in data.items() if k != "decisions"}
-    return header | {"undone": undone, "moves": list(checked.moves)}, decisions
+    header = {k: v for k, v in data.items() if k not in ("decisions", "stopped_at")}
+    stopped = {} if checked.stopped_at is None else {"stopped_at": checked.stopped_at}
+    return header | stopped | {"undone": undone, "moves": list(checked.moves)}, decisions

@@ -50,8 +50,19 @@ Id = Annotated[
 """An identifier: non-empty, no spaces and no '>' (used in 'supplier->dependent' keys), no
 hidden characters."""
 
-Name = Annotated[str, StringConstraints(max_length=300), AfterValidator(_visible)]
-"""A name or label: at most 300 characters, no hidden characters."""
+
+def _one_line(value: str) -> str:
+    if any(c in value for c in LINE_BREAKS):
+        raise ValueError("contains a line break: a name is one line")
+    return value
+
+
+LINE_BREAKS = "\r\n\x85\u2028\u2029"
+
+Name = Annotated[
+    str, StringConstraints(max_length=300), AfterValidator(_visible), AfterValidator(_one_line)
+]
+"""A name or label: at most 300 characters on one line, no hidden characters."""
 
 RelativePath = Annotated[
     str, StringConstraints(min_length=1, max_length=4096), AfterValidator(_visible)

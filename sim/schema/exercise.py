@@ -129,7 +129,7 @@ class Inject(Model):
     type: str = Field(
         default="information", min_length=1, description="e.g. information, incident, media."
     )
-    method: str = Field(
+    method: Name = Field(
         default="email", min_length=1, description="Delivery method: email, phone, in person…"
     )
     sender: Name = Field(alias="from", min_length=1, description="Who the message comes from.")

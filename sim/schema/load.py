@@ -65,6 +65,11 @@ few lines would otherwise expand to billions)."""
 MAX_INCLUDE_DEPTH = 16
 """How deeply include files may nest."""
 
+MAX_INCLUDED_FILES = 256
+"""How many files a scenario's includes may read in all, a file included twice counted
+twice (depth alone does not bound the work: ten files each including the next ten, eight
+deep, would read a hundred million)."""
+
 ENTITY_FIELDS = ("countries", "assets", "dependencies")
 TABLES: dict[str, tuple[str, type[BaseModel]]] = {
     "assets_csv": ("assets", Asset),
@@ -278,6 +283,7 @@ class _Collector:
             field: [] for field in ENTITY_FIELDS
         }
         self.problems: list[Problem] = []
+        self.included = 0
 
     def add(self, field: str, items: Any, file: str, path_of: Callable[[int, Loc], str]) -> None:
         if not items:
@@ -341,6 +347,12 @@ class _Collector:
         if len(stack) >= MAX_INCLUDE_DEPTH:
             problem = f"includes nest deeper than {MAX_INCLUDE_DEPTH} files"
             self.problems.append(Problem(file, where, problem))
+            return
+        self.included += 1
+        if self.included > MAX_INCLUDED_FILES:  # ten files each including the next ten...
+            problem = f"includes read more than {MAX_INCLUDED_FILES} files (repeats counted)"
+            if self.included == MAX_INCLUDED_FILES + 1:
+                self.problems.append(Problem(file, where, problem))
             return
         try:
             data = read_yaml_mapping(path)

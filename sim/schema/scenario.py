@@ -10,6 +10,8 @@ from pydantic import (
     AwareDatetime,
     Field,
     PrivateAttr,
+    TypeAdapter,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -41,6 +43,10 @@ class Disruption(Model):
 Variant = dict[str, Any]
 """Overrides of scenario values; entities are addressed by id ('supplier->dependent' for
 dependencies). An optional `description` key explains the variant."""
+
+
+TEXT: TypeAdapter[str] = TypeAdapter(Text)
+"""Checks a text outside a model (a variant's description) as a Text field would."""
 
 
 class SeedError(InputError, ValueError):
@@ -81,6 +87,19 @@ class Scenario(Infrastructure):
 
     _max_events: int = PrivateAttr(default=MAX_ROUTINE_INCIDENTS)
     """The routine-incident budget this scenario was checked against; variants keep it."""
+
+    @field_validator("variants")
+    @classmethod
+    def _described(cls, variants: dict[str, Variant]) -> dict[str, Variant]:
+        """A variant's description is text shown in reports: the policy of any Text."""
+        for name, variant in variants.items():
+            description = variant.get("description")
+            if isinstance(description, str):
+                try:
+                    TEXT.validate_python(description)
+                except ValidationError as error:
+                    raise ValueError(f"{name}.description: {error.errors()[0]['msg']}") from None
+        return variants
 
     @model_validator(mode="after")
     def _bounded(self, info: ValidationInfo) -> Scenario:
