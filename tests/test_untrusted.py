@@ -117,10 +117,14 @@ def test_devices_and_pipes_are_refused_without_reading_them(tmp_path: Path, fiel
 def test_a_file_over_the_size_cap_is_refused_before_it_is_read(tmp_path: Path) -> None:
     from sim.schema.files import MAX_INPUT_BYTES
 
-    huge = tmp_path / "huge.yaml"
+    huge = tmp_path / "huge.csv"
     with huge.open("wb") as handle:
         handle.truncate(MAX_INPUT_BYTES + 1)  # sparse: no disk used
-    code, output = validate(huge)
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        "name: s\nstart: 2026-07-10T18:00:00-05:00\nduration_hours: 48\nassets_csv: huge.csv\n"
+    )
+    code, output = validate(scenario)
     assert code == 2 and "more than the 256 MiB" in output
 
 
@@ -485,3 +489,19 @@ def test_force_keeps_a_file_the_user_put_in_an_output_folder(tmp_path: Path) -> 
     result = CliRunner().invoke(main, ["run", "--out", str(out), "--force"])
     assert result.exit_code == 2 and "did not write" in result.output
     assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_a_yaml_file_past_its_cap_is_refused_unparsed(tmp_path: Path) -> None:
+    big = tmp_path / "names.yaml"
+    big.write_text("name:\n" * (33 * 2**20 // 6))
+    began = time.perf_counter()
+    result = CliRunner().invoke(main, ["validate", str(big)])
+    assert time.perf_counter() - began < 10
+    assert result.exit_code == 2 and "32 MiB" in result.output
+
+
+def test_a_scenario_with_nothing_to_run_is_refused(tmp_path: Path) -> None:
+    bare = tmp_path / "bare.yaml"
+    bare.write_text("name: bare\nstart: 2026-07-10T18:00:00-05:00\nduration_hours: 48\n")
+    code, output = validate(bare)
+    assert code == 2 and "assets: none" in output

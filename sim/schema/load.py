@@ -62,6 +62,11 @@ MAX_YAML_VALUES = 2_000_000
 """The most values a YAML file may hold once its aliases are expanded (an 'alias bomb' of a
 few lines would otherwise expand to billions)."""
 
+MAX_YAML_BYTES = 32 * 2**20
+"""The largest YAML file read (32 MiB). Parsing YAML takes about a hundred times a file's size
+in memory, so YAML gets a lower cap than other inputs: large models belong in CSV tables
+(`assets_csv`, `dependencies_csv`), which a 100,000-asset model fills with 15 MiB."""
+
 MAX_INCLUDE_DEPTH = 16
 """How deeply include files may nest."""
 
@@ -83,7 +88,7 @@ def read_yaml_mapping(path: Path, kind: str = "a scenario file") -> dict[str, An
     Raises ScenarioError if the file is missing, not UTF-8 text, not YAML, empty or not a mapping.
     """
     try:
-        text = read_bytes(path, kind).decode("utf-8")
+        text = read_bytes(path, kind, limit=MAX_YAML_BYTES).decode("utf-8")
     except UnicodeDecodeError:
         raise ScenarioError.one(path, "not a UTF-8 text file") from None
     if "\x00" in text:
@@ -456,6 +461,8 @@ def load_scenario(
     except ValidationError as error:
         raise ScenarioError(validation_problems(error, file)) from None
     problems = []
+    if not scenario.assets:
+        problems.append(Problem(file, "assets", "none, here or in its includes: nothing to run"))
     for loc, message in check_references(scenario) + check_schedule(scenario):
         where, inner = collector.locate(loc) if loc[0] in ENTITY_FIELDS else (file, dotted(loc))
         problems.append(Problem(where, inner, message))
