@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import errno
-import glob
 import itertools
 import os
+import re
 import secrets
 import shutil
 import time
@@ -67,15 +67,25 @@ def ours(folder: Path) -> bool:
     return not written or entries - {MARKER} <= written
 
 
+STAGED = re.compile(r"^\..+\.[0-9a-f]{12}\.tmp(\.old)?$")
+"""The name of a staging folder (`_staging`), or of an old folder set aside for replacing."""
+
+
 def _clear_stale(folder: Path) -> None:
-    """Remove what an interrupted write of `folder` left beside it."""
+    """Remove what interrupted writes left beside `folder`: staging folders of any output
+    written there (timestamped default names included) once STALE_SECONDS old."""
     now = time.time()
-    for leftover in folder.parent.glob(f".{glob.escape(folder.name)}.*.tmp*"):
+    for leftover in folder.parent.glob(".*.tmp*"):
         try:
-            if now - leftover.lstat().st_mtime > STALE_SECONDS:
-                shutil.rmtree(leftover, ignore_errors=True)
+            stale = now - leftover.lstat().st_mtime > STALE_SECONDS
         except OSError:
             continue
+        if not (stale and STAGED.match(leftover.name)):
+            continue
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
 
 
 def write_folder(folder: Path, files: Mapping[str, bytes], replace: bool = False) -> None:

@@ -505,3 +505,17 @@ def test_a_scenario_with_nothing_to_run_is_refused(tmp_path: Path) -> None:
     bare.write_text("name: bare\nstart: 2026-07-10T18:00:00-05:00\nduration_hours: 48\n")
     code, output = validate(bare)
     assert code == 2 and "assets: none" in output
+
+
+def test_stale_staging_beside_any_output_is_cleared_and_nothing_else(tmp_path: Path) -> None:
+    old = time.time() - 3600
+    stale = tmp_path / ".run-20260101-000000.0123456789ab.tmp"
+    fresh = tmp_path / ".other.abcdefabcdef.tmp"
+    mine = tmp_path / ".notes.tmp"
+    for folder in (stale, fresh):
+        folder.mkdir()
+    mine.write_text("mine")
+    for path in (stale, mine):
+        os.utime(path, (old, old))
+    assert CliRunner().invoke(main, ["run", "--out", str(tmp_path / "new")]).exit_code == 0
+    assert not stale.exists() and fresh.exists() and mine.exists()
