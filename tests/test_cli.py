@@ -205,7 +205,7 @@ def test_force_replaces_only_a_folder_cyberttx_wrote(tmp_path: Path) -> None:
 def test_a_write_interrupted_long_ago_is_cleared_on_the_next(tmp_path: Path) -> None:
     import os
 
-    leftover = tmp_path / ".r.abc123.tmp"
+    leftover = tmp_path / ".r.0123456789ab.tmp"  # as _staging names it
     leftover.mkdir()
     os.utime(leftover, (1, 1))
     assert invoke("run", "--out", str(tmp_path / "r"))[0] == 0
