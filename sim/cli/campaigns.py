@@ -62,7 +62,8 @@ def from_stix_command(
     The attack-patterns the bundle's intrusion set or campaign `uses` (their ATT&CK ids in
     `external_references`, their tactics in `kill_chain_phases`) become one stage per tactic,
     in ATT&CK's tactic order, each technique checked against the shipped ATT&CK v18.1 table;
-    where a tactic has several, the first by id is taken and the others named in a comment.
+    where a tactic has several, one of the bundle's own matrix is taken, a sub-technique
+    before its parent, and the others named in a comment (a technique makes one stage).
     Unknown, revoked and deprecated techniques are reported on standard error with their
     bundle object's id and skipped.
 
