@@ -519,3 +519,23 @@ def test_stale_staging_beside_any_output_is_cleared_and_nothing_else(tmp_path: P
         os.utime(path, (old, old))
     assert CliRunner().invoke(main, ["run", "--out", str(tmp_path / "new")]).exit_code == 0
     assert not stale.exists() and fresh.exists() and mine.exists()
+
+
+def test_a_variant_that_swaps_the_assets_for_others_is_refused(tmp_path: Path) -> None:
+    data = yaml.safe_load(bundled_scenario("ransomware_wave").read_text())
+    data["include"] = [
+        str(bundled_scenario().parents[1] / "infrastructure_models" / m.split("/")[-1])
+        for m in data["include"]
+    ]
+    data["variants"] = {
+        "swapped": {
+            "assets": [
+                {"id": "NEW-grid", "name": "New grid", "sector": "energy", "country": "AUR",
+                 "recovery": {"dist": "fixed", "hours": 1}}
+            ]
+        }
+    }  # fmt: skip
+    path = tmp_path / "swap.yaml"
+    path.write_text(yaml.safe_dump(data))
+    code, output = validate(path)
+    assert code == 2 and "never adds or removes one" in output and "NEW-grid" in output

@@ -33,6 +33,9 @@ def _keyed(items: tuple[Any, ...]) -> bool:
     return bool(items) and isinstance(items[0], BaseModel) and hasattr(type(items[0]), "key")
 
 
+KEPT_ENTITIES = ("countries", "assets")
+"""What a variant may change but not add to or remove from: paired runs compare one model."""
+
 DISCRIMINATOR = "dist"
 """The field that chooses a distribution's family: naming another family replaces it whole."""
 
@@ -113,6 +116,22 @@ def apply_overrides(scenario: Scenario, overrides: Mapping[str, Any], loc: Loc =
         raise VariantError([((*loc, f), "a variant cannot change this field") for f in fixed])
     result = _override(scenario, patch, loc)
     assert isinstance(result, Scenario)
+    for field in KEPT_ENTITIES:
+        before, after = ({e.id for e in getattr(s, field)} for s in (scenario, result))
+        if before != after:
+            change = "; ".join(
+                f"{verb} {', '.join(sorted(ids)[:3])}{' ...' if len(ids) > 3 else ''}"
+                for verb, ids in (("adds", after - before), ("removes", before - after))
+                if ids
+            )
+            raise VariantError(
+                [
+                    (
+                        (*loc, field),
+                        f"a variant changes {field} by id, never adds or removes one ({change})",
+                    )
+                ]
+            )
     findings = check_references(result, changed=[f for f in patch if _may_refer(f, patch[f])])
     if findings:
         raise VariantError([((*loc, *f_loc), msg) for f_loc, msg in findings])
