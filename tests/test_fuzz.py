@@ -189,6 +189,25 @@ def test_mutated_decisions_files_replay_or_are_refused(
     check(["play", "--decisions", str(path), "--out", str(out)], out, path)
 
 
+@cache
+def session_base() -> dict[str, Any]:
+    """A session saved with `q`: decisions so far, one undone, where it stopped."""
+    undone = {"point": "venue-network", "option": 1, "label": "z", "time_hours": 62.0}
+    return decisions_base() | {"stopped_at": 64.5, "undone": [undone]}
+
+
+@FUZZ
+@given(data=st.data())
+def test_mutated_saved_sessions_resume_or_are_refused(
+    tmp_path_factory: Any, data: st.DataObject
+) -> None:
+    tmp = tmp_path_factory.mktemp("fuzz")
+    path = tmp / "room.session.yaml"
+    path.write_text(yaml.safe_dump(data.draw(mutated(session_base())), allow_unicode=True))
+    out = tmp / "room"
+    check(["play", "--resume", str(path), "--out", str(out)], out, path)  # no input: it saves
+
+
 MSEL_HEADER = "sequence,time_hours,type,method,from,to,message,expected_action,objective"
 
 
