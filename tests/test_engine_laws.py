@@ -208,3 +208,13 @@ def test_a_minor_supply_loss_leaves_the_backup_full() -> None:
     series = zip(records.series_time, records.series_asset, records.series_q, strict=True)
     assert [(t, q) for t, i, q in series if i == 1] == []  # rode through the whole outage
     assert [e[1] for e in records.events if e[3] == "a1"] == ["backup_start", "backup_end"]
+
+
+def test_a_run_that_reports_its_progress_records_the_same() -> None:
+    from sim import bundled_scenario, load_scenario, run_replication
+
+    scenario = load_scenario(bundled_scenario())
+    hours: list[float] = []
+    followed = run_replication(scenario, seed=3, progress=hours.append)
+    assert followed.events == run_replication(scenario, seed=3).events
+    assert hours == sorted(hours) and hours[-1] == scenario.duration_hours

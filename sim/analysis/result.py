@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -81,8 +82,14 @@ def run(scenario: Scenario, variant: str | None = None, seed: int | None = None)
     return run_applied(apply_variant(scenario, variant), variant, seed)
 
 
-def run_applied(scenario: Scenario, variant: str | None, seed: int | None = None) -> RunResult:
+def run_applied(
+    scenario: Scenario,
+    variant: str | None,
+    seed: int | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> RunResult:
     """Run one replication of `scenario`, which already has `variant` applied (as
-    `sim.schema.resolve.Resolved.scenario` has)."""
+    `sim.schema.resolve.Resolved.scenario` has); `progress` as for `run_replication`."""
     used_seed = scenario.root_seed(seed)
-    return RunResult(scenario, variant, used_seed, run_replication(scenario, seed=used_seed))
+    records = run_replication(scenario, seed=used_seed, progress=progress)
+    return RunResult(scenario, variant, used_seed, records)

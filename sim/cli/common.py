@@ -85,6 +85,19 @@ def write_one(path: Path, data: bytes) -> None:
         fail(f"error: cannot write {path}: {error.strerror or error}")
 
 
+@contextmanager
+def hours_bar(hours: float) -> Iterator[Callable[[float], None] | None]:
+    """A progress callback that shows a run's simulated hours on stderr once it has taken
+    two seconds, on a terminal only (None elsewhere: the run then goes straight through)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=round(hours, 1), unit="h", delay=2, leave=False, desc="simulated") as bar:
+        yield lambda hour: bar.update(round(hour, 1) - bar.n)
+
+
 def write_scenario_copy(out: Path, text: str) -> Scenario:
     """Write `text`, a scenario file's YAML edited for `out`, once it loads as a valid
     scenario from out's folder; exit 2 naming `out` and every problem otherwise."""

@@ -40,12 +40,13 @@ def run_command(
     SCENARIO is a YAML file or the name of a bundled scenario (default: the bundled
     default scenario). Writes events.csv (event log), series.csv (inoperability change
     points: q holds from `time` until the asset's next row), metrics.json and run.json
-    (provenance) into the output folder, all or nothing.
+    (provenance) into the output folder, all or nothing. A run that takes more than two
+    seconds shows its simulated hours on a terminal; Ctrl-C stops it and writes nothing.
     """
     resolved = common.resolved_scenario(scenario, variant)
     began = time.perf_counter()
-    with gc_paused():  # one run's objects live until it ends: nothing for the collector
-        result = run_applied(resolved.scenario, resolved.variant, seed)
+    with gc_paused(), common.hours_bar(resolved.scenario.duration_hours) as progress:
+        result = run_applied(resolved.scenario, resolved.variant, seed, progress)
     folder = common.output_folder(out, force, resolved.path.stem)
     common.save(folder, run_files(result, common.provenance_of(resolved.path, began)), force)
     click.echo(run_summary(result))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 import simpy
@@ -94,6 +94,10 @@ def build_world(
     return World(scenario, env, records, infra, adversary, response, indicators)
 
 
+PROGRESS_STEPS = 200
+"""How often a run with a progress callback reports, over its horizon."""
+
+
 def run_replication(
     scenario: Scenario,
     *,
@@ -101,6 +105,7 @@ def run_replication(
     replication: int = 0,
     topology: Topology | None = None,
     cascade: Cascade = "python",
+    progress: Callable[[float], None] | None = None,
 ) -> Records:
     """Run `scenario` (resolved: any variant already applied); a pure function of its
     arguments.
@@ -108,7 +113,15 @@ def run_replication(
     `seed` defaults to the scenario's; replication r of a seed draws from streams independent
     of every other replication's. `topology`, if given, must be `build_topology(scenario)`
     (callers running many replications build it once). `cascade`: as for `build_world`.
+    `progress`, if given, is called with the simulated hour PROGRESS_STEPS times as the run
+    goes (the run stops and resumes there, which changes no record).
     """
     world = build_world(scenario, scenario.root_seed(seed), replication, topology, cascade)
-    world.env.run(until=scenario.duration_hours)
+    if progress is None:
+        world.env.run(until=scenario.duration_hours)
+        return world.records
+    for step in range(1, PROGRESS_STEPS + 1):
+        hour = scenario.duration_hours * step / PROGRESS_STEPS
+        world.env.run(until=hour)
+        progress(hour)
     return world.records
