@@ -12,7 +12,10 @@ a longer run is `CYBERTTX_FUZZ_EXAMPLES=500 pytest tests/test_fuzz.py`.
 from __future__ import annotations
 
 import copy
+import json
 import os
+import shutil
+import tempfile
 import time
 from functools import cache
 from pathlib import Path
@@ -327,3 +330,36 @@ def test_damaged_journals_resume_or_are_refused(tmp_path_factory: Any, lines: li
     out = tmp / "c"
     args = ["compare", "ransomware_wave", "--variants", ",all_cbms", "-n", "2", "--workers", "1"]
     check([*args, "--resume", "--out", str(out)], tmp / "never", journal)
+
+
+COMPARE = ["compare", "ransomware_wave", "--variants", ",all_cbms", "-n", "2", "--workers", "1"]
+
+
+@cache
+def real_journal() -> list[Any]:
+    """The journal lines `COMPARE` writes (a header, then batches of runs), parsed."""
+    from sim.analysis.designs import variants_design
+    from sim.analysis.study import Study
+    from sim.schema.resolve import resolve
+
+    resolved = resolve("ransomware_wave")
+    design = variants_design(resolved.written, [None, "all_cbms"])
+    folder = Path(tempfile.mkdtemp())
+    journal = folder / "c.journal.jsonl"
+    Study(design.runs, replications=2, seed=resolved.seed(), journal=journal).run()
+    lines = [json.loads(line) for line in journal.read_bytes().splitlines()]
+    shutil.rmtree(folder)
+    return lines
+
+
+@pytest.mark.slow
+@settings(max_examples=max(2, EXAMPLES // 10), deadline=None)
+@given(data=st.data())
+def test_mutated_real_journals_resume_or_are_refused(
+    tmp_path_factory: Any, data: st.DataObject
+) -> None:
+    tmp = tmp_path_factory.mktemp("fuzz")
+    journal = tmp / "c.journal.jsonl"
+    lines = data.draw(mutated(real_journal()))
+    journal.write_bytes(b"".join(json.dumps(line).encode() + b"\n" for line in lines))
+    check([*COMPARE, "--resume", "--out", str(tmp / "c")], tmp / "never", journal)
