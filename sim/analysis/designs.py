@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ..errors import InputError
+from ..schema.resolve import Resolved
 from ..schema.scenario import Scenario
 from ..schema.variants import apply_overrides, apply_variant
 
@@ -220,3 +221,16 @@ def sweep_design(scenario: Scenario, grid: dict[str, list[Any]]) -> Design:
             )
     runs = sweep_points(scenario, grid)
     return Design(runs, {label: f"The scenario with {label}" for label in runs})
+
+
+def comparison_design(
+    resolved: Resolved, names: Sequence[str | None] | None, ablation: bool
+) -> Design:
+    """What `cyberttx compare` runs: the declared variants `names` (None: every one, after
+    the scenario as written), or, with `ablation`, the CBM ablation starting from the one
+    variant named. Raises DesignError or VariantError."""
+    if not ablation:
+        return variants_design(resolved.written, variants_to_compare(resolved.written, names))
+    if names is not None and len(names) > 1:
+        raise DesignError("--cbm-ablation starts from one variant: name only that one")
+    return ablation_design(resolved.with_variant(names[0] if names else None).scenario)

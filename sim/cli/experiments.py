@@ -206,49 +206,26 @@ def compare_command(
     plots as PNG and SVG, and report.html, one self-contained page with all of it. A progress
     bar with the time left runs on standard error; Ctrl-C stops cleanly and --resume goes on.
     """
-    from ..analysis.designs import (
-        DesignError,
-        ablation_design,
-        variants_design,
-        variants_to_compare,
-    )
-    from ..analysis.experiment import attribution, comparison_table, showcase
-    from ..report.experiment_report import experiment_report
+    from ..analysis.designs import DesignError, comparison_design
+    from ..report.experiment_report import comparison_files
 
     resolved = common.resolved_scenario(scenario)
     names = None if variants is None else [v.strip() or None for v in variants.split(",")]
-    try:
-        if cbm_ablation_flag and names is not None and len(names) > 1:
-            raise DesignError("--cbm-ablation starts from one variant: name only that one")
-        if not cbm_ablation_flag:
-            names = variants_to_compare(resolved.written, names)
-    except DesignError as error:
-        if variants is None:  # nothing was asked: the scenario is what lacks variants
-            common.fail(f"{resolved.path}: variants: {error}")
-        raise click.BadParameter(str(error), param_hint="--variants") from None
     with common.input_errors(resolved.path):
-        if cbm_ablation_flag:
-            first = names[0] if names else None
-            design = ablation_design(resolved.with_variant(first).scenario)
-        else:
-            design = variants_design(resolved.written, names)
+        try:
+            design = comparison_design(resolved, names, cbm_ablation_flag)
+        except DesignError as error:
+            if variants is None:  # nothing was asked: the scenario is what lacks variants
+                common.fail(f"{resolved.path}: variants: {error}")
+            raise click.BadParameter(str(error), param_hint="--variants") from None
     seed = resolved.seed(options["seed"])
     folder = common.output_folder(out, options["force"], f"{resolved.path.stem}-compare")
     began = time.perf_counter()
     study = _study(design.runs, replications, seed, folder, options)
     experiment = _run_study(study, folder, options)
-    rows = experiment.rows
-    table = attribution(rows) if cbm_ablation_flag else comparison_table(rows)
-    headline = [r for r in table if r["outcome"] == "service_hours_lost"]
-    files = experiment_tables(rows, table, "comparison.csv") | experiment_report(
-        resolved.written,
-        design.runs,
-        experiment,
-        headline,
-        design.descriptions,
-        _provenance_of(resolved, began, options),
-        seed,
-        showcase(design.runs, rows, seed),
+    provenance = _provenance_of(resolved, began, options)
+    table, files = comparison_files(
+        resolved.written, design, experiment, cbm_ablation_flag, provenance, seed
     )
     title = f"{resolved.written.name}: {replications} paired replications of {len(design.runs)}"
     lines = attribution_lines if cbm_ablation_flag else comparison_lines

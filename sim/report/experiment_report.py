@@ -9,7 +9,16 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis.experiment import LOSS_POINTS, Experiment, summarise
+from ..analysis.designs import Design
+from ..analysis.experiment import (
+    LOSS_POINTS,
+    Experiment,
+    attribution,
+    comparison_table,
+    showcase,
+    summarise,
+)
+from ..analysis.export import experiment_tables
 from ..analysis.timelines import event_windows, failure_times, incident_spans, queue_lengths
 from ..engine.records import Records
 from ..schema.scenario import Scenario
@@ -219,3 +228,30 @@ def experiment_report(
         digests={label: s.digest() for label, s in runs.items()},
     )
     return files | {"report.html": html.encode()}
+
+
+def comparison_files(
+    scenario: Scenario,
+    design: Design,
+    experiment: Experiment,
+    ablation: bool,
+    provenance: dict[str, Any],
+    seed: int,
+) -> tuple[list[dict[str, Any]], dict[str, bytes]]:
+    """What `cyberttx compare` writes for `experiment` on `design` (of `scenario` as
+    written): its table (each CBM's attribution with `ablation`, else each variant against
+    the first) and the files: the tables, the figures and report.html."""
+    rows = experiment.rows
+    table = attribution(rows) if ablation else comparison_table(rows)
+    headline = [r for r in table if r["outcome"] == "service_hours_lost"]
+    report = experiment_report(
+        scenario,
+        design.runs,
+        experiment,
+        headline,
+        design.descriptions,
+        provenance,
+        seed,
+        showcase(design.runs, rows, seed),
+    )
+    return table, experiment_tables(rows, table, "comparison.csv") | report
