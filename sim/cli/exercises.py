@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from ..atomic import beside
 from ..gc_pause import gc_paused
 from ..library import resolve_scenario
 from ..report.summary import count, run_summary
@@ -66,7 +65,7 @@ def play_command(
     from ..facilitation.decisions import DecisionsError
     from ..facilitation.outputs import exercise_files
     from ..facilitation.play import Console
-    from ..facilitation.session import decisions_file, open_session, play_live, replay
+    from ..facilitation.session import SavedSession, open_session, play_live, replay
 
     if sum(x is not None for x in (decisions_file_, policy, session)) > 1:
         raise click.UsageError("give at most one of --decisions, --auto and --resume")
@@ -80,12 +79,9 @@ def play_command(
         click.echo(f"warning: {warning}", err=True)
     path = opened.resolved.path
     folder = common.output_folder(out, force, f"{path.stem}-play")
-    saved = beside(folder, ".session.yaml")
-    if saved.exists() and session != saved and not force:
-        common.fail(
-            f"error: {saved} holds a saved session; continue it with --resume "
-            "(or --force to start again)"
-        )
+    saved = SavedSession.of(folder)
+    with common.input_errors():
+        saved.check(session, replace=force)
     began = time.perf_counter()
 
     def ask(text: str) -> str:
@@ -102,17 +98,19 @@ def play_command(
     except DecisionsError as error:
         common.fail(f"error: {error}")
     if played.result is None:
-        common.write_one(saved, decisions_file(opened, played))
+        try:
+            saved.save(opened, played)
+        except OSError as error:
+            common.fail(f"error: cannot write {saved.path}: {error.strerror or error}")
         again = " ".join(["cyberttx play", *([scenario] if scenario else [])])
         click.echo(f"Saved at {played.stopped_at:.1f} h. Resume with:")
-        click.echo(f"  {again} --resume {saved} --out {folder}")
+        click.echo(f"  {again} --resume {saved.path} --out {folder}")
         return
     result = played.result
     with common.input_errors(path):
         files = exercise_files(opened, played, opened.moves, (), common.provenance_of(path, began))
     common.save(folder, files, force)
-    if session is not None and session == saved:
-        session.unlink(missing_ok=True)
+    saved.finished(session)
     click.echo(run_summary(result))
     click.echo(f"\n{len(played.taken)} decisions taken. Wrote {folder}/ ({', '.join(files)})")
 

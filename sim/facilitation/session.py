@@ -17,6 +17,7 @@ from typing import Any
 
 from ..analysis.result import RunResult
 from ..analysis.validation import check_measures
+from ..atomic import beside, write_file
 from ..engine.exercise import run_exercise
 from ..errors import InputError, ScenarioError
 from ..library import list_scenarios, resolve_scenario
@@ -216,3 +217,37 @@ def decisions_file(session: Session, played: Played, moves: Sequence[Move] | Non
         about["stopped_at"] = played.stopped_at
     taken_moves = session.moves if moves is None else moves
     return write_decisions(played.taken, about, played.undone, taken_moves)
+
+
+class SessionInTheWay(InputError):
+    """A saved session waits beside the output folder, and this play would not continue it."""
+
+
+@dataclass(frozen=True)
+class SavedSession:
+    """Where a session stopped part-way is saved: `<out>.session.yaml`, beside the folder
+    the finished exercise will be written to."""
+
+    path: Path
+
+    @classmethod
+    def of(cls, folder: Path) -> SavedSession:
+        return cls(beside(folder, ".session.yaml"))
+
+    def check(self, resuming: Path | None, replace: bool = False) -> None:
+        """Raise SessionInTheWay if a saved session is there and this play is not resuming
+        it (unless `replace`: starting again overwrites it)."""
+        if self.path.exists() and resuming != self.path and not replace:
+            raise SessionInTheWay(
+                f"{self.path}: holds a saved session; continue it with --resume "
+                "(or --force to start again)"
+            )
+
+    def save(self, session: Session, played: Played) -> None:
+        """Write the decisions so far and where the room stopped, atomically."""
+        write_file(self.path, decisions_file(session, played))
+
+    def finished(self, resuming: Path | None) -> None:
+        """The exercise it held is finished: remove it, if it is the one resumed."""
+        if resuming is not None and resuming == self.path:
+            self.path.unlink(missing_ok=True)
