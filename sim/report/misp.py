@@ -100,10 +100,11 @@ def _event(
         name = table[technique].name
         event.add_tag(f'misp-galaxy:mitre-attack-pattern="{name} - {technique}"')
     for holding in holdings:
-        kind, category, to_ids = ATTRIBUTES[observable(holding.indicator).kind]
+        seen = observable(holding.indicator)
+        kind, category, to_ids = ATTRIBUTES[seen.kind]
         attribute = event.add_attribute(
             kind,
-            observable(holding.indicator).value,
+            seen.value,
             category=category,
             to_ids=to_ids,
             comment=f"EXERCISE '{holding.indicator}': {_how(holding)}",

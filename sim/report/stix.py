@@ -111,6 +111,7 @@ class _Builder:
         self.tlp = TLP[tlp]
         self.author = ids.stable("identity", "exercise")
         self.assets = {a.id: a for a in scenario.assets}
+        self.campaigns = {c.id: c for c in scenario.campaigns}
         self.objects: list[Any] = [self.tlp, self.exercise]
 
     def at(self, hours: float) -> datetime:
@@ -300,7 +301,7 @@ class _Builder:
             self.relate(made.id, "targets", target, trails[0].first, "Reached in this run.")
 
     def incident(self, trail: Trail, csirts: dict[str, Any], operators: dict[str, Any]) -> None:
-        campaign = next(c for c in self.scenario.campaigns if c.id == trail.campaign)
+        campaign = self.campaigns[trail.campaign]
         reporter = csirts.get(trail.country) if trail.reported is not None else None
         made = self.add(
             stix2.Incident,
@@ -317,7 +318,7 @@ class _Builder:
 
     def _story(self, trail: Trail) -> str:
         parts = [f"Intrusion into {self.assets[trail.asset].name} ({trail.country})"]
-        campaign = next(c for c in self.scenario.campaigns if c.id == trail.campaign)
+        campaign = self.campaigns[trail.campaign]
         tried = [
             f"{campaign.stages[n].tactic} ({campaign.stages[n].technique}) {end}"
             for n, end in trail.stages
@@ -339,10 +340,9 @@ class _Builder:
     def sightings(
         self, intel: Intelligence, csirts: dict[str, Any], indicators: dict[str, Any]
     ) -> None:
-        by_id = {c.id: c for c in self.scenario.campaigns}
         for sighting in intel.sightings:
             csirt = csirts.get(sighting.country)
-            for name in by_id[sighting.campaign].indicators:
+            for name in self.campaigns[sighting.campaign].indicators:
                 self.add(
                     stix2.Sighting,
                     id=self.ids.run("sighting", sighting.campaign, sighting.country, name),
@@ -352,7 +352,7 @@ class _Builder:
                     last_seen=self.at(sighting.last),
                     count=sighting.count,
                     sighting_of_ref=indicators[name].id,
-                    description=f"Detections of {by_id[sighting.campaign].name} in "
+                    description=f"Detections of {self.campaigns[sighting.campaign].name} in "
                     f"{sighting.country}.",
                     **({"where_sighted_refs": [csirt.id]} if csirt is not None else {}),
                 )
@@ -363,9 +363,8 @@ class _Builder:
         """A note per share: who published which campaign's indicators when, and who took
         them in how much later; and a note per indicator a CSIRT held before the run or
         issued as an advisory."""
-        by_id = {c.id: c for c in self.scenario.campaigns}
         for number, share in enumerate(intel.shares):
-            names = [n for c in share.campaigns for n in by_id[c].indicators]
+            names = [n for c in share.campaigns for n in self.campaigns[c].indicators]
             if not names:
                 continue
             received = ", ".join(
@@ -376,7 +375,7 @@ class _Builder:
                 id=self.ids.run("note", "share", str(number)),
                 created=self.at(share.hours),
                 abstract=f"{share.country} shared the indicators of "
-                + ", ".join(by_id[c].name for c in share.campaigns),
+                + ", ".join(self.campaigns[c].name for c in share.campaigns),
                 content=f"Received by {received or 'nobody new'}. Exercise data.",
                 object_refs=[indicators[n].id for n in dict.fromkeys(names)],
                 **self._by(csirts, share.country),
