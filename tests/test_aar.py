@@ -186,7 +186,8 @@ def room() -> tuple[sim.Scenario, dict[str, Any], list[tuple], dict[str, dict[st
     events = list(result.records.events)
     for inject in scenario.exercise.injects[:2]:
         s = inject.sequence
-        events.append((inject.time_hours, "inject", "", "", "", f"inject:{s}", float(s), ""))
+        row = (inject.time_hours, "inject", "", "", "", f"inject:{s}", float(s), inject.message)
+        events.append(row)
     for d in DECISIONS:
         point = f"decision:{d['point']}"
         events.append((d["time_hours"], "decision", "", "", "", point, d["option"], d["label"]))

@@ -71,3 +71,29 @@ def test_the_docs_table_lists_every_kind_with_its_value() -> None:
     text = (ROOT / "docs" / "engine.md").read_text()
     rows = dict(re.findall(r"^\s*\| `([A-Z_]+)` \| `([a-z_]+)` \|", text, flags=re.MULTILINE))
     assert rows == constants()
+
+
+TAKEN_APART = {"split", "rsplit", "partition", "rpartition", "startswith", "endswith"}
+"""String methods that would read a value back out of a row's detail."""
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "sim").rglob("*.py")), ids=str)
+def test_no_module_parses_a_value_out_of_a_rows_detail(path: Path) -> None:
+    """A row's detail is one value (a level, a type, a message, a stage's label) compared
+    whole; what else a row means is its kind."""
+
+    def is_detail(node: ast.expr) -> bool:
+        return isinstance(node, ast.Attribute) and node.attr == "detail"
+
+    parsed = [
+        f"{path.name}:{node.lineno}"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in TAKEN_APART
+            and is_detail(node.func.value)
+        )
+        or (isinstance(node, ast.Subscript) and is_detail(node.value))
+    ]
+    assert not parsed

@@ -211,7 +211,7 @@ def test_shared_indicators_block_the_campaigns_later_intrusions_in_another_membe
         for seed in range(30):
             records = run_replication(campaign_world(cbms=cbms), seed=seed)
             blocked[sharing] += sum(
-                1 for e in kinds(records, "stage_blocked") if e[2] == "BB" and e[7].endswith("ioc")
+                1 for e in kinds(records, "block_reason") if e[2] == "BB" and e[7] == "indicators"
             )
     assert blocked[True] > blocked[False]
 
@@ -224,8 +224,8 @@ def test_a_national_advisory_protects_the_victims_other_operators() -> None:
         issued = [e[0] for e in kinds(records, "advisory_issued") if e[2] == "AA"]
         advised += sum(
             1
-            for e in kinds(records, "stage_blocked")
-            if e[2] == "AA" and e[7].endswith("ioc") and issued and e[0] > issued[0]
+            for e in kinds(records, "block_reason")
+            if e[2] == "AA" and e[7] == "indicators" and issued and e[0] > issued[0]
         )
     assert advised > 0
 

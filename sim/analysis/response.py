@@ -8,8 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import kinds
-from ..engine.records import BLOCKED_HOLDING, Records, Row, stage_detail
-from ..schema.campaigns import Stage
+from ..engine.records import BLOCKED_HOLDING, Records
 from ..schema.scenario import Scenario
 
 STEPS = {
@@ -108,18 +107,9 @@ def cooperation(scenario: Scenario, records: Records) -> dict[str, int]:
     counts["outages_shortened"] = sum(
         1 for row in records.events if row.kind == kinds.IMPACT_END and row.incident in helped
     )
-    stages = {c.id: c.stages for c in scenario.campaigns}
     counts["stages_blocked_holding_indicators"] = sum(
         1
         for row in records.events
-        if row.kind == kinds.STAGE_BLOCKED and _blocked_holding(row, stages[row.campaign])
+        if row.kind == kinds.BLOCK_REASON and row.detail == BLOCKED_HOLDING
     )
     return counts
-
-
-def _blocked_holding(row: Row, stages: tuple[Stage, ...]) -> bool:
-    """Whether a STAGE_BLOCKED row is a block while the target held indicators: its detail
-    is the one the engine writes for that stage and reason."""
-    number = int(row.value)
-    stage = stages[number]
-    return row.detail == stage_detail(number, stage.tactic, stage.technique, BLOCKED_HOLDING)

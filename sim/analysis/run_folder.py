@@ -30,7 +30,13 @@ MAX_EVENT_ROWS = 5_000_000
 
 KNOWN_KINDS = frozenset(kinds.KINDS)
 STAGE_KINDS = frozenset(
-    (kinds.DETECTED, kinds.INTRUSION_STOPPED, kinds.STAGE_SUCCESS, kinds.STAGE_BLOCKED)
+    (
+        kinds.DETECTED,
+        kinds.INTRUSION_STOPPED,
+        kinds.STAGE_SUCCESS,
+        kinds.STAGE_BLOCKED,
+        kinds.BLOCK_REASON,
+    )
 )
 """Kinds whose value is the number of a stage of the row's campaign."""
 LEVEL_KINDS = frozenset((kinds.TRIAGED, kinds.RETRIAGED))

@@ -335,14 +335,12 @@ class Adversary:
             held = self.held(campaign, asset)  # indicators may have arrived during the stage
             defence = (1 - self.prevention(asset)) * (1 - p.indicator_block * held)
             success = stage.success * defence ** (1 / len(campaign.stages))
-            if self._isolated_until.get(i, -1.0) > self.env.now:
-                blocked = stage_detail(number, stage.tactic, stage.technique, BLOCKED_ISOLATED)
-                self._log(kinds.STAGE_BLOCKED, incident, value=number, detail=blocked)
-                return
-            if u_success >= success:
-                why = BLOCKED_HOLDING if held else ""
-                blocked = stage_detail(number, stage.tactic, stage.technique, why)
-                self._log(kinds.STAGE_BLOCKED, incident, value=number, detail=blocked)
+            isolated = self._isolated_until.get(i, -1.0) > self.env.now
+            if isolated or u_success >= success:
+                self._log(kinds.STAGE_BLOCKED, incident, value=number, detail=label)
+                if isolated or held:
+                    why = BLOCKED_ISOLATED if isolated else BLOCKED_HOLDING
+                    self._log(kinds.BLOCK_REASON, incident, value=number, detail=why)
                 return
             self._log(kinds.STAGE_SUCCESS, incident, value=number, detail=label)
             if detected and number + 1 < len(campaign.stages):
@@ -411,6 +409,6 @@ class Adversary:
             kinds.IMPACT_END,
             incident,
             value=self.env.now - began,
-            detail=f"{impact.type}:{'helped' if helped else 'alone'}",
+            detail=impact.type,
         )
         self.infra.set_damage(incident.asset, source, 0.0)

@@ -200,7 +200,7 @@ def _inject(world: World, inject: Inject, deliver: Deliver) -> Generator[simpy.E
         kinds.INJECT,
         incident=f"inject:{inject.sequence}",
         value=inject.sequence,
-        detail=f"{inject.sender} -> {inject.recipient}: {message}",
+        detail=message,
     )
     deliver(Delivered(inject, now, message, cause, held, translated), world)
 

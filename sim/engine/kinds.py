@@ -32,8 +32,11 @@ INTRUSION_STOPPED = "intrusion_stopped"
 STAGE_SUCCESS = "stage_success"
 """A stage succeeded (value, detail: as DETECTED)."""
 STAGE_BLOCKED = "stage_blocked"
-"""A stage failed and the intrusion ended (value: stage number; detail: as DETECTED, with
-`:isolated` for an isolated asset or `:ioc` when the target held indicators)."""
+"""A stage failed and the intrusion ended (value: stage number; detail: as DETECTED)."""
+BLOCK_REASON = "block_reason"
+"""Why the stage blocked at this instant failed, when it was more than plain defence (value:
+stage number; detail: `isolated`, the asset was isolated, or `indicators`, the target held
+the campaign's indicators)."""
 IMPACT = "impact"
 """An impact lands (value: damage level; detail: impact type)."""
 EXFILTRATION = "exfiltration"
@@ -41,8 +44,8 @@ EXFILTRATION = "exfiltration"
 RESTORATION_START = "restoration_start"
 """Containment came first: the damaged asset's restoration begins."""
 IMPACT_END = "impact_end"
-"""An impact's damage is lifted (value: hours it lasted; detail: `type:helped` or
-`type:alone`, whether the response shortened it)."""
+"""An impact's damage is lifted (value: hours it lasted; detail: impact type). It was the
+response that shortened it when the incident has a RESTORATION_START row."""
 SPREAD_PREVENTED = "spread_prevented"
 """A spread did not happen: its origin was contained or the asset isolated (detail: the
 asset spared)."""
@@ -106,7 +109,7 @@ INFRASTRUCTURE_TAKEN_DOWN = "infrastructure_taken_down"
 # -- exercise ----------------------------------------------------------------------------
 
 INJECT = "inject"
-"""An inject falls due (value: its sequence; detail: `sender -> recipient: message`)."""
+"""An inject falls due (value: its sequence; detail: its message as delivered)."""
 DECISION = "decision"
 """An option is taken at a decision point (value: its index; detail: its label)."""
 MOVE = "move"
@@ -137,6 +140,7 @@ KINDS: tuple[str, ...] = (
     INTRUSION_STOPPED,
     STAGE_SUCCESS,
     STAGE_BLOCKED,
+    BLOCK_REASON,
     IMPACT,
     EXFILTRATION,
     RESTORATION_START,

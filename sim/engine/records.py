@@ -32,15 +32,14 @@ EVENT_COLUMNS: tuple[str, ...] = Row._fields
 
 _new_row = tuple.__new__
 
-BLOCKED_ISOLATED, BLOCKED_HOLDING = "isolated", "ioc"
-"""Why a stage was blocked, as its `detail` ends: the asset was isolated, or the target held
-the campaign's indicators (neither: plain defence)."""
+BLOCKED_ISOLATED, BLOCKED_HOLDING = "isolated", "indicators"
+"""The `detail` of a BLOCK_REASON row: the asset was isolated, or the target held the
+campaign's indicators (a block with neither reason is plain defence and has no such row)."""
 
 
-def stage_detail(number: int, tactic: str, technique: str, blocked: str = "") -> str:
-    """The `detail` of a stage's rows: `number:tactic:technique`, with `:blocked` for a block
-    (BLOCKED_ISOLATED or BLOCKED_HOLDING)."""
-    return f"{number}:{tactic}:{technique}" + (f":{blocked}" if blocked else "")
+def stage_detail(number: int, tactic: str, technique: str) -> str:
+    """The `detail` of a stage's rows: `number:tactic:technique`."""
+    return f"{number}:{tactic}:{technique}"
 
 
 @dataclass

@@ -9,7 +9,7 @@ one country, its detections, and so on."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,12 +85,12 @@ def _key(row: Row, sector_of: Mapping[str, str]) -> tuple[str, tuple[Any, ...]] 
     if kind == kinds.IMPACT:
         return "impact", (row.campaign, row.country, row.detail)
     if kind == kinds.IMPACT_END:
-        return "impact_end", (row.campaign, row.country, row.detail.split(":")[0])
+        return "impact_end", (row.campaign, row.country, row.detail)
     if kind == kinds.EXFILTRATION:
         return "exfiltration", (row.campaign, row.country)
     if kind == kinds.DETECTED:
         return "detection", (row.campaign, row.country)
-    if kind == kinds.STAGE_BLOCKED and row.detail.endswith(f":{BLOCKED_HOLDING}"):
+    if kind == kinds.BLOCK_REASON and row.detail == BLOCKED_HOLDING:
         return "blocked", ("ioc", row.campaign, row.country)
     if kind == kinds.INTRUSION_CONTAINED:
         return "blocked", ("contained", row.campaign, row.country)
@@ -173,8 +173,9 @@ def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else many or one + 's'}"
 
 
-def describe(group: Group, names: Namer) -> str:
-    """One line of the timeline in words."""
+def describe(group: Group, names: Namer, shortened: Collection[str] = ()) -> str:
+    """One line of the timeline in words; `shortened`: the incidents whose damage the
+    response cut short (they have a RESTORATION_START row)."""
     rows, key, category = group.rows, group.key, group.category
     assets = [r.asset for r in rows]
     n = len(dict.fromkeys(assets))
@@ -192,7 +193,7 @@ def describe(group: Group, names: Namer) -> str:
             f"{campaign}: {first.detail or 'impact'} hits {_count(n, 'asset')} in {where}: {listed}"
         )
     if category == "impact_end":
-        helped = sum(r.detail.endswith(":helped") for r in rows)
+        helped = sum(r.incident in shortened for r in rows)
         by = f" ({helped} sooner thanks to the response)" if helped else ""
         kind = key[2] or "impact"
         return f"{campaign}: {kind} damage lifted at {_count(n, 'asset')} in {where}{by}: {listed}"
@@ -243,12 +244,6 @@ def describe(group: Group, names: Namer) -> str:
     return f"{first.kind.replace('_', ' ')} in {where}"
 
 
-def _message(row: Row, inject: Any) -> str:
-    """The inject's message as delivered (a triggered one names what fired it)."""
-    prefix = f"{inject.sender} -> {inject.recipient}: "
-    return row.detail[len(prefix) :] if row.detail.startswith(prefix) else inject.message
-
-
 def timeline(
     scenario: Scenario, rows: Iterable[Row], decisions: list[dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], list[str]]:
@@ -274,7 +269,7 @@ def timeline(
                     "label": f"Inject {inject.sequence}",
                     "sub": f"{inject.type}, by {inject.method}",
                     "route": f"{inject.sender} → {inject.recipient}",
-                    "text": _message(row, inject),
+                    "text": row.detail,  # as delivered: a triggered one names what fired it
                     "expected": inject.expected_action,
                 }
             )
@@ -327,13 +322,14 @@ def timeline(
                 "time": decision["time_hours"],
             }
         )
+    shortened = {row.incident for row in rows if row.kind == kinds.RESTORATION_START}
     for k, group in enumerate(groups(rows, sector_of)):
         entries.append(
             {
                 "order": (group.time, 2, k),
                 "category": group.category,
                 "label": CATEGORIES[group.category],
-                "text": describe(group, names),
+                "text": describe(group, names, shortened),
                 "campaign": group.rows[0].campaign,
             }
         )
