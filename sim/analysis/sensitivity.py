@@ -241,6 +241,70 @@ def point_runs(
     return runs
 
 
+DEFAULT_SAMPLES = {"morris": 10, "sobol": 64}
+"""Morris trajectories, or Sobol base samples, when none are asked for."""
+
+
+@dataclass(frozen=True)
+class SensitivityDesign:
+    """A sensitivity study ready to run: the variant judged (in words) against its
+    reference, the assumptions and their sampled values `x` (one row per point), and the
+    runs at each point (`point_runs`)."""
+
+    judged: str
+    assumptions: list[Assumption]
+    method: str
+    seed: int
+    spec: dict[str, Any]
+    x: np.ndarray
+    runs: dict[str, Scenario]
+
+
+@dataclass(frozen=True)
+class SensitivityOutcome:
+    """What a study found: the % effect at each point, the indices of each assumption (one
+    row each, `indices`) and how robust "the variant lowers loss" is (`robustness`)."""
+
+    effects: np.ndarray
+    indices: list[dict[str, Any]]
+    held: dict[str, float]
+
+
+def sensitivity_design(
+    scenario: Scenario,
+    variants: Mapping[str, Mapping[str, Any]],
+    variant: str | None,
+    seed: int,
+    assumptions: Sequence[Assumption] = (),
+    method: str = "morris",
+    samples: int | None = None,
+) -> SensitivityDesign:
+    """What `cyberttx sensitivity` runs: `variant` (one of `variants`, the declared ones; None:
+    every mechanical CBM against none) judged against `scenario`, under `assumptions` (none:
+    `default_assumptions`; a path given twice counts once, the last range) sampled by
+    `method` with `samples` trajectories or base samples (None: DEFAULT_SAMPLES). Raises
+    SensitivityError."""
+    if method not in METHODS:
+        raise SensitivityError(f"unknown method '{method}' (known: {', '.join(METHODS)})")
+    reference, overrides, in_words = judged(scenario, variants, variant)
+    found = list(assumptions) or default_assumptions(scenario)
+    chosen = list({a.path: a for a in found}.values())
+    spec = problem(chosen)
+    check(scenario, chosen)
+    x = sample(spec, method, samples or DEFAULT_SAMPLES[method], seed)
+    runs = point_runs(reference, overrides, chosen, x)
+    return SensitivityDesign(in_words, chosen, method, seed, spec, x, runs)
+
+
+def sensitivity_outcome(
+    design: SensitivityDesign, rows: Sequence[Mapping[str, Any]]
+) -> SensitivityOutcome:
+    """The effects, indices and robustness of `design` from its experiment's rows."""
+    y = effects_of(rows, len(design.x))
+    found = indices(design.spec, design.method, design.x, y, design.seed)
+    return SensitivityOutcome(y, found, robustness(y))
+
+
 def effects_of(rows: Sequence[Mapping[str, Any]], points: int) -> np.ndarray:
     """Per point, the variant's change in mean service-hours lost, in % of the reference's
     mean (0 where the reference loses nothing), from the rows of `point_runs`' experiment."""

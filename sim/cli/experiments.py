@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..analysis.export import csv_bytes, experiment_tables
 from ..analysis.journal import MAX_BATCH_RUNS
 from ..atomic import beside
 from ..errors import InputError, ScenarioError
@@ -261,9 +260,8 @@ def sweep_command(
     Writes replications.csv, sweep.csv (mean service-hours lost and its 95% interval per
     point) and sweep.png/.svg (a line plot with the interval as a band).
     """
-    from ..analysis.designs import DesignError, parse_grid, sweep_design, sweep_grid
-    from ..analysis.experiment import sweep_summary
-    from ..report.sweep import sweep_plot
+    from ..analysis.designs import DesignError, parse_grid, sweep_design
+    from ..report.sweep import sweep_files
 
     try:
         grid = parse_grid(params)
@@ -276,10 +274,8 @@ def sweep_command(
     folder = common.output_folder(out, options["force"], f"{resolved.path.stem}-sweep")
     study = _study(design.runs, replications, seed, folder, options)
     experiment = _run_study(study, folder, options)
-    summary = sweep_summary(experiment.rows, sweep_grid(grid))
     name = resolved.written.name
-    files = experiment_tables(experiment.rows, summary, "sweep.csv")
-    files |= sweep_plot(summary, list(grid), name)
+    summary, files = sweep_files(grid, experiment, name)
     title = f"{name}: {replications} paired replications at {len(design.runs)} points"
     _finish(study, folder, files, options, sweep_lines(title, summary))
 
@@ -316,7 +312,7 @@ def levers_command(
     stops cleanly and --resume goes on.
     """
     from ..analysis.levers import lever_design, lever_effects
-    from ..report.levers import levers_plot
+    from ..report.levers import lever_files
 
     resolved = common.resolved_scenario(scenario, variant)
     with common.input_errors(resolved.path):
@@ -328,8 +324,7 @@ def levers_command(
     effects = lever_effects(resolved.scenario, tests, experiment.rows)
     named = f"{resolved.written.name}{f' ({variant})' if variant else ''}"
     title = f"{named}: {replications} paired runs, seed {seed}"
-    files = experiment_tables(experiment.rows, [e.row() for e in effects], "levers.csv")
-    files |= levers_plot(effects, title)
+    files = lever_files(effects, experiment, title)
     _finish(study, folder, files, options, lever_lines(title, effects))
 
 
@@ -410,9 +405,9 @@ def sensitivity_command(
     default, or on Dask; Ctrl-C stops cleanly and --resume goes on.
     """
     from ..analysis import sensitivity as study_of
-    from ..report.sensitivity import sensitivity_report
+    from ..report.sensitivity import sensitivity_files, sensitivity_title
 
-    began = time.time()
+    began = time.perf_counter()
     resolved = common.resolved_scenario(scenario, against)
     try:
         given = [study_of.parse_range(text) for text in ranges]
@@ -421,38 +416,19 @@ def sensitivity_command(
     if ranges_path is not None:
         with common.input_errors(ranges_path):
             given = study_of.ranges_file(ranges_path) + given
+    seed = resolved.seed(options["seed"])
     with common.input_errors(resolved.path):
-        written = resolved.written.variants
-        reference, overrides, judged = study_of.judged(resolved.scenario, written, variant)
-        found = given or study_of.default_assumptions(resolved.scenario)
-        assumptions = list({a.path: a for a in found}.values())
-        spec = study_of.problem(assumptions)
-        study_of.check(resolved.scenario, assumptions)
-        root = resolved.seed(options["seed"])
-        default_samples = 10 if method == "morris" else 64
-        x = study_of.sample(spec, method, samples or default_samples, root)
-        runs = study_of.point_runs(reference, overrides, assumptions, x)
+        design = study_of.sensitivity_design(
+            resolved.scenario, resolved.written.variants, variant, seed, given, method, samples
+        )
     folder = common.output_folder(out, options["force"], f"{resolved.path.stem}-sensitivity")
-    click.echo(f"{len(x)} points x 2 runs x {replications} replications", err=True)
-    study = _study(runs, replications, root, folder, options)
+    points = len(design.x)
+    click.echo(f"{points} points x 2 runs x {replications} replications", err=True)
+    study = _study(design.runs, replications, seed, folder, options)
     experiment = _run_study(study, folder, options)
-    y = study_of.effects_of(experiment.rows, len(x))
-    rows = study_of.indices(spec, method, x, y, root)
-    base = against or "the scenario as written"
-    against_what = base if variant else f"no CBM ({base}, every CBM dropped)"
-    title = f"{resolved.written.name}: {judged} against {against_what}"
-    files = (
-        experiment_tables(experiment.rows, rows, "sensitivity.csv")
-        | {"samples.csv": csv_bytes(study_of.samples_frame(spec["names"], x, y))}
-    ) | sensitivity_report(
-        title,
-        method,
-        [(a.path, a.low, a.high) for a in assumptions],
-        rows,
-        y,
-        replications,
-        root,
-        _provenance_of(resolved, began, options),
-    )
-    held = study_of.robustness(y)
-    _finish(study, folder, files, options, sensitivity_lines(title, method, rows, held, len(x)))
+    outcome = study_of.sensitivity_outcome(design, experiment.rows)
+    title = sensitivity_title(resolved.written.name, design, against)
+    provenance = _provenance_of(resolved, began, options)
+    files = sensitivity_files(title, design, outcome, experiment, replications, provenance)
+    lines = sensitivity_lines(title, method, outcome.indices, outcome.held, points)
+    _finish(study, folder, files, options, lines)

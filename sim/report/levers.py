@@ -7,6 +7,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.transforms import blended_transform_factory
 
+from ..analysis.experiment import Experiment
+from ..analysis.export import experiment_tables
 from ..analysis.levers import LeverEffect
 from .figures import encode
 from .style import LOWER_IS_BETTER, OKABE_ITO, SLIDE, projector, row_pitch
@@ -87,3 +89,10 @@ def levers_plot(effects: list[LeverEffect], title: str) -> dict[str, bytes]:
     )
     axes.set_title(f"{title}\nmean paired effect with its 95% bootstrap interval", loc="left")
     return encode(figure, "levers")
+
+
+def lever_files(effects: list[LeverEffect], experiment: Experiment, title: str) -> dict[str, bytes]:
+    """What `cyberttx levers` writes: replications.csv, levers.csv (one row per comparison)
+    and the figure."""
+    table = [e.row() for e in effects]
+    return experiment_tables(experiment.rows, table, "levers.csv") | levers_plot(effects, title)

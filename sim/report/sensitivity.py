@@ -5,15 +5,26 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from ..analysis.export import csv_bytes, experiment_tables
+from ..analysis.sensitivity import (
+    EVERY_CBM,
+    SensitivityDesign,
+    SensitivityOutcome,
+    robustness,
+    samples_frame,
+)
 from .figures import encode
 from .html import render
 from .style import LOWER_IS_BETTER, OKABE_ITO, projector, row_pitch
+
+if TYPE_CHECKING:
+    from ..analysis.experiment import Experiment
 
 SHOWN = {
     "morris": (("mu_star", "mu_star_conf", "μ* (mean absolute elementary effect)", OKABE_ITO[0]),),
@@ -111,8 +122,6 @@ def sensitivity_report(
     """sensitivity.png/.svg, effect_distribution.png/.svg and report.html of a study: `ranges`
     are (path, low, high) of each assumption, `rows` its indices (`indices`), `effects` the %
     effect at each sampled point. Text from the scenario is escaped."""
-    from ..analysis.sensitivity import robustness
-
     held = robustness(effects)
     files = sensitivity_plot(rows, method, title) | effect_histogram(effects, title)
     key = SHOWN[method][0][0]
@@ -164,3 +173,39 @@ def sensitivity_report(
         provenance=provenance,
     )
     return files | {"report.html": html.encode()}
+
+
+def sensitivity_title(scenario: str, design: SensitivityDesign, against: str | None) -> str:
+    """The study in one line: `scenario`'s variant judged against its reference (`against`:
+    the declared variant it starts from, None: the scenario as written)."""
+    base = against or "the scenario as written"
+    reference = base if design.judged != EVERY_CBM else f"no CBM ({base}, every CBM dropped)"
+    return f"{scenario}: {design.judged} against {reference}"
+
+
+def sensitivity_files(
+    title: str,
+    design: SensitivityDesign,
+    outcome: SensitivityOutcome,
+    experiment: Experiment,
+    replications: int,
+    provenance: dict[str, Any],
+) -> dict[str, bytes]:
+    """What `cyberttx sensitivity` writes for `experiment`, `design`'s runs over
+    `replications`: replications.csv, sensitivity.csv (the indices),
+    samples.csv (each point's values and effect), the figures and report.html."""
+    names, x, y = design.spec["names"], design.x, outcome.effects
+    return (
+        experiment_tables(experiment.rows, outcome.indices, "sensitivity.csv")
+        | {"samples.csv": csv_bytes(samples_frame(names, x, y))}
+        | sensitivity_report(
+            title,
+            design.method,
+            [(a.path, a.low, a.high) for a in design.assumptions],
+            outcome.indices,
+            y,
+            replications,
+            design.seed,
+            provenance,
+        )
+    )

@@ -9,6 +9,9 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from ..analysis.designs import sweep_grid
+from ..analysis.experiment import Experiment, sweep_summary
+from ..analysis.export import experiment_tables
 from .figures import encode
 from .style import LOWER_IS_BETTER, large_numbers, projector, series
 
@@ -52,3 +55,14 @@ def sweep_plot(summary: list[dict[str, Any]], params: list[str], title: str) -> 
         )
     level.set_title(textwrap.fill(f"{title}: paired runs (common random numbers)", 70), loc="left")
     return encode(figure, "sweep")
+
+
+def sweep_files(
+    grid: dict[str, list[Any]], experiment: Experiment, title: str
+) -> tuple[list[dict[str, Any]], dict[str, bytes]]:
+    """What `cyberttx sweep` writes for `experiment` on `grid` (`sweep_design`): its summary
+    (mean loss and 95% interval per point) and the files: replications.csv, sweep.csv and
+    the figure."""
+    summary = sweep_summary(experiment.rows, sweep_grid(grid))
+    files = experiment_tables(experiment.rows, summary, "sweep.csv")
+    return summary, files | sweep_plot(summary, list(grid), title)
