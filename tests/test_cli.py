@@ -252,7 +252,7 @@ def test_ctrl_c_outside_the_runs_ends_with_one_line_and_status_130(
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(scenarios, "run_applied", interrupted)
+    monkeypatch.setattr(scenarios, "run_resolved", interrupted)
     result = CliRunner().invoke(main, ["run", "--out", str(tmp_path / "out")])
     assert result.exit_code == 130
     assert result.output.strip() == "Interrupted; no output was written."

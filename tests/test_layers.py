@@ -10,15 +10,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sim.analysis.designs import variants_design
+from sim.analysis.designs import sweep_design, variants_design
+from sim.analysis.result import run, run_resolved
 from sim.analysis.study import Study
 from sim.cli import main
 from sim.errors import InputError
 from sim.facilitation.session import decisions_file, open_session, replay
 from sim.library import UnknownScenario
+from sim.schema.load import load_scenario
 from sim.schema.resolve import resolve
 
 SIM = Path(__file__).resolve().parents[1] / "sim"
+SCENARIOS = SIM.parent / "scenarios"
 LIBRARY = [p for p in SIM.rglob("*.py") if "cli" not in p.relative_to(SIM).parts[0]]
 ORDER = ["schema", "engine", "analysis", "report", "facilitation"]
 """Lower layers first: a module may import its own layer and those before it; report and
@@ -69,7 +72,7 @@ def test_an_engine_bug_is_a_traceback_not_bad_input(monkeypatch: pytest.MonkeyPa
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("a bug")
 
-    monkeypatch.setattr("sim.cli.scenarios.run_applied", broken)
+    monkeypatch.setattr("sim.cli.scenarios.run_resolved", broken)
     result = CliRunner().invoke(main, ["run", "ransomware_wave", "--out", "/nonexistent/x"])
     assert result.exit_code == 1 and isinstance(result.exception, KeyError)
 
@@ -81,6 +84,22 @@ def test_bad_input_is_an_input_error_naming_what_is_wrong() -> None:
     assert "no_such_scenario" in str(caught.value) and "continental_final" in str(caught.value)
     with pytest.raises(InputError, match="unknown variant"):
         resolve("ransomware_wave", variant="nope")
+    written = resolve("ransomware_wave").written.model_dump(mode="json")
+    for at in (written, written["exercise"] or {}):
+        at["seed"] = True  # YAML's `seed: true` is not seed 1
+        with pytest.raises(InputError, match="seed"):
+            load_scenario(written, base_dir=SCENARIOS)
+        at["seed"] = 1
+    for grid in ({}, {"parameters.stop_on_detection": 0.5}, {"parameters.stop_on_detection": []}):
+        with pytest.raises(InputError):
+            sweep_design(resolve("ransomware_wave").scenario, grid)
+
+
+def test_a_resolved_run_is_labelled_with_the_variant_it_ran() -> None:
+    resolved = resolve("ransomware_wave", variant="all_cbms")
+    result = run_resolved(resolved, seed=3)
+    assert result.variant == "all_cbms"
+    assert result.records.events == run(resolved.written, "all_cbms", 3).records.events
 
 
 def test_a_study_gives_the_cli_results_and_resumes_from_its_journal(tmp_path: Path) -> None:

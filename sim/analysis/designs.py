@@ -211,7 +211,12 @@ def _plain_value(text: str, param: str) -> Any:
 def sweep_design(scenario: Scenario, grid: dict[str, list[Any]]) -> Design:
     """`scenario` at every point of `grid` (dotted path -> values, e.g.
     `{"network.sharing_coverage": [0.2, 0.8]}`); the first point is the reference. Raises
-    VariantError for a path or value that does not apply."""
+    VariantError for a path or value that does not apply, DesignError for an empty grid."""
+    if not grid:
+        raise DesignError("no parameter to vary")
+    for path, values in grid.items():
+        if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
+            raise DesignError(f"'{path}': give a list of values, not {values!r}"[:300])
     for path in grid:
         block = path.split(".")[0]
         if block in type(scenario).model_fields and getattr(scenario, block) is None:

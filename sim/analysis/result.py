@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..engine.records import EVENT_COLUMNS, Records
 from ..engine.world import run_replication
+from ..schema.resolve import Resolved
 from ..schema.scenario import Scenario
 from ..schema.variants import apply_variant
 from .metrics import compute_metrics
@@ -79,17 +80,25 @@ def run(scenario: Scenario, variant: str | None = None, seed: int | None = None)
 
     Raises VariantError for an unknown variant.
     """
-    return run_applied(apply_variant(scenario, variant), variant, seed)
+    return _run(apply_variant(scenario, variant), variant, seed)
 
 
-def run_applied(
-    scenario: Scenario,
-    variant: str | None,
+def run_resolved(
+    resolved: Resolved,
     seed: int | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> RunResult:
-    """Run one replication of `scenario`, which already has `variant` applied (as
-    `sim.schema.resolve.Resolved.scenario` has); `progress` as for `run_replication`."""
+    """Run one replication of a resolved scenario (`sim.schema.resolve.resolve`: its variant
+    applied once); `progress` as for `run_replication`."""
+    return _run(resolved.scenario, resolved.variant, seed, progress)
+
+
+def _run(
+    scenario: Scenario,
+    variant: str | None,
+    seed: int | None,
+    progress: Callable[[float], None] | None = None,
+) -> RunResult:
     used_seed = scenario.root_seed(seed)
     records = run_replication(scenario, seed=used_seed, progress=progress)
     return RunResult(scenario, variant, used_seed, records)

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..analysis.export import run_files
-from ..analysis.result import run_applied
+from ..analysis.result import run_resolved
 from ..errors import InputError, ScenarioError
 from ..gc_pause import gc_paused
 from ..library import DEFAULT_SCENARIO, list_scenarios, resolve_scenario
@@ -46,7 +46,7 @@ def run_command(
     resolved = common.resolved_scenario(scenario, variant)
     began = time.perf_counter()
     with gc_paused(), common.hours_bar(resolved.scenario.duration_hours) as progress:
-        result = run_applied(resolved.scenario, resolved.variant, seed, progress)
+        result = run_resolved(resolved, seed, progress)
     folder = common.output_folder(out, force, resolved.path.stem)
     common.save(folder, run_files(result, common.provenance_of(resolved.path, began)), force)
     click.echo(run_summary(result))

@@ -221,7 +221,7 @@ def sweep_lines(title: str, summary: list[dict[str, Any]]) -> list[str]:
             mark = "" if row["resolved"] else "  (not resolved)"
             change = f"   {row['percent_change']:+.1f}% [{low:+.1f}, {high:+.1f}]{mark}"
         lines.append(
-            f"  {row['variant']:<40} {row['mean'] / 1e6:9.2f} M ± {row['half_width'] / 1e6:.2f}"
+            f"  {row['variant']:<40} {row['mean'] / 1e6:9.2f} M ± {row['half_width'] / 1e6:.2f} M"
             + change
         )
     return lines

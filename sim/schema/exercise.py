@@ -389,6 +389,7 @@ class Exercise(Model):
     title: Name
     seed: int | None = Field(
         default=None,
+        strict=True,  # `seed: true` is not seed 1
         ge=0,
         le=MAX_SEED,
         description="The seed `play` uses unless told otherwise: a run in which the story the "

@@ -336,8 +336,10 @@ class _Collector:
             Problem(
                 file,
                 where,
-                f"'{path}' lies outside the scenario's folder; to read it, run "
-                f"cyberttx --allow-path {resolved.parent} <command> ...",
+                f"'{path}' lies outside the scenario's folder; to read it, allow its folder: "
+                f"cyberttx --allow-path {resolved.parent} <command> ... (in Python: "
+                f"allowed=[{str(resolved.parent)!r}]; a scenario given as a mapping is read "
+                "from base_dir, by default the current folder)",
             )
         )
         return False

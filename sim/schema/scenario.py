@@ -70,7 +70,11 @@ class Scenario(Infrastructure):
     )
     duration_hours: float = Field(gt=0, allow_inf_nan=False)
     seed: int = Field(
-        default=0, ge=0, le=MAX_SEED, description="Root seed of the run's random numbers."
+        default=0,
+        strict=True,  # `seed: true` is not seed 1
+        ge=0,
+        le=MAX_SEED,
+        description="Root seed of the run's random numbers.",
     )
     disruptions: tuple[Disruption, ...] = ()
     campaigns: tuple[Campaign, ...] = ()
