@@ -211,8 +211,7 @@ def msel_import_command(table: Path, into: str | None, out: Path | None, force: 
 def _import_into(table: Path, into: str, out: Path | None, force: bool) -> None:
     """msel import TABLE --into SCENARIO --out NEW.yaml: checked, then written atomically."""
 
-    from ..facilitation.msel import read_msel, scenario_text_with_injects
-    from ..schema.files import read_bytes
+    from ..facilitation.msel import scenario_with_msel
 
     with common.input_errors():
         path = resolve_scenario(into)
@@ -226,13 +225,7 @@ def _import_into(table: Path, into: str, out: Path | None, force: bool) -> None:
     if out.is_dir():
         common.fail(f"error: {out} is a folder; --out names the scenario file to write")
     with common.input_errors(table):
-        injects = read_msel(table, start=source.start)
-        title = f"{source.name} exercise"[:300]
-        folders = (path.parent.resolve(), out.parent.resolve())
-        moved = folders if folders[0] != folders[1] else None
-        text = scenario_text_with_injects(
-            read_bytes(path, "a scenario file").decode("utf-8"), injects, title, moved
-        )
+        text, injects = scenario_with_msel(path, source, table, out)
     merged = common.write_scenario_copy(out, text)
     assert merged.exercise is not None and merged.exercise.injects == injects
     click.echo(

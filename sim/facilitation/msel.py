@@ -757,3 +757,18 @@ def scenario_text_with_injects(
     expected = _expected(yaml.safe_load(text), injects, title, moved)
     kept = spliced_or_none(lambda: _spliced(text, injects, title), expected, moved)
     return kept or dump(expected)
+
+
+def scenario_with_msel(
+    path: Path, scenario: Scenario, table: Path, out: Path
+) -> tuple[str, tuple[Inject, ...]]:
+    """`msel import TABLE --into SCENARIO --out OUT`: the text of a copy of the scenario file
+    `path` (loaded as `scenario`) to write as `out`, with the injects of the MSEL `table`
+    (its dates read against the scenario's start), and those injects. Raises ScenarioError
+    for a bad table."""
+    injects = read_msel(table, start=scenario.start)
+    title = f"{scenario.name} exercise"[:300]
+    folders = (path.parent.resolve(), out.parent.resolve())
+    moved = folders if folders[0] != folders[1] else None
+    text = read_bytes(path, "a scenario file").decode("utf-8")
+    return scenario_text_with_injects(text, injects, title, moved), injects
