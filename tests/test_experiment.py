@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from sim import bundled_scenario, load_scenario
+from sim import apply_variant, bundled_scenario, load_scenario
 from sim.analysis.designs import MECHANICAL_CBMS, cbm_ablation, variants_of
 from sim.analysis.experiment import attribution, compare, run_experiment, showcase
 from sim.cli import main
@@ -42,6 +42,19 @@ def test_cbm_ablation_covers_each_cbm_alone_and_all_but_one() -> None:
         (c, kind) for c in MECHANICAL_CBMS for kind in ("alone", "marginal")
     } | {("all", "together")}
     assert all(e["n"] == 3 for e in effects)
+
+
+def test_an_ablation_adopts_exactly_its_cbms_whatever_the_scenario_adopts() -> None:
+    """`only_X` is X alone and `all_but_X` lacks X even where the scenario (or a variant
+    applied first) adopts every CBM already."""
+    scenario = load_scenario(bundled_scenario("ransomware_wave"))
+    adopted = apply_variant(scenario, "all_cbms")
+    assert all(adopted.cbms.model_dump()[c] for c in MECHANICAL_CBMS)
+    variants = cbm_ablation(adopted)
+    for c in MECHANICAL_CBMS:
+        only = {k for k, v in variants[f"only_{c}"].cbms.model_dump().items() if v}
+        assert only == {c}
+        assert not variants[f"all_but_{c}"].cbms.model_dump()[c]
 
 
 def test_sweep_writes_a_point_per_value_and_a_plot(tmp_path: Path) -> None:

@@ -50,10 +50,12 @@ def adopted_by_all(scenario: Scenario, cbms: Iterable[str] = MECHANICAL_CBMS) ->
 
 def cbm_ablation(scenario: Scenario) -> dict[str, Scenario]:
     """No CBMs, each mechanical CBM alone, all but one, and all, adopted by every country of
-    the scenario (with whatever network it has). Raises VariantError."""
+    the scenario (with whatever network it has) and no other CBM by any, whatever the
+    scenario adopts itself. Raises VariantError."""
 
     def adopting(cbms: Iterable[str]) -> Scenario:
-        return apply_overrides(scenario, adopted_by_all(scenario, cbms))
+        only = no_cbms(scenario)["cbms"] | adopted_by_all(scenario, cbms)["cbms"]
+        return apply_overrides(scenario, {"cbms": only})
 
     variants = {"none": apply_overrides(scenario, no_cbms(scenario))}
     variants |= {f"only_{c}": adopting([c]) for c in MECHANICAL_CBMS}
