@@ -111,6 +111,7 @@ def test_ranges_from_a_file_are_the_ranges_varied(tmp_path: Path) -> None:
         ("parameters.indicator_block: [a, 1]\n", "expected [LOW, HIGH]"),
         ("- 1\n", "expected a mapping"),
         ("parameters.nope: [0, 1]\n", "no such value"),
+        ("parameters.indicator_block: [0.8, 0.2]\n", "ranges.yaml: 'parameters.indicator_block'"),
     ],
 )
 def test_a_bad_ranges_file_is_refused_naming_it(tmp_path: Path, text: str, message: str) -> None:
@@ -142,6 +143,8 @@ def test_the_verdict_says_how_far_the_conclusion_holds(share: float, words: str)
         (["--variant", "all_cbms", "--range", "parameters.stop_on_detection=0.9"], "PATH=LOW,HIGH"),
         (["--variant", "all_cbms", "--range", "parameters.stop_on_detection=0.9,0.1"], "empty"),
         (["--variant", "all_cbms", "--range", "parameters.nope=0.1,0.9"], "no such value"),
+        (["--range", "parameters.stop_on_detection=0.9,0.1"], "Invalid value for --range"),
+        (["--method", "sobol", "--samples", "3"], "power of two"),
     ],
 )
 def test_bad_requests_are_refused_in_one_line(
@@ -163,3 +166,15 @@ def test_by_default_every_cbm_is_judged_against_none() -> None:
     assert all(not getattr(reference.cbms, name) for name in type(reference.cbms).model_fields)
     countries = [c.id for c in scenario.countries]
     assert overrides == {"cbms": {name: countries for name in MECHANICAL_CBMS}}
+
+
+def test_an_entity_is_addressed_by_id_and_a_whole_number_is_rounded_for_each_run() -> None:
+    from sim.analysis.sensitivity import sensitivity_design
+
+    scenario = load_scenario(bundled_scenario("ransomware_wave"))
+    path = "countries.AUR.csirt.analysts"
+    design = sensitivity_design(scenario, {}, None, 1, [Assumption(path, 1, 6)], samples=2)
+    run = {label: s.countries for label, s in design.runs.items()}
+    for k, (sampled,) in enumerate(design.x):
+        (aur,) = [c for c in run[f"{k}:reference"] if c.id == "AUR"]
+        assert aur.csirt is not None and aur.csirt.analysts == round(sampled)

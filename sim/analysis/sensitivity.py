@@ -96,11 +96,15 @@ def ranges_file(path: Path) -> list[Assumption]:
 
 
 def _field(scenario: Scenario, path: str) -> tuple[Any, Any]:
-    """The model holding the value at dotted `path` and the field's info."""
+    """The model holding the value at dotted `path` and the field's info; in a list of
+    entities (`countries`, `assets` ...) a part is an entity's id, as in a variant."""
     *parents, leaf = path.split(".")
     model: Any = scenario
     for part in parents:
-        model = getattr(model, part, None)
+        if isinstance(model, tuple):
+            model = next((e for e in model if getattr(e, "id", None) == part), None)
+        else:
+            model = getattr(model, part, None)
         if model is None:
             raise SensitivityError(f"'{path}': the scenario has no `{part}:` to vary")
     fields = type(model).model_fields
@@ -140,9 +144,10 @@ def default_assumptions(scenario: Scenario) -> list[Assumption]:
 
 
 def check(scenario: Scenario, assumptions: Sequence[Assumption]) -> None:
-    """Raise SensitivityError for an assumption the scenario does not have, or a range
-    outside the values it may take."""
+    """Raise SensitivityError for an assumption the scenario does not have, or a range that
+    is empty or outside the values it may take."""
     for a in assumptions:
+        _ordered(a)
         _, info = _field(scenario, a.path)
         floor, ceiling = _bounds(info)
         if a.low < floor or a.high > ceiling:
@@ -152,13 +157,17 @@ def check(scenario: Scenario, assumptions: Sequence[Assumption]) -> None:
             )
 
 
+def _ordered(a: Assumption) -> None:
+    if not a.low < a.high:
+        raise SensitivityError(f"'{a.path}': the range {a.low:g} to {a.high:g} is empty")
+
+
 def problem(assumptions: Sequence[Assumption]) -> dict[str, Any]:
     """SALib's problem definition for `assumptions`."""
     if not assumptions:
         raise SensitivityError("no assumption to vary")
     for a in assumptions:
-        if not a.low < a.high:
-            raise SensitivityError(f"'{a.path}': the range {a.low:g} to {a.high:g} is empty")
+        _ordered(a)
     return {
         "num_vars": len(assumptions),
         "names": [a.path for a in assumptions],
@@ -231,10 +240,13 @@ def point_runs(
     """The runs of a sensitivity study: at each sampled point k (a row of `x`), the scenario
     under those assumption values (`k:reference`) and with `variant` (overrides) applied on
     top (`k:variant`)."""
+    whole = {a.path for a in assumptions if _field(scenario, a.path)[1].annotation is int}
     runs: dict[str, Scenario] = {}
     for k, values in enumerate(x):
         given = zip(assumptions, values, strict=True)
-        point = nested_overrides({a.path: float(v) for a, v in given})
+        point = nested_overrides(
+            {a.path: round(v) if a.path in whole else float(v) for a, v in given}
+        )
         reference = apply_overrides(scenario, point)
         runs[f"{k}:reference"] = reference
         runs[f"{k}:variant"] = apply_overrides(reference, variant)
@@ -286,6 +298,8 @@ def sensitivity_design(
     SensitivityError."""
     if method not in METHODS:
         raise SensitivityError(f"unknown method '{method}' (known: {', '.join(METHODS)})")
+    if method == "sobol" and samples is not None and samples & (samples - 1):
+        raise SensitivityError(f"--samples: Sobol needs a power of two (2, 4, 8 ...): {samples}")
     reference, overrides, in_words = judged(scenario, variants, variant)
     found = list(assumptions) or default_assumptions(scenario)
     chosen = list({a.path: a for a in found}.values())

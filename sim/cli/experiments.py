@@ -359,7 +359,9 @@ def levers_command(
     "ranges",
     multiple=True,
     metavar="PATH=LOW,HIGH",
-    help="Vary PATH over LOW to HIGH (repeatable; replaces the default ranges).",
+    help="Vary PATH over LOW to HIGH (repeatable; replaces the default ranges). PATH is "
+    "dotted as in a variant, e.g. countries.HST.csirt.analysts=2,8 (a whole-number value is "
+    "rounded for each run; samples.csv shows the values sampled).",
 )
 @click.option(
     "--ranges",
@@ -411,13 +413,16 @@ def sensitivity_command(
     resolved = common.resolved_scenario(scenario, against)
     try:
         given = [study_of.parse_range(text) for text in ranges]
+        study_of.check(resolved.scenario, given)
     except study_of.SensitivityError as error:
         raise click.BadParameter(str(error), param_hint="--range") from None
     if ranges_path is not None:
         with common.input_errors(ranges_path):
-            given = study_of.ranges_file(ranges_path) + given
+            from_file = study_of.ranges_file(ranges_path)
+            study_of.check(resolved.scenario, from_file)
+        given = from_file + given
     seed = resolved.seed(options["seed"])
-    with common.input_errors(resolved.path):
+    with common.input_errors():  # its errors name the option (the ranges are checked)
         design = study_of.sensitivity_design(
             resolved.scenario, resolved.written.variants, variant, seed, given, method, samples
         )

@@ -219,7 +219,7 @@ def sweep_lines(title: str, summary: list[dict[str, Any]]) -> list[str]:
             low = row["percent_change"] - row["percent_half_width"]
             high = row["percent_change"] + row["percent_half_width"]
             mark = "" if row["resolved"] else "  (not resolved)"
-            change = f"   {row['percent_change']:+.1f}% [{low:+.1f}, {high:+.1f}]{mark}"
+            change = f"   {row['percent_change']:+.1f}% [{low:+.1f}%, {high:+.1f}%]{mark}"
         lines.append(
             f"  {row['variant']:<40} {row['mean'] / 1e6:9.2f} M ± {row['half_width'] / 1e6:.2f} M"
             + change
@@ -233,13 +233,16 @@ def sensitivity_lines(
     """What `cyberttx sensitivity` prints: how robust the variant's effect is over the sampled
     assumptions, the assumptions it hinges on most, and whether that ranking is resolved."""
     key = "mu_star" if method == "morris" else "ST"
+    unit = " % points" if method == "morris" else ""  # ST is a share of variance
     top = sorted(rows, key=lambda r: -r[key])[:3]
     lines = [
         title,
-        f"  lowers mean service-hours lost at {held['share_lowering']:.0%} of {points} sampled "
-        f"assumption points; effect {held['p50']:+.1f}% (median), "
+        f"  lowers mean service-hours lost at {held['share_lowering']:.0%} of "
+        f"{count(points, 'sampled assumption point', 'sampled assumption points')}; "
+        f"effect {held['p50']:+.1f}% (median), "
         f"{held['p5']:+.1f}% to {held['p95']:+.1f}% (5th to 95th percentile)",
-        "  it hinges most on: " + "; ".join(f"{r['assumption']} ({key} {r[key]:.2f})" for r in top),
+        "  it hinges most on: "
+        + "; ".join(f"{r['assumption']} ({key} {r[key]:.2f}{unit})" for r in top),
     ]
     if any(r[f"{key}_conf"] > r[key] for r in top):
         lines.append(
