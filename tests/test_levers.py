@@ -170,3 +170,21 @@ def test_the_levers_figure_is_the_same_bytes_each_time() -> None:
     ]
     first, again = levers_plot(effects, "t"), levers_plot(effects, "t")
     assert first == again and set(first) == {"levers.png", "levers.svg"}
+
+
+@pytest.mark.parametrize(
+    ("mine", "theirs", "verb"), [(0, 2, "was used"), (2, 2, "was never used"), (3, 2, "was never used")]
+)
+def test_a_pathway_that_shows_as_fewer_is_used_when_there_are_fewer(
+    mine: int, theirs: int, verb: str
+) -> None:
+    """Multistakeholder work acts by leaving fewer incidents unreported: none left against
+    two is its pathway at work, not a pathway never used."""
+    from sim.analysis.levers import Evidence, _usage
+
+    scenario = load_scenario(bundled_scenario("ransomware_wave"))
+    test = LeverTest("multistakeholder", "alone", "only_multistakeholder", "none", -1)
+    evidence = Evidence(
+        scenario, test, [{"incidents_not_reported": mine}], [{"incidents_not_reported": theirs}]
+    )
+    assert f"its pathway {verb}" in _usage(evidence)

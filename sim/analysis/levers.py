@@ -332,12 +332,16 @@ USAGE = {
 }
 """Per lever, the counts that show how far the runs used its pathway."""
 
+FEWER = frozenset({"incidents_not_reported"})
+"""Counts by which a pathway shows as fewer than in the reference, not as any at all."""
+
 
 def _usage(e: Evidence) -> str:
     counts = USAGE.get(e.test.lever, USAGE["capacity"])
-    pairs = [(e.total(key), e.total(key, reference=True), phrase) for key, phrase in counts]
-    used = ", ".join(f"{mine} {phrase} (against {theirs})" for mine, theirs, phrase in pairs)
-    verb = "was used" if any(mine for mine, _, _ in pairs) else "was never used"
+    pairs = [(e.total(key), e.total(key, reference=True), key, phrase) for key, phrase in counts]
+    used = ", ".join(f"{mine} {phrase} (against {theirs})" for mine, theirs, _, phrase in pairs)
+    acted = any(mine < theirs if key in FEWER else mine for mine, theirs, key, _ in pairs)
+    verb = "was used" if acted else "was never used"
     return f"its pathway {verb}: {used} in {len(e.variant)} runs"
 
 
