@@ -173,7 +173,8 @@ def test_the_levers_figure_is_the_same_bytes_each_time() -> None:
 
 
 @pytest.mark.parametrize(
-    ("mine", "theirs", "verb"), [(0, 2, "was used"), (2, 2, "was never used"), (3, 2, "was never used")]
+    ("mine", "theirs", "verb"),
+    [(0, 2, "was used"), (2, 2, "was never used"), (3, 2, "was never used")],
 )
 def test_a_pathway_that_shows_as_fewer_is_used_when_there_are_fewer(
     mine: int, theirs: int, verb: str
