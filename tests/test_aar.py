@@ -339,3 +339,34 @@ def test_validate_checks_measures_under_every_variant_and_names_it(tmp_path: Pat
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if "measure" in line]
     assert len(lines) == 1 and "(with variant 'called_off')" in lines[0]
+
+
+def test_the_timeline_reads_why_a_stage_was_blocked_and_what_the_response_shortened(
+    room: tuple,
+) -> None:
+    """Read by kind, not out of a detail: a block's reason row says why, a restoration_start
+    row marks an impact the response cut short, an inject's detail is its message."""
+    from sim.engine.records import Row
+    from sim.report.aar_timeline import timeline
+
+    scenario = room[0]
+    campaign = scenario.campaigns[0]
+    assets = [a for a in scenario.assets if a.country == scenario.countries[0].id][:3]
+    country = assets[0].country
+
+    def row(time: float, kind: str, asset: Any, value: float, detail: str) -> Row:
+        incident = f"{campaign.id}/{asset.id}"
+        return Row(time, kind, country, asset.id, campaign.id, incident, value, detail)
+
+    rows = [
+        row(1.0, "stage_blocked", assets[0], 1, "1:x:T1"),
+        row(1.0, "block_reason", assets[0], 1, "indicators"),
+        row(20.0, "stage_blocked", assets[1], 1, "1:x:T1"),
+        row(20.0, "block_reason", assets[1], 1, "isolated"),
+        row(40.0, "restoration_start", assets[2], math.nan, ""),
+        row(41.0, "impact_end", assets[2], 9.0, "ransomware"),
+    ]
+    lines = [entry["text"] for entry in timeline(scenario, rows, [])[0]]
+    assert any("by indicators held there" in line for line in lines), lines
+    assert any("while the asset was isolated" in line for line in lines), lines
+    assert any("(1 sooner thanks to the response)" in line for line in lines), lines

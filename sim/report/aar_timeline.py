@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine import kinds
-from ..engine.records import BLOCKED_HOLDING, Row
+from ..engine.records import BLOCKED_HOLDING, BLOCKED_ISOLATED, Row
 from ..schema.defenders import LEVELS
 from ..schema.scenario import Scenario
 
@@ -60,6 +60,15 @@ ACTIONS = frozenset(
 """Kinds that only a decision's action logs: shown under the decision."""
 
 
+CONTAINED = "contained"
+BLOCKED_BY = {
+    BLOCKED_HOLDING: "by indicators held there",
+    BLOCKED_ISOLATED: "while the asset was isolated",
+    CONTAINED: "by containment, before impact",
+}
+"""How each kind of block reads in the timeline."""
+
+
 @dataclass
 class Group:
     """Rows of one kind of line, about one thing, close in time."""
@@ -90,10 +99,10 @@ def _key(row: Row, sector_of: Mapping[str, str]) -> tuple[str, tuple[Any, ...]] 
         return "exfiltration", (row.campaign, row.country)
     if kind == kinds.DETECTED:
         return "detection", (row.campaign, row.country)
-    if kind == kinds.BLOCK_REASON and row.detail == BLOCKED_HOLDING:
-        return "blocked", ("ioc", row.campaign, row.country)
+    if kind == kinds.BLOCK_REASON:  # held indicators, or an isolated asset
+        return "blocked", (row.detail, row.campaign, row.country)
     if kind == kinds.INTRUSION_CONTAINED:
-        return "blocked", ("contained", row.campaign, row.country)
+        return "blocked", (CONTAINED, row.campaign, row.country)
     if kind in (kinds.TRIAGED, kinds.RETRIAGED) and row.campaign:
         if row.detail in LEVELS and LEVELS.index(row.detail) >= LEVELS.index(TRIAGE_FLOOR):
             return "triage", (kind, row.campaign, row.country, row.detail)
@@ -202,7 +211,7 @@ def describe(group: Group, names: Namer, shortened: Collection[str] = ()) -> str
     if category == "detection":
         return f"{campaign} detected at {_count(n, 'asset')} in {where}: {listed}"
     if category == "blocked":
-        why = "by indicators held there" if key[0] == "ioc" else "by containment, before impact"
+        why = BLOCKED_BY.get(key[0], "")
         return f"{campaign} stopped at {_count(n, 'asset')} in {where} {why}: {listed}"
     if category == "triage":
         again = "re-rates" if first.kind == kinds.RETRIAGED else "rates"
