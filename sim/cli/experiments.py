@@ -257,8 +257,9 @@ def sweep_command(
 ) -> None:
     """Run SCENARIO at every point of a grid of values, with paired replications.
 
-    Writes replications.csv, sweep.csv (mean service-hours lost and its 95% interval per
-    point) and sweep.png/.svg (a line plot with the interval as a band).
+    Writes replications.csv (and .parquet with pyarrow), sweep.csv (mean service-hours lost
+    and its 95% interval per point) and sweep.png/.svg (a line plot with the interval as a
+    band).
     """
     from ..analysis.designs import DesignError, parse_grid, sweep_design
     from ..report.sweep import sweep_files
@@ -307,9 +308,9 @@ def levers_command(
     the scenario lacks, or which link of its pathway the runs never reached, and about how
     many replications would resolve it.
 
-    Writes levers.csv (one row per comparison), replications.csv (one row per run, with how
-    far each pathway was used) and levers.png/.svg. Runs on every core by default; Ctrl-C
-    stops cleanly and --resume goes on.
+    Writes levers.csv (one row per comparison), replications.csv (and .parquet with pyarrow;
+    one row per run, with how far each pathway was used) and levers.png/.svg. Runs on every
+    core by default; Ctrl-C stops cleanly and --resume goes on.
     """
     from ..analysis.levers import lever_design, lever_effects
     from ..report.levers import lever_files
@@ -403,8 +404,9 @@ def sensitivity_command(
     point on the same replications, and reports the share of the assumption space where
     VARIANT lowers mean service-hours lost, the distribution of its % effect, and which
     assumptions it hinges on. Writes report.html, sensitivity.csv (indices), samples.csv (each
-    point's values and effect), replications.csv and the figures. Runs on every core by
-    default, or on Dask; Ctrl-C stops cleanly and --resume goes on.
+    point's values and effect), replications.csv (and .parquet with pyarrow) and the
+    figures. Runs on every core by default, or on Dask; Ctrl-C stops cleanly and --resume
+    goes on.
     """
     from ..analysis import sensitivity as study_of
     from ..report.sensitivity import sensitivity_files, sensitivity_title
