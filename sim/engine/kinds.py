@@ -34,9 +34,9 @@ STAGE_SUCCESS = "stage_success"
 STAGE_BLOCKED = "stage_blocked"
 """A stage failed and the intrusion ended (value: stage number; detail: as DETECTED)."""
 BLOCK_REASON = "block_reason"
-"""Why the stage blocked at this instant failed, when it was more than plain defence (value:
-stage number; detail: `isolated`, the asset was isolated, or `indicators`, the target held
-the campaign's indicators)."""
+"""Why a stage was blocked, logged right after its STAGE_BLOCKED row when more than plain
+defence stopped it (value: stage number; detail: `isolated`, the asset was isolated, or
+`indicators`, the target held the campaign's indicators)."""
 IMPACT = "impact"
 """An impact lands (value: damage level; detail: impact type)."""
 EXFILTRATION = "exfiltration"
