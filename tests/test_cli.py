@@ -275,3 +275,27 @@ def test_ctrl_c_after_an_experiments_runs_says_how_to_resume(
     assert "add --resume to the same command" in result.output
     resumed = CliRunner().invoke(main, [*args, "--workers", "1", "--out", str(out), "--resume"])
     assert "Resuming: 4 of 4 runs already done" in resumed.output, resumed.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "--sed", "3"],
+        ["runn"],
+        ["compare", "-n", "1"],
+        ["sweep", "ransomware_wave", "--param", "foo"],
+        ["export", "stix"],
+        ["--max-events", "x", "run"],
+        ["msel", "bogus"],
+    ],
+)
+def test_a_malformed_option_or_argument_is_one_line_naming_the_command(args: list[str]) -> None:
+    result = CliRunner().invoke(main, args, prog_name="cyberttx")
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("cyberttx") and "-h)" in lines[0], lines
+
+
+def test_a_group_without_a_command_shows_its_help() -> None:
+    result = CliRunner().invoke(main, ["msel"], prog_name="cyberttx")
+    assert "Usage: cyberttx msel" in result.output and "import" in result.output

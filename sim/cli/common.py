@@ -173,6 +173,20 @@ JOURNAL = "cyberttx.journal"
 """Key of `click.Context.meta` under which an experiment command names its journal."""
 
 
+NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+"""What click 8.2 and later raise for a group called without a command (8.1 exits)."""
+
+
+def _usage_failure(error: click.UsageError) -> NoReturn:
+    """A malformed option or argument as one line naming the command, and exit status 2
+    (a group called without a command shows its help, as click does)."""
+    if isinstance(error, NO_ARGS_IS_HELP):
+        error.show()
+        sys.exit(error.exit_code)
+    command = error.ctx.command_path if error.ctx else "cyberttx"
+    fail(f"{command}: {error.format_message()} (see {command} -h)")
+
+
 class LazyGroup(click.Group):
     """A group whose commands are defined in modules imported when first needed, so that
     `cyberttx run` does not import what `serve` or `compare` use."""
@@ -185,13 +199,22 @@ class LazyGroup(click.Group):
             importlib.import_module(f"sim.cli.{COMMAND_MODULES[name]}")
         return super().get_command(ctx, name)
 
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as error:  # a bad option of `cyberttx` itself
+            _usage_failure(error)
+
     def invoke(self, ctx: click.Context) -> Any:
-        """Ctrl-C outside what a command handles itself (loading, drawing the report) ends
-        with a line (and, for an experiment, how to resume) and the shell's status for it,
-        not click's "Aborted!" and status 1. Outputs are written all at once, so nothing is
-        left half-written."""
+        """A malformed option or argument ends with one line naming the command and what is
+        wrong (exit 2), not click's usage block. Ctrl-C outside what a command handles itself
+        (loading, drawing the report) ends with a line (and, for an experiment, how to
+        resume) and the shell's status for it, not click's "Aborted!" and status 1. Outputs
+        are written all at once, so nothing is left half-written."""
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:  # a command's bad option or argument
+            _usage_failure(error)
         except KeyboardInterrupt:
             click.echo("\nInterrupted; no output was written.", err=True)
             journal = ctx.meta.get(JOURNAL)
