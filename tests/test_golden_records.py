@@ -34,7 +34,7 @@ GOLDEN = {
     "continental_final/-/3/0": "f6629c2df20f2ff8",
     "continental_final/all_cbms/3/2": "af7a4cd98eede5ae",
     "continental_final/all_cbms_joint_cell/3/0": "4dd2adf6d72b6688",
-    "continental_final/exercise-last/5/0": "6e5e1ee91a2bb05f",
+    "continental_final/exercise-last/5/0": "ba65c02e691bd7af",
     "grid_cascade/-/11/0": "1069121a86e2a3ae",
     "ransomware_wave/-/5/1": "5bf6c28c72275fdf",
     "synthetic-1000/-/0/0": "ecd9c64df2a3f744",

@@ -87,6 +87,10 @@ def test_play_runs_end_to_end_through_its_prompts(tmp_path: Path) -> None:
     events = (out / "events.csv").read_text()
     for kind in ("decision", "alert_raised", "isolated", "public_statement", "backup_activated"):
         assert f",{kind}," in events
+    scenario = load_scenario(bundled_scenario("continental_final"))
+    alerts = [line for line in events.splitlines() if ",alert_raised," in line]
+    ids = {a.id for a in scenario.assets}
+    assert all(not any(i in line.split(",", 7)[-1] for i in ids) for line in alerts), alerts
     report = (out / "aar.html").read_text()
     for decision in log["decisions"]:
         assert decision["point"] in report and escape(decision["label"]) in report

@@ -112,9 +112,7 @@ def raise_alert(world: World, action: RaiseAlert, tag: str) -> None:
     for i in chosen:
         world.adversary.add_monitoring(i, action.monitoring_bonus)
         world.infra.set_damage(i, ("alert", tag), action.degradation)
-    where = action.country or "all countries"
-    what = action.sector or ", ".join(action.assets)
-    detail = f"{what} in {where}: {len(chosen)} assets for {action.hours:g} h"
+    detail = f"{_alerted(world, action)}: {len(chosen)} assets for {action.hours:g} h"
     _log(world, kinds.ALERT_RAISED, tag, country=action.country or "", detail=detail)
 
     def end() -> None:
@@ -124,6 +122,21 @@ def raise_alert(world: World, action: RaiseAlert, tag: str) -> None:
         _log(world, kinds.ALERT_END, tag, country=action.country or "", detail=detail)
 
     _after(world, action.hours, end)
+
+
+NAMED = 3
+"""The most assets an alert's row names before saying how many more."""
+
+
+def _alerted(world: World, action: RaiseAlert) -> str:
+    """What an alert covers, in words: a sector where it applies, or the assets by name."""
+    if action.sector is not None:
+        country = next((c for c in world.scenario.countries if c.id == action.country), None)
+        where = "every country" if country is None else country.name or country.id
+        return f"the {action.sector.replace('_', ' ')} sector in {where}"
+    names = [world.scenario.assets[world.infra.index[a]].name or a for a in action.assets]
+    more = len(names) - NAMED
+    return ", ".join(names[:NAMED]) + (f" and {more} more" if more > 0 else "")
 
 
 def activate_backup(world: World, action: ActivateBackup, tag: str) -> None:
