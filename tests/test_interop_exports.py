@@ -262,6 +262,14 @@ def test_a_changed_or_foreign_scenario_is_refused_unread(run_dir: Path, tmp_path
     run["scenario_file"] = str(secret)
     (folder / "run.json").write_text(json.dumps(run))
     assert "TOP-SECRET" not in refused(tmp_path, folder)
+    for elsewhere in ("/etc/passwd", "/etc/hostname.yaml", str(tmp_path.parent / "x.yaml")):
+        foreign = tmp_path / "foreign" / "run"  # the file is named, matching SHA or not
+        shutil.rmtree(foreign.parent, ignore_errors=True)
+        shutil.copytree(folder, foreign)
+        (foreign / "run.json").write_text(json.dumps(run | {"scenario_file": elsewhere}))
+        message = refused(tmp_path, foreign)
+        assert "run.json: scenario_file: not a YAML file under" in message, message
+        assert len(message.strip().splitlines()) == 1
     original = Path(json.loads((run_dir / "run.json").read_text())["scenario_file"])
     for tree in (original.parent, original.parent.parent / "infrastructure_models"):
         shutil.copytree(tree, tmp_path / "elsewhere" / tree.name)

@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import math
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..engine import kinds
 from ..engine.records import EVENT_COLUMNS, Row
 from ..errors import InputError, ScenarioError
+from ..library import library_root
 from ..schema.base import MAX_SEED
 from ..schema.defenders import LEVELS
 from ..schema.files import read_bytes
@@ -88,7 +90,7 @@ def read_run_folder(
     if not folder.is_dir():
         raise RunFolderError(f"{folder}: not a folder (give the folder a run or play wrote)")
     run = _run_json(folder / "run.json")
-    path = scenario or Path(run.scenario_file)
+    path = scenario or _named_scenario(folder, run.scenario_file, allowed)
     try:
         data = read_bytes(path, "a scenario file")
     except ScenarioError as error:
@@ -192,6 +194,24 @@ def _rows(path: Path, text: str, resolved: Resolved) -> Iterator[Row]:
         ):
             raise RunFolderError(f"{path}: line {line}: value: not a stage of its campaign")
         yield row
+
+
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+
+def _named_scenario(folder: Path, named: str, allowed: Sequence[Path]) -> Path:
+    """The scenario file run.json names, if it may be read: a YAML file under the current
+    folder, the bundled library or an `allowed` folder. Judged on the name before anything
+    is read or even looked up, so that a run.json from elsewhere cannot have another file
+    read, nor learn whether one exists."""
+    path = Path(os.path.abspath(named))
+    roots = [Path.cwd(), library_root(), *(Path(os.path.abspath(a)) for a in allowed)]
+    if path.suffix.lower() in SCENARIO_SUFFIXES and any(path.is_relative_to(r) for r in roots):
+        return path
+    raise RunFolderError(
+        f"{folder / 'run.json'}: scenario_file: not a YAML file under the current folder, the "
+        "bundled library or an --allow-path folder; give the scenario with --scenario FILE"
+    )
 
 
 def _plain(cell: str) -> str:

@@ -33,8 +33,10 @@ SCENARIO_FILE = click.option(
     "--scenario",
     "scenario_file",
     type=click.Path(path_type=Path),
-    help="The scenario file the run read, if RUN_DIR was moved from where it ran (it must "
-    "be the very same file: its SHA-256 is checked against run.json).",
+    help="The scenario file the run read, if RUN_DIR was moved from where it ran or the "
+    "file run.json names is not under the current folder, the bundled library or an "
+    "--allow-path folder (it must be the very same file: its SHA-256 is checked against "
+    "run.json).",
 )
 TLP_OPTION = click.option(
     "--tlp",
