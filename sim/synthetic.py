@@ -270,15 +270,25 @@ def _csv(columns: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue().encode()
 
 
+MAX_SYNTHETIC_ASSETS = 1_000_000
+"""The largest model `generate` writes (the engine is measured up to 100,000 assets)."""
+MAX_SYNTHETIC_COUNTRIES = 1_000
+"""The most countries of a synthetic model."""
+
+
 def synthetic_files(assets: int, countries: int, seed: int) -> dict[str, bytes]:
     """scenario.yaml, assets.csv and dependencies.csv of a synthetic model, by file name.
 
     The same arguments always give the same bytes. If there are fewer assets than countries,
-    some countries have none. Raises ValueError if `assets` or `countries` is below 1 or
-    `seed` is negative.
+    some countries have none. Raises ValueError if `assets` or `countries` is outside 1 to
+    its maximum, or `seed` is negative.
     """
-    if assets < 1 or countries < 1 or seed < 0:
-        raise ValueError("need assets >= 1, countries >= 1 and seed >= 0")
+    fits = 1 <= assets <= MAX_SYNTHETIC_ASSETS and 1 <= countries <= MAX_SYNTHETIC_COUNTRIES
+    if not fits or seed < 0:
+        raise ValueError(
+            f"need assets from 1 to {MAX_SYNTHETIC_ASSETS:,}, countries from 1 to "
+            f"{MAX_SYNTHETIC_COUNTRIES:,} and seed >= 0"
+        )
     presets = load_presets()
     model = _Model(assets, countries, presets, seed)
     deps = model.dependencies()

@@ -287,6 +287,11 @@ def test_ctrl_c_after_an_experiments_runs_says_how_to_resume(
         ["export", "stix"],
         ["--max-events", "x", "run"],
         ["msel", "bogus"],
+        ["run", "--out", "."],
+        ["generate", "--out", "g", "--assets", str(10**30)],
+        ["compare", "-n", "2", "--workers", str(10**30)],
+        ["sensitivity", "--samples", str(10**30)],
+        ["serve", "--pace", "nan"],
     ],
 )
 def test_a_malformed_option_or_argument_is_one_line_naming_the_command(args: list[str]) -> None:

@@ -66,7 +66,10 @@ def test_another_seed_changes_every_file() -> None:
     assert all(first[name] != second[name] for name in FILES)
 
 
-@pytest.mark.parametrize(("assets", "countries", "seed"), [(0, 1, 0), (1, 0, 0), (1, 1, -1)])
+@pytest.mark.parametrize(
+    ("assets", "countries", "seed"),
+    [(0, 1, 0), (1, 0, 0), (1, 1, -1), (10**7, 1, 0), (1, 10**4, 0)],
+)
 def test_impossible_arguments_are_refused(assets: int, countries: int, seed: int) -> None:
     with pytest.raises(ValueError, match="need assets"):
         synthetic_files(assets, countries, seed)

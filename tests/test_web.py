@@ -811,3 +811,17 @@ def test_no_download_before_the_end(served: Served) -> None:
         for role in ROLES:
             status = 404 if role in CONTROL else 403
             refused(served.client.get(served.url(role, f"/files/{name}")), status)
+
+
+def test_a_new_room_is_refused_a_file_or_a_folder_of_other_files(
+    session: Session, tmp_path: Path
+) -> None:
+    from sim.facilitation.team_moves import RoomError
+
+    (tmp_path / "afile").write_text("mine")
+    (tmp_path / "theirs").mkdir()
+    (tmp_path / "theirs" / "notes.txt").write_text("mine")
+    for folder in (tmp_path / "afile", tmp_path / "theirs"):
+        with pytest.raises(RoomError, match="not an empty folder"):
+            LiveRoom.open(session, folder)
+    assert sorted(p.name for p in (tmp_path / "theirs").iterdir()) == ["notes.txt"]

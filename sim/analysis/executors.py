@@ -214,6 +214,10 @@ def dask(workers: int | None = None, scheduler: str | None = None) -> Iterator[U
             cluster.close()
 
 
+MAX_WORKERS = 512
+"""The most worker processes asked for at once (a machine's cores, with room to spare)."""
+
+
 def executor_for(
     workers: int | None = None, dask_local: int | None = None, scheduler: str | None = None
 ) -> Any:
@@ -223,6 +227,8 @@ def executor_for(
     Raises ValueError for contradictory choices."""
     if dask_local is not None and scheduler is not None:
         raise ValueError("give a local Dask cluster or a scheduler address, not both")
+    if not all(n is None or 1 <= n <= MAX_WORKERS for n in (workers, dask_local)):
+        raise ValueError(f"workers: give 1 to {MAX_WORKERS}")
     if workers is not None and (dask_local is not None or scheduler is not None):
         raise ValueError("local processes and a Dask cluster exclude each other")
     if dask_local is not None or scheduler is not None:

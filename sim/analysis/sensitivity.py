@@ -62,6 +62,9 @@ class Assumption:
     high: float
 
 
+MAX_SAMPLES = 4096
+"""The most Morris trajectories or Sobol base samples a study may ask for."""
+
 MAX_ASSUMPTIONS = 200
 """The most assumptions a study may vary."""
 
@@ -298,6 +301,8 @@ def sensitivity_design(
     SensitivityError."""
     if method not in METHODS:
         raise SensitivityError(f"unknown method '{method}' (known: {', '.join(METHODS)})")
+    if samples is not None and not 2 <= samples <= MAX_SAMPLES:
+        raise SensitivityError(f"--samples: give 2 to {MAX_SAMPLES}, not {samples}")
     if method == "sobol" and samples is not None and samples & (samples - 1):
         raise SensitivityError(f"--samples: Sobol needs a power of two (2, 4, 8 ...): {samples}")
     reference, overrides, in_words = judged(scenario, variants, variant)

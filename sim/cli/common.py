@@ -4,6 +4,8 @@ and exit status 2."""
 from __future__ import annotations
 
 import importlib
+import math
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -123,11 +125,28 @@ def out_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., A
     """The --out option, refusing an empty name."""
 
     def non_empty(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | None:
-        if value is not None and not value.strip():
+        if value is None:
+            return None
+        if not value.strip():
             raise click.BadParameter("must name a folder")
-        return None if value is None else Path(value)
+        path = Path(value)
+        if Path.cwd().is_relative_to(os.path.abspath(path)):  # `.`, `..`, `/` ...
+            raise click.BadParameter(
+                "must name a new folder, not the current one or one holding it"
+            )
+        return path
 
     return click.option("--out", callback=non_empty, help=help_text)
+
+
+class Finite(click.FloatRange):
+    """A number in a range, never NaN (which every comparison of FloatRange lets through)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return number
 
 
 SEED = click.IntRange(min=0, max=MAX_SEED)

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..analysis.executors import MAX_WORKERS
 from ..analysis.journal import MAX_BATCH_RUNS
+from ..analysis.sensitivity import MAX_SAMPLES
 from ..atomic import beside
 from ..errors import InputError, ScenarioError
 from ..report.summary import (
@@ -138,7 +140,7 @@ def _experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--dask-local",
-            type=click.IntRange(min=1),
+            type=click.IntRange(1, MAX_WORKERS),
             metavar="N",
             help="Run on a local Dask cluster of N worker processes started for the run.",
         ),
@@ -152,7 +154,7 @@ def _experiment_options(function: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--workers",
-            type=click.IntRange(min=1),
+            type=click.IntRange(1, MAX_WORKERS),
             help="Local processes to run replications in (default: all cores). Results are "
             "identical whatever the executor.",
         ),
@@ -350,7 +352,7 @@ def levers_command(
 )
 @click.option(
     "--samples",
-    type=click.IntRange(min=2),
+    type=click.IntRange(2, MAX_SAMPLES),
     help="Morris trajectories (default 10) or Sobol base samples (a power of two, default "
     "64); the runs are samples x (assumptions + 1) for Morris, x (assumptions + 2) for Sobol, "
     "times 2 x replications.",

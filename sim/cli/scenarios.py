@@ -20,6 +20,7 @@ from ..schema.scenario import (
     InfrastructureModel,
     ScenarioFile,
 )
+from ..synthetic import MAX_SYNTHETIC_ASSETS, MAX_SYNTHETIC_COUNTRIES, synthetic_files
 from . import common
 from .common import main
 
@@ -141,8 +142,12 @@ def graph_command(source: str | None, out: Path | None) -> None:
 
 
 @main.command("generate")
-@click.option("--assets", type=click.IntRange(min=1), default=1000, show_default=True)
-@click.option("--countries", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option(
+    "--assets", type=click.IntRange(1, MAX_SYNTHETIC_ASSETS), default=1000, show_default=True
+)
+@click.option(
+    "--countries", type=click.IntRange(1, MAX_SYNTHETIC_COUNTRIES), default=3, show_default=True
+)
 @click.option("--seed", type=common.SEED, default=0, show_default=True)
 @common.out_option("Folder to create (required).")
 @common.FORCE
@@ -153,7 +158,6 @@ def generate_command(assets: int, countries: int, seed: int, out: Path | None, f
     the templates, a few disruptions, variants) naming
     assets.csv and dependencies.csv. Run it with `cyberttx run OUT/scenario.yaml`.
     """
-    from ..synthetic import synthetic_files
 
     if out is None:
         raise click.UsageError("Missing option '--out'.")

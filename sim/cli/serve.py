@@ -52,7 +52,7 @@ def _lan_address() -> str:
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option(
     "--pace",
-    type=click.FloatRange(0.1, 600),
+    type=common.Finite(0.1, 600),
     default=1.0,
     show_default=True,
     help="Scenario hours per real minute (the facilitator can change it; 'jump to the next "
@@ -61,7 +61,7 @@ def _lan_address() -> str:
 @click.option(
     "--timeout",
     "timeout_minutes",
-    type=click.FloatRange(0.25, 240),
+    type=common.Finite(0.25, 240),
     default=5.0,
     show_default=True,
     help="Minutes a team has at a decision point, while the clock runs, before its default "

@@ -177,6 +177,8 @@ class LiveRoom:
             return cls(session, folder, about["codes"], entries, pace, timeout_minutes)
         if saved.exists():
             raise RoomError(f"{folder}: holds a room already; resume it or choose another --out")
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise RoomError(f"{folder}: exists and is not an empty folder; choose another --out")
         folder.mkdir(parents=True, exist_ok=True)
         codes = {role: secrets.token_urlsafe(16) for role in roles_of(session)}
         about = {"scenario_sha256": session.resolved.scenario.digest(), "codes": codes}
