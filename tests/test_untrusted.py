@@ -332,6 +332,8 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> dict:
         ({"decisions": [{"point": "p", "option": 0.5, "time_hours": 1}]}, "decisions.0.option"),
         ({"decisions": [{"point": "p", "option": 0, "time_hours": "x"}]}, "decisions.0.time_hours"),
         ({"decisions": "none"}, "decisions"),
+        ({"bogus": 2}, "bogus"),
+        ({"resolved_scenario_sha256": "abc"}, "resolved_scenario_sha256"),
     ],
 )
 def test_a_decisions_file_with_wrong_types_is_refused_before_the_replay(

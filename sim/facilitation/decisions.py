@@ -138,8 +138,10 @@ class _Row(BaseModel):
 class _File(BaseModel):
     """A decisions file or a saved session: what it was played on, and the decisions."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     scenario: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    resolved_scenario_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
+    msel: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
     seed: Annotated[int, Field(ge=0, le=MAX_SEED, strict=True)] | None = None
     variant: Annotated[str, Field(min_length=1, max_length=120)] | None = None
     decisions: list[_Row]
