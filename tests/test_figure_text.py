@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import numpy as np
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -20,6 +21,7 @@ from sim import bundled_scenario, load_scenario
 from sim.analysis.designs import variants_of
 from sim.analysis.experiment import compare, run_experiment, showcase, sweep_summary
 from sim.analysis.levers import lever_design, lever_effects
+from sim.analysis.sensitivity import ASSUMPTIONS, EVERY_CBM
 from sim.facilitation.outputs import after_action_report
 from sim.facilitation.session import open_session, replay
 from sim.report import (
@@ -124,10 +126,14 @@ def drawn(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Figure]:
     )
     values = {label: {"point": k} for k, label in enumerate(runs)}
     sweep.sweep_plot(sweep_summary(experiment.rows, values), ["point"], scenario.name)
-    indices = [
-        {"assumption": f"a{k}", "mu_star": k, "mu_star_conf": 0.1, "sigma": 1} for k in range(8)
+    indices = [  # the default assumptions, whose names are long
+        {"assumption": name, "mu_star": k, "mu_star_conf": 0.1, "sigma": 1}
+        for k, name in enumerate(ASSUMPTIONS)
     ]
-    sensitivity.sensitivity_plot(indices, "morris", scenario.name)
+    written = "the scenario as written, every CBM dropped"
+    studied = f"Ransomware wave on two neighbours: {EVERY_CBM} against no CBM ({written})"
+    sensitivity.sensitivity_plot(indices, "morris", studied)  # a title the command gives
+    sensitivity.effect_histogram(np.linspace(-80, 40, 30), studied)
     lever_runs, tests = lever_design(scenario)
     effects = lever_effects(scenario, tests, run_experiment(lever_runs, 2, 5).rows)
     levers.levers_plot(effects, scenario.name)
@@ -154,6 +160,7 @@ def test_every_figure_was_drawn(drawn: dict[str, Figure]) -> None:
         "large_graph",
         "sweep",
         "sensitivity",
+        "effect_distribution",
         "levers",
         "aar_impact",
         "aar_choices",

@@ -4,6 +4,7 @@ assumptions it hinges on (figure with intervals), and the page that says so."""
 from __future__ import annotations
 
 import base64
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,9 @@ from .style import LOWER_IS_BETTER, OKABE_ITO, projector, row_pitch
 
 if TYPE_CHECKING:
     from ..analysis.experiment import Experiment
+
+TITLE_WIDTH = 90
+"""Characters of a title line across a whole figure; a study's title runs longer."""
 
 SHOWN = {
     "morris": (("mu_star", "mu_star_conf", "μ* (mean absolute elementary effect)", OKABE_ITO[0]),),
@@ -59,7 +63,7 @@ def sensitivity_plot(rows: list[dict[str, Any]], method: str, title: str) -> dic
     axes.set_yticks(y, [r["assumption"] for r in ordered])
     unit = "% points of effect" if method == "morris" else "share of the effect's variance"
     axes.set_xlabel(f"sensitivity of the variant's % effect on loss\n({unit})")
-    axes.set_title(title, loc="left")
+    axes.set_title(textwrap.fill(title, TITLE_WIDTH // 2), loc="left")  # right of the names
     axes.set_ylim(-0.6, len(rows) - 0.4)
     axes.grid(axis="y", visible=False)
     whisker = Line2D([], [], color="black", marker="|", markersize=10, label="95% interval")
@@ -88,7 +92,7 @@ def effect_histogram(effects: np.ndarray, title: str) -> dict[str, bytes]:
     axes.set_xlabel(f"change in mean service-hours lost, % of the reference ({LOWER_IS_BETTER})")
     axes.set_ylabel("sampled points")
     axes.grid(axis="x", visible=False)
-    axes.set_title(title, loc="left")
+    axes.set_title(textwrap.fill(title, TITLE_WIDTH), loc="left")
     return encode(figure, "effect_distribution")
 
 
